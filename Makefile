@@ -1,0 +1,63 @@
+# libobjstore — see README.md.
+#   make          build build/libobjstore.so (and place it for the Python package)
+#   make demo     run the quickstart on a LocalStore in a temp dir
+#   make test     start the test servers, run Go, C and Python tests, stop them
+
+GO      ?= go
+PYTHON  ?= python3
+CC      ?= cc
+BUILD   := build
+LIB     := $(BUILD)/libobjstore.so
+SONAME  := libobjstore.so.1
+PYLIB   := bindings/python/src/objstore/_lib
+PREFIX  ?= /usr/local
+
+GO_SOURCES := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map' 2>/dev/null) go.mod go.sum
+
+.PHONY: all build demo test test-go test-c test-python bench fuzz install clean
+
+all: build
+
+build: $(LIB) $(PYLIB)/libobjstore.so
+
+# The library: only objstore_* symbols are exported (capi/exports.map) and the
+# soname is libobjstore.so.1. The cgo-generated header is not shipped.
+$(BUILD)/$(SONAME): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
+	  -ldflags "-s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/exports.map -Wl,-soname,$(SONAME)'" \
+	  -o $@ ./capi
+	@rm -f $(BUILD)/libobjstore.h
+
+$(LIB): $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(PYLIB)/libobjstore.so: $(BUILD)/$(SONAME)
+	@mkdir -p $(PYLIB)
+	cp $< $@
+
+demo: build
+	PYTHONPATH=bindings/python/src $(PYTHON) bindings/python/examples/quickstart.py
+
+test: build
+	buildscripts/with-servers.sh -- buildscripts/run-tests.sh
+
+test-go:
+	$(GO) test ./...
+
+test-c: build
+	$(MAKE) -C bindings/c test
+
+test-python: build
+	PYTHONPATH=bindings/python/src $(PYTHON) -m pytest -q bindings/python/tests
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(BUILD)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libobjstore.so
+	install -m 0644 include/objstore.h $(DESTDIR)$(PREFIX)/include/objstore.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' bindings/c/objstore.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/objstore.pc
+
+clean:
+	rm -rf $(BUILD) $(PYLIB)
+	$(MAKE) -C bindings/c clean

@@ -1,0 +1,144 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Kind classifies every error the library returns. Backends map their SDK's
+// errors to one of these; the C ABI and the bindings map them to codes and
+// exception types, so the list is part of the stable contract: append only.
+type Kind int
+
+const (
+	Generic Kind = iota
+	NotFound
+	AlreadyExists
+	Precondition
+	NotModified
+	NotImplemented
+	NotSupported
+	PermissionDenied
+	Unauthenticated
+	InvalidPath
+	InvalidArgument
+	UnknownConfigKey
+	Timeout
+	Cancelled
+)
+
+var kindNames = [...]string{
+	Generic:          "Generic",
+	NotFound:         "NotFound",
+	AlreadyExists:    "AlreadyExists",
+	Precondition:     "Precondition",
+	NotModified:      "NotModified",
+	NotImplemented:   "NotImplemented",
+	NotSupported:     "NotSupported",
+	PermissionDenied: "PermissionDenied",
+	Unauthenticated:  "Unauthenticated",
+	InvalidPath:      "InvalidPath",
+	InvalidArgument:  "InvalidArgument",
+	UnknownConfigKey: "UnknownConfigKey",
+	Timeout:          "Timeout",
+	Cancelled:        "Cancelled",
+}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Error is the one error type of the library.
+type Error struct {
+	Kind  Kind
+	Store string // backend name, e.g. "s3", "local"; may be empty
+	Path  string // object path the error concerns; may be empty
+	Msg   string // human message; never contains secrets
+	Err   error  // underlying cause; its text is shown, so it must not hold secrets either
+}
+
+func (e *Error) Error() string {
+	msg := e.Kind.String()
+	if e.Store != "" {
+		msg = e.Store + ": " + msg
+	}
+	if e.Path != "" {
+		msg += fmt.Sprintf(" %q", e.Path)
+	}
+	if e.Msg != "" {
+		msg += ": " + e.Msg
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is lets errors.Is(err, &Error{Kind: NotFound}) match on kind alone.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if errors.As(target, &t) && t.Msg == "" && t.Err == nil && t.Path == "" && t.Store == "" {
+		return t.Kind == e.Kind
+	}
+	return false
+}
+
+// Errorf builds an *Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Wrap attaches a kind, store and path to a cause. A cause that already is an
+// *Error keeps its kind; store and path are filled in where missing.
+func Wrap(kind Kind, store string, path Path, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		if c.Store == "" {
+			c.Store = store
+		}
+		if c.Path == "" {
+			c.Path = string(path)
+		}
+		return &c
+	}
+	if k, ok := contextKind(err); ok {
+		kind = k
+	}
+	return &Error{Kind: kind, Store: store, Path: string(path), Err: err}
+}
+
+// KindOf reports the kind of any error: an *Error's own kind, context
+// cancellation and deadlines as Cancelled and Timeout, anything else Generic.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	if k, ok := contextKind(err); ok {
+		return k
+	}
+	return Generic
+}
+
+func contextKind(err error) (Kind, bool) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Cancelled, true
+	case errors.Is(err, context.DeadlineExceeded):
+		return Timeout, true
+	}
+	return 0, false
+}
+
+// IsKind reports whether err is of kind k.
+func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }

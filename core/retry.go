@@ -1,0 +1,98 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// RetryConfig is object_store's retry policy. Zero fields take the defaults
+// (10 retries, 3 minutes in all, backoff from 100 ms to 15 s, base 2).
+type RetryConfig struct {
+	MaxRetries   *int           `json:"max_retries,omitempty"`
+	RetryTimeout *Duration      `json:"retry_timeout,omitempty"`
+	Backoff      *BackoffConfig `json:"backoff,omitempty"`
+}
+
+// BackoffConfig is the exponential backoff with jitter between retries.
+type BackoffConfig struct {
+	InitBackoff *Duration `json:"init_backoff,omitempty"`
+	MaxBackoff  *Duration `json:"max_backoff,omitempty"`
+	Base        *float64  `json:"base,omitempty"`
+}
+
+// Retry policy defaults, as object_store's.
+const (
+	DefaultMaxRetries   = 10
+	DefaultRetryTimeout = 3 * time.Minute
+	DefaultInitBackoff  = 100 * time.Millisecond
+	DefaultMaxBackoff   = 15 * time.Second
+	DefaultBackoffBase  = 2.0
+)
+
+// Policy is a RetryConfig with every default filled in.
+type Policy struct {
+	MaxRetries   int
+	RetryTimeout time.Duration
+	InitBackoff  time.Duration
+	MaxBackoff   time.Duration
+	Base         float64
+}
+
+// Policy resolves the defaults. A nil config gives the default policy.
+func (r *RetryConfig) Policy() Policy {
+	p := Policy{DefaultMaxRetries, DefaultRetryTimeout, DefaultInitBackoff, DefaultMaxBackoff, DefaultBackoffBase}
+	if r == nil {
+		return p
+	}
+	if r.MaxRetries != nil {
+		p.MaxRetries = *r.MaxRetries
+	}
+	if r.RetryTimeout != nil {
+		p.RetryTimeout = time.Duration(*r.RetryTimeout)
+	}
+	if b := r.Backoff; b != nil {
+		if b.InitBackoff != nil {
+			p.InitBackoff = time.Duration(*b.InitBackoff)
+		}
+		if b.MaxBackoff != nil {
+			p.MaxBackoff = time.Duration(*b.MaxBackoff)
+		}
+		if b.Base != nil {
+			p.Base = *b.Base
+		}
+	}
+	return p
+}
+
+// Duration is a time.Duration that reads from JSON as a Go duration string
+// ("100ms") or a number of seconds, and writes as a Go duration string.
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *Duration) UnmarshalJSON(data []byte) error {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case json.Number:
+		s = v.String()
+	default:
+		return Errorf(InvalidArgument, "duration must be a string like \"30s\" or a number of seconds, not %s", string(data))
+	}
+	parsed, err := ParseDuration("retry_config", s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(parsed)
+	return nil
+}

@@ -1,0 +1,205 @@
+// Package stores opens any store from its config document or URL. It is the
+// one place that imports every backend.
+package stores
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/local"
+	"github.com/libobjstore/objstore/core/memory"
+)
+
+// backends lists every backend; add new ones here.
+var backends = []core.Backend{
+	memory.Backend,
+	local.Backend,
+}
+
+func backendFor(kind string) (core.Backend, error) {
+	for _, b := range backends {
+		if b.Kind == kind {
+			return b, nil
+		}
+	}
+	kinds := make([]string, len(backends))
+	for i, b := range backends {
+		kinds[i] = b.Kind
+	}
+	return core.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
+}
+
+// Normalize validates a config document and returns its canonical form.
+func Normalize(c core.Config) (core.Config, error) {
+	b, err := backendFor(c.Kind)
+	if err != nil {
+		return c, err
+	}
+	return b.Normalize(c)
+}
+
+// FromURL parses a URL into a canonical config document; the fields of
+// overrides that are set win over what the URL says (explicit > URL), and
+// its config and client option maps are merged key by key.
+func FromURL(raw string, overrides core.Config) (core.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return core.Config{}, &core.Error{Kind: core.InvalidArgument, Msg: "not a URL: " + redactURL(raw), Err: nil}
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme == "" {
+		return core.Config{}, core.Errorf(core.InvalidArgument, "URL %q has no scheme (e.g. s3://, file:///, memory://)", redactURL(raw))
+	}
+	var chosen *core.Backend
+	for i := range backends {
+		b := &backends[i]
+		for _, s := range b.Schemes {
+			if s == scheme {
+				chosen = b
+			}
+		}
+		if chosen == nil && b.MatchURL != nil && b.MatchURL(u) {
+			chosen = b
+		}
+		if chosen != nil {
+			break
+		}
+	}
+	if chosen == nil {
+		return core.Config{}, core.Errorf(core.InvalidArgument, "no store handles URL scheme %q", scheme)
+	}
+	c, err := chosen.ParseURL(u)
+	if err != nil {
+		return core.Config{}, err
+	}
+	if overrides.Kind != "" && overrides.Kind != c.Kind {
+		return core.Config{}, core.Errorf(core.InvalidArgument, "URL is a %s store but the options say %q", c.Kind, overrides.Kind)
+	}
+	// Normalize both sides first so that an alias in the overrides replaces
+	// the canonical key the URL produced.
+	if c, err = chosen.Normalize(c); err != nil {
+		return core.Config{}, err
+	}
+	overrides.Kind = c.Kind
+	if overrides, err = chosen.Normalize(overrides); err != nil {
+		return core.Config{}, err
+	}
+	if overrides.Bucket != "" {
+		c.Bucket = overrides.Bucket
+	}
+	if overrides.Prefix != "" {
+		c.Prefix = overrides.Prefix
+	}
+	if overrides.URL != "" {
+		c.URL = overrides.URL
+	}
+	c.Config = core.Merge(c.Config, overrides.Config)
+	c.ClientOptions = core.Merge(c.ClientOptions, overrides.ClientOptions)
+	if overrides.RetryConfig != nil {
+		c.RetryConfig = overrides.RetryConfig
+	}
+	return chosen.Normalize(c)
+}
+
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		u.RawQuery = "" // SAS tokens and signatures live in the query
+		return u.Redacted()
+	}
+	if i := strings.IndexAny(raw, "?@"); i >= 0 {
+		return raw[:i] + "…"
+	}
+	return raw
+}
+
+// Handle is an opened store with the canonical document that describes it.
+type Handle struct {
+	Store  core.Store
+	Config core.Config
+	key    string
+}
+
+var cache = struct {
+	sync.Mutex
+	m map[string]*cached
+}{m: map[string]*cached{}}
+
+type cached struct {
+	store core.Store
+	refs  int
+}
+
+// Open normalizes c and opens its store. For backends that allow it, equal
+// documents opened with equal environments share one store (one client and
+// connection pool) until every Handle is closed.
+func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
+	b, err := backendFor(c.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = b.Normalize(c); err != nil {
+		return nil, err
+	}
+	if !b.Shared {
+		s, err := b.Open(ctx, c, env)
+		if err != nil {
+			return nil, err
+		}
+		return &Handle{Store: s, Config: c}, nil
+	}
+	key := cacheKey(c, env)
+	cache.Lock()
+	defer cache.Unlock()
+	if e, ok := cache.m[key]; ok {
+		e.refs++
+		return &Handle{Store: e.store, Config: c, key: key}, nil
+	}
+	s, err := b.Open(ctx, c, env)
+	if err != nil {
+		return nil, err
+	}
+	cache.m[key] = &cached{store: s, refs: 1}
+	return &Handle{Store: s, Config: c, key: key}, nil
+}
+
+// Close releases the handle's share of its store.
+func (h *Handle) Close() {
+	if h.key == "" {
+		return
+	}
+	cache.Lock()
+	defer cache.Unlock()
+	if e, ok := cache.m[h.key]; ok {
+		if e.refs--; e.refs <= 0 {
+			delete(cache.m, h.key)
+		}
+	}
+	h.key = ""
+}
+
+// SharedCount reports how many distinct shared stores are open (for tests
+// proving that equal documents share one client).
+func SharedCount() int {
+	cache.Lock()
+	defer cache.Unlock()
+	return len(cache.m)
+}
+
+func cacheKey(c core.Config, env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k, env[k]}
+	}
+	e, _ := json.Marshal(pairs)
+	return string(c.JSON()) + "\x00" + string(e)
+}

@@ -1,0 +1,417 @@
+/*
+ * objstore.h — the C interface of libobjstore.
+ *
+ * One library for S3, Google Cloud Storage, Azure Blob, HTTP/WebDAV, the
+ * local filesystem and memory. This header is written by hand and is the
+ * stable ABI contract (soname libobjstore.so.1); check objstore_abi_version()
+ * against OBJSTORE_ABI_VERSION at load time.
+ *
+ * Conventions
+ * -----------
+ * - Every function returns an int status: OBJSTORE_OK (0) or an
+ *   objstore_code. Results come back through out-parameters, which are
+ *   written only on success unless said otherwise.
+ * - The last parameter, `objstore_error **err`, is optional. Pass NULL to
+ *   ignore details; pass the address of a NULL pointer to receive, on
+ *   failure, an error (code + message) that you free with
+ *   objstore_error_free(). On success *err is left untouched.
+ * - Objects are opaque handles. Every constructor has a matching _free.
+ *   Whoever receives a handle owns it and frees it exactly once. Passing a
+ *   NULL, unknown, already freed or wrong-kind handle returns
+ *   OBJSTORE_E_BAD_HANDLE: it never crashes. (Freed handle addresses are
+ *   held back from reuse for a long while, so a stale handle is reported
+ *   rather than aliased to a newer object.)
+ * - Strings in are NUL-terminated UTF-8 and are only read during the call.
+ *   Strings out are owned by the handle they came from (valid until it is
+ *   freed) unless the function says the caller frees them with
+ *   objstore_string_free().
+ * - Paths follow object_store's rules: "/"-separated segments; no empty,
+ *   "." or ".." segment; no ASCII control character. One leading and one
+ *   trailing "/" are ignored. A bad path is OBJSTORE_E_INVALID_PATH and no
+ *   request is sent.
+ * - All functions are thread-safe. Sync calls block the calling thread only.
+ * - After fork(), every function in the child returns OBJSTORE_E_FORKED
+ *   without touching the (now broken) Go runtime. Create stores in the
+ *   child by spawning a fresh process instead (Python: "spawn" or
+ *   "forkserver").
+ * - The library never writes to stdout or stderr and ignores SIGPIPE.
+ */
+#ifndef OBJSTORE_H
+#define OBJSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OBJSTORE_ABI_VERSION 1
+
+/* ---- Status codes ----------------------------------------------------- */
+
+typedef enum objstore_code {
+    OBJSTORE_OK = 0,
+    OBJSTORE_E_GENERIC = 1,            /* any other failure, see the message */
+    OBJSTORE_E_NOT_FOUND = 2,          /* object (or bucket) does not exist */
+    OBJSTORE_E_ALREADY_EXISTS = 3,     /* create-only put / copy onto an existing object */
+    OBJSTORE_E_PRECONDITION = 4,       /* if_match / if_unmodified_since / update mode failed */
+    OBJSTORE_E_NOT_MODIFIED = 5,       /* if_none_match / if_modified_since matched */
+    OBJSTORE_E_NOT_IMPLEMENTED = 6,    /* the library does not implement this for this store */
+    OBJSTORE_E_NOT_SUPPORTED = 7,      /* the service cannot do this */
+    OBJSTORE_E_PERMISSION_DENIED = 8,  /* authenticated, but not allowed */
+    OBJSTORE_E_UNAUTHENTICATED = 9,    /* missing or wrong credentials */
+    OBJSTORE_E_INVALID_PATH = 10,      /* the path breaks the path rules */
+    OBJSTORE_E_INVALID_ARGUMENT = 11,  /* a bad value: range, option, config value, URL */
+    OBJSTORE_E_UNKNOWN_CONFIG_KEY = 12,/* a config key the store does not know */
+    OBJSTORE_E_TIMEOUT = 13,           /* a deadline passed */
+    OBJSTORE_E_CANCELLED = 14,         /* the request was cancelled */
+    OBJSTORE_E_BAD_HANDLE = 100,       /* NULL, unknown, freed or wrong-kind handle; NULL out-pointer */
+    OBJSTORE_E_FORKED = 101,           /* called in a child after fork() */
+    OBJSTORE_E_INTERNAL = 102          /* a bug in the library (recovered); please report */
+} objstore_code;
+
+/* ---- Errors, strings, version ----------------------------------------- */
+
+/* Error details. Read the fields; free with objstore_error_free(). */
+typedef struct objstore_error {
+    int code;            /* an objstore_code */
+    const char *message; /* UTF-8, never NULL, never contains secrets */
+} objstore_error;
+
+/* Frees an error. NULL is a no-op returning OBJSTORE_OK; freeing twice or
+ * freeing something else returns OBJSTORE_E_BAD_HANDLE. */
+int objstore_error_free(objstore_error *err);
+
+/* Frees a string the library returned as "caller frees". NULL is a no-op. */
+void objstore_string_free(char *s);
+
+/* The ABI version of the loaded library (compare with OBJSTORE_ABI_VERSION). */
+int objstore_abi_version(void);
+
+/* The library version, e.g. "0.1.0". Static storage: do not free. */
+const char *objstore_version(void);
+
+/* Name of a status code, e.g. "OBJSTORE_E_NOT_FOUND". Static storage. */
+const char *objstore_code_name(int code);
+
+/* ---- Stores and configuration ------------------------------------------ */
+
+typedef struct objstore_store objstore_store;
+
+/*
+ * A store is described by one JSON document:
+ *   {"kind":"s3","bucket":"b","prefix":"p","config":{...},
+ *    "client_options":{...},"retry_config":{...}}
+ * kind is one of memory, local, s3, gcs, azure, http. For local, "prefix"
+ * is the root directory (config: "mkdir", "automatic_cleanup"). Key names
+ * and aliases are those of obstore/object_store. Unknown keys are
+ * OBJSTORE_E_UNKNOWN_CONFIG_KEY; a key given twice (also via an alias) is
+ * OBJSTORE_E_INVALID_ARGUMENT.
+ */
+
+/* Opens a store. env_json is an optional JSON object of environment
+ * variables to read credentials and defaults from (NULL: the process
+ * environment as Go saw it at load time). Values from env_json never enter
+ * the store's config document. Stores with equal documents and environment
+ * share one client and connection pool. Free with objstore_store_free(). */
+int objstore_store_new(const char *config_json, const char *env_json,
+                       objstore_store **out, objstore_error **err);
+
+/* Frees a store handle. Requests in flight on it finish first. */
+int objstore_store_free(objstore_store *store);
+
+/* The store's canonical config document (normalized keys, no environment
+ * values). *json_out: caller frees with objstore_string_free(). */
+int objstore_store_config_json(objstore_store *store, char **json_out,
+                               objstore_error **err);
+
+/* Validates a config document and returns its canonical form, without
+ * opening anything. *json_out: caller frees with objstore_string_free(). */
+int objstore_config_normalize(const char *config_json, char **json_out,
+                              objstore_error **err);
+
+/* Parses a URL (memory://, file:///..., s3://bucket/prefix, gs://, az://,
+ * https://...) into a canonical config document. overrides_json, optional,
+ * is a document whose fields win over what the URL says (explicit > URL).
+ * *json_out: caller frees with objstore_string_free(). */
+int objstore_config_from_url(const char *url, const char *overrides_json,
+                             char **json_out, objstore_error **err);
+
+/* ---- Buffers (zero-copy reads) ----------------------------------------- */
+
+/* Bytes read from a store. The data pointer stays valid, and the bytes
+ * unchanged, until objstore_buffer_free(). The library never writes to a
+ * buffer after handing it out. */
+typedef struct objstore_buffer objstore_buffer;
+
+int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len);
+int objstore_buffer_free(objstore_buffer *buf);
+
+/* ---- Metadata ----------------------------------------------------------- */
+
+#define OBJSTORE_TIME_UNSET INT64_MIN
+
+typedef struct objstore_object_meta {
+    const char *location;     /* path relative to the store's prefix */
+    const char *e_tag;        /* NULL when the store has none */
+    const char *version;      /* NULL when unversioned */
+    uint64_t size;
+    int64_t last_modified_ns; /* Unix time in nanoseconds */
+} objstore_object_meta;
+
+typedef struct objstore_kv {
+    const char *key;
+    const char *value;
+} objstore_kv;
+
+/* A block of metadata returned by head, list and list_with_delimiter. The
+ * arrays and strings it points to live until objstore_meta_list_free(). */
+typedef struct objstore_meta_list objstore_meta_list;
+
+int objstore_meta_list_free(objstore_meta_list *list);
+
+/* ---- Get ---------------------------------------------------------------- */
+
+enum objstore_range_kind {
+    OBJSTORE_RANGE_NONE = 0,    /* whole object */
+    OBJSTORE_RANGE_BOUNDED = 1, /* [start, end); end past EOF is clamped */
+    OBJSTORE_RANGE_OFFSET = 2,  /* [start, EOF) */
+    OBJSTORE_RANGE_SUFFIX = 3   /* the last `length` bytes */
+};
+
+typedef struct objstore_range {
+    int kind; /* enum objstore_range_kind */
+    uint64_t start;
+    uint64_t end;
+    uint64_t length;
+} objstore_range;
+
+#define OBJSTORE_GET_OPTIONS_VERSION 1
+
+/* Flags of objstore_get_options.flags. */
+#define OBJSTORE_GET_HEAD                (1u << 0) /* metadata only */
+#define OBJSTORE_GET_IF_MODIFIED_SINCE   (1u << 1) /* if_modified_since_ns is set */
+#define OBJSTORE_GET_IF_UNMODIFIED_SINCE (1u << 2) /* if_unmodified_since_ns is set */
+
+/* Options of a get. Zero-fill it and set version =
+ * OBJSTORE_GET_OPTIONS_VERSION; NULL options mean "whole object". */
+typedef struct objstore_get_options {
+    unsigned int version;
+    unsigned int flags;
+    const char *if_match;      /* NULL: unset */
+    const char *if_none_match; /* NULL: unset */
+    int64_t if_modified_since_ns;
+    int64_t if_unmodified_since_ns;
+    objstore_range range;
+    const char *object_version; /* NULL: current */
+} objstore_get_options;
+
+/* What a get learned from the response headers. */
+typedef struct objstore_get_info {
+    objstore_object_meta meta;
+    uint64_t range_start; /* the bytes the body holds: [range_start, range_end) */
+    uint64_t range_end;
+    const objstore_kv *attributes; /* Content-Type etc. and user metadata */
+    size_t attributes_len;
+} objstore_get_info;
+
+/* An open object body. */
+typedef struct objstore_reader objstore_reader;
+
+/* Starts a get. On success *out is an open reader and *info (optional, may
+ * be NULL) points at the response's metadata, owned by the reader. Errors
+ * that the response headers reveal (NotFound, Precondition, NotModified,
+ * bad range) are returned here. */
+int objstore_get(objstore_store *store, const char *path,
+                 const objstore_get_options *opts, objstore_reader **out,
+                 const objstore_get_info **info, objstore_error **err);
+
+/* Reads the rest of the body into one buffer, written directly by the
+ * network or disk read. A short body is an error, never a short buffer. */
+int objstore_reader_read_all(objstore_reader *reader, objstore_buffer **out,
+                             const uint8_t **data, size_t *len,
+                             objstore_error **err);
+
+/* Reads the next chunk of at least min_size bytes (less only at the end).
+ * At the end of the body, *len is 0 and *out is NULL. */
+int objstore_reader_read_chunk(objstore_reader *reader, size_t min_size,
+                               objstore_buffer **out, const uint8_t **data,
+                               size_t *len, objstore_error **err);
+
+/* Closes the body. Buffers already read stay valid. */
+int objstore_reader_free(objstore_reader *reader);
+
+/* get + read_all in one call (the fast path for small objects and ranges).
+ * info, optional, receives metadata valid until *out is freed. */
+int objstore_get_bytes(objstore_store *store, const char *path,
+                       const objstore_get_options *opts, objstore_buffer **out,
+                       const uint8_t **data, size_t *len,
+                       const objstore_get_info **info, objstore_error **err);
+
+/* Reads n bounded ranges [starts[i], ends[i]) of one object. Nearby ranges
+ * are fetched together (gaps up to 1 MiB) with up to 10 fetches in flight.
+ * On success *out owns all the bytes; data[i] and lens[i] (caller-provided
+ * arrays of n) point into it. */
+int objstore_get_ranges(objstore_store *store, const char *path,
+                        const uint64_t *starts, const uint64_t *ends, size_t n,
+                        objstore_buffer **out, const uint8_t **data,
+                        size_t *lens, objstore_error **err);
+
+/* Metadata of one object. *items points at one entry owned by *out. */
+int objstore_head(objstore_store *store, const char *path,
+                  objstore_meta_list **out, const objstore_object_meta **items,
+                  objstore_error **err);
+
+/* ---- Put ---------------------------------------------------------------- */
+
+enum objstore_put_mode {
+    OBJSTORE_PUT_OVERWRITE = 0, /* replace whatever is there */
+    OBJSTORE_PUT_CREATE = 1,    /* OBJSTORE_E_ALREADY_EXISTS if it exists */
+    OBJSTORE_PUT_UPDATE = 2     /* OBJSTORE_E_PRECONDITION unless e_tag/version match */
+};
+
+#define OBJSTORE_PUT_OPTIONS_VERSION 1
+
+/* Options of a put. Zero-fill and set version; NULL means overwrite. */
+typedef struct objstore_put_options {
+    unsigned int version;
+    int mode;                 /* enum objstore_put_mode */
+    const char *e_tag;        /* PUT_UPDATE: the current object's etag */
+    const char *object_version; /* PUT_UPDATE: its version, where versioned */
+    const objstore_kv *attributes; size_t attributes_len;
+    const objstore_kv *tags;       size_t tags_len;
+} objstore_put_options;
+
+/* Writes data[0..len) as one object in one request. data is read in place
+ * during the call, not copied. e_tag_out and version_out are optional; when
+ * given they receive strings (or NULL) the caller frees with
+ * objstore_string_free(). */
+int objstore_put(objstore_store *store, const char *path, const uint8_t *data,
+                 size_t len, const objstore_put_options *opts,
+                 char **e_tag_out, char **version_out, objstore_error **err);
+
+/* ---- Multipart uploads ---------------------------------------------------- */
+
+typedef struct objstore_upload objstore_upload;
+
+/* Starts a multipart upload. Only attributes and tags of opts are used. */
+int objstore_upload_new(objstore_store *store, const char *path,
+                        const objstore_put_options *opts, objstore_upload **out,
+                        objstore_error **err);
+
+/* Uploads part `index` (from 0). Parts may be sent from several threads at
+ * once and in any order; the object is assembled in index order. Every part
+ * but the last must be at least 5 MiB on S3. data is read in place. */
+int objstore_upload_put_part(objstore_upload *up, size_t index,
+                             const uint8_t *data, size_t len,
+                             objstore_error **err);
+
+/* Completes the upload; the object appears atomically. Strings as objstore_put. */
+int objstore_upload_complete(objstore_upload *up, char **e_tag_out,
+                             char **version_out, objstore_error **err);
+
+/* Aborts the upload and removes its parts. */
+int objstore_upload_abort(objstore_upload *up, objstore_error **err);
+
+/* Frees the handle. An upload neither completed nor aborted is aborted. */
+int objstore_upload_free(objstore_upload *up);
+
+/* ---- Buffered writer ------------------------------------------------------ */
+
+typedef struct objstore_writer objstore_writer;
+
+#define OBJSTORE_WRITER_OPTIONS_VERSION 1
+
+typedef struct objstore_writer_options {
+    unsigned int version;
+    size_t chunk_size;      /* 0: 5 MiB. Data up to this size is one put. */
+    size_t max_concurrency; /* 0: 12 parts in flight */
+    const objstore_kv *attributes; size_t attributes_len;
+    const objstore_kv *tags;       size_t tags_len;
+} objstore_writer_options;
+
+/* A streaming writer: small writes are buffered; an object that stays
+ * under chunk_size is one put, a larger one a multipart upload with parts
+ * in parallel. Nothing is visible until objstore_writer_close(). */
+int objstore_writer_new(objstore_store *store, const char *path,
+                        const objstore_writer_options *opts,
+                        objstore_writer **out, objstore_error **err);
+
+/* Appends data (copied into the writer's buffer before returning). */
+int objstore_writer_write(objstore_writer *w, const uint8_t *data, size_t len,
+                          objstore_error **err);
+
+/* Flushes and completes the object. Strings as objstore_put. */
+int objstore_writer_close(objstore_writer *w, char **e_tag_out,
+                          char **version_out, objstore_error **err);
+
+/* Discards everything written; nothing becomes visible. */
+int objstore_writer_abort(objstore_writer *w, objstore_error **err);
+
+/* Frees the handle; a writer neither closed nor aborted is aborted. */
+int objstore_writer_free(objstore_writer *w);
+
+/* ---- Delete, copy, rename, sign -------------------------------------------- */
+
+/* Deletes one object. A missing object is OK on stores that treat delete as
+ * idempotent (S3, memory) and OBJSTORE_E_NOT_FOUND on others (local). */
+int objstore_delete(objstore_store *store, const char *path,
+                    objstore_error **err);
+
+/* Deletes n objects with the store's batch call where it has one. codes
+ * (caller array of n, optional) receives each path's status. Returns the
+ * first failure's code, or OBJSTORE_OK if every path was deleted. */
+int objstore_delete_many(objstore_store *store, const char *const *paths,
+                         size_t n, int *codes, objstore_error **err);
+
+#define OBJSTORE_IF_NOT_EXISTS 1u /* copy/rename: fail if the destination exists */
+
+int objstore_copy(objstore_store *store, const char *from, const char *to,
+                  unsigned int flags, objstore_error **err);
+
+/* Renames; natively where the store can, else copy then delete. */
+int objstore_rename(objstore_store *store, const char *from, const char *to,
+                    unsigned int flags, objstore_error **err);
+
+/* A presigned URL for method ("GET", "PUT", ...) on path, valid for
+ * expires_secs. OBJSTORE_E_NOT_SUPPORTED on stores that cannot sign.
+ * *url_out: caller frees with objstore_string_free(). */
+int objstore_sign(objstore_store *store, const char *method, const char *path,
+                  uint64_t expires_secs, char **url_out, objstore_error **err);
+
+/* ---- Listing ---------------------------------------------------------------- */
+
+typedef struct objstore_list objstore_list;
+
+/* Starts listing every object under prefix (whole segments; NULL or "" for
+ * all) whose path sorts after offset (exclusive; NULL for none). Pages are
+ * fetched lazily by objstore_list_next. */
+int objstore_list_new(objstore_store *store, const char *prefix,
+                      const char *offset, objstore_list **out,
+                      objstore_error **err);
+
+/* Fetches up to max_items (0: 1000) more entries. *page owns the *items
+ * array of *n entries; free it with objstore_meta_list_free(). At the end
+ * *n is 0 and *page is NULL. */
+int objstore_list_next(objstore_list *list, size_t max_items,
+                       objstore_meta_list **page,
+                       const objstore_object_meta **items, size_t *n,
+                       objstore_error **err);
+
+int objstore_list_free(objstore_list *list);
+
+/* One level under prefix: objects directly in it and the common prefixes of
+ * deeper ones, both sorted. *out owns both arrays. */
+int objstore_list_with_delimiter(objstore_store *store, const char *prefix,
+                                 objstore_meta_list **out,
+                                 const objstore_object_meta **objects,
+                                 size_t *n_objects,
+                                 const char *const **common_prefixes,
+                                 size_t *n_prefixes, objstore_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OBJSTORE_H */
