@@ -35,6 +35,16 @@ type Config struct {
 // ParseConfig reads a config document strictly: unknown top-level fields
 // and keys given twice are errors.
 func ParseConfig(data []byte) (Config, error) {
+	c, err := ParseConfigOverrides(data)
+	if err == nil && c.Kind == "" {
+		return c, Errorf(InvalidArgument, "config document has no \"kind\"")
+	}
+	return c, err
+}
+
+// ParseConfigOverrides reads a partial document (the overrides of FromURL)
+// as strictly as ParseConfig, but "kind" may be missing.
+func ParseConfigOverrides(data []byte) (Config, error) {
 	var c Config
 	if err := checkNoDuplicateKeys(data); err != nil {
 		return c, err
@@ -49,9 +59,6 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if dec.More() {
 		return c, Errorf(InvalidArgument, "config document has trailing data")
-	}
-	if c.Kind == "" {
-		return c, Errorf(InvalidArgument, "config document has no \"kind\"")
 	}
 	return c, nil
 }
