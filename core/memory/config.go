@@ -1,0 +1,60 @@
+package memory
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// Backend opens MemoryStores. A memory store has no settings; each one opened
+// is a new, empty, unshared namespace.
+var Backend = core.Backend{
+	Kind:      "memory",
+	Schemes:   []string{"memory"},
+	ParseURL:  parseURL,
+	Normalize: normalize,
+	Open:      open,
+	Shared:    false,
+}
+
+// configKeys is empty: every config key is unknown.
+var configKeys = core.KeyTable{}
+
+func parseURL(u *url.URL) (core.Config, error) {
+	if u.Host != "" || u.User != nil || u.RawQuery != "" {
+		return core.Config{}, core.Errorf(core.InvalidArgument, "memory URL takes no host, user or query: use memory:///")
+	}
+	c := core.Config{Kind: "memory"}
+	if u.Path != "" && u.Path != "/" {
+		p, err := core.ParsePath(u.Path)
+		if err != nil {
+			return c, err
+		}
+		c.Prefix = string(p)
+	}
+	return c, nil
+}
+
+func normalize(c core.Config) (core.Config, error) {
+	c, err := core.NormalizeDocument(c, "memory", configKeys)
+	if err != nil {
+		return c, err
+	}
+	if len(c.ClientOptions) > 0 || c.RetryConfig != nil {
+		return c, &core.Error{Kind: core.UnknownConfigKey, Store: storeName, Msg: "MemoryStore takes no client_options or retry_config"}
+	}
+	if c.Bucket != "" || c.URL != "" {
+		return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "MemoryStore takes no bucket or url"}
+	}
+	p, err := core.ParsePath(c.Prefix)
+	if err != nil {
+		return c, err
+	}
+	c.Prefix = string(p)
+	return c, nil
+}
+
+func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
+	return core.Prefixed(New(), core.Path(c.Prefix)), nil
+}

@@ -1,0 +1,137 @@
+package core
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Prefixed returns a store that sees only the subtree of s under prefix
+// (whole segments): every path given to it is joined to prefix, and every
+// path it returns is relative to prefix again. It is object_store's
+// PrefixStore. An empty prefix returns s itself.
+func Prefixed(s Store, prefix Path) Store {
+	if prefix == "" {
+		return s
+	}
+	if p, ok := s.(*prefixStore); ok { // nest by joining, not by stacking wrappers
+		return &prefixStore{inner: p.inner, prefix: p.prefix.Join(prefix)}
+	}
+	return &prefixStore{inner: s, prefix: prefix}
+}
+
+type prefixStore struct {
+	inner  Store
+	prefix Path
+}
+
+var (
+	_ Renamer     = (*prefixStore)(nil)
+	_ BulkDeleter = (*prefixStore)(nil)
+	_ Signer      = (*prefixStore)(nil)
+)
+
+func (p *prefixStore) full(path Path) Path { return p.prefix.Join(path) }
+
+// strip makes an inner path relative to the prefix. Inner stores only return
+// paths under the prefix they were asked for, so a miss means a broken store.
+func (p *prefixStore) strip(path Path) (Path, error) {
+	rel, ok := path.StripPrefix(p.prefix)
+	if !ok {
+		return "", &Error{Kind: Generic, Path: string(path), Msg: "store returned a path outside prefix " + string(p.prefix)}
+	}
+	return rel, nil
+}
+
+func (p *prefixStore) stripMeta(m *ObjectMeta) error {
+	rel, err := p.strip(m.Location)
+	m.Location = rel
+	return err
+}
+
+func (p *prefixStore) Get(ctx context.Context, path Path, opts GetOptions) (*GetResult, error) {
+	res, err := p.inner.Get(ctx, p.full(path), opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.stripMeta(&res.Meta); err != nil {
+		res.Body.Close()
+		return nil, err
+	}
+	return res, nil
+}
+
+func (p *prefixStore) Head(ctx context.Context, path Path) (ObjectMeta, error) {
+	m, err := p.inner.Head(ctx, p.full(path))
+	if err != nil {
+		return m, err
+	}
+	return m, p.stripMeta(&m)
+}
+
+func (p *prefixStore) Put(ctx context.Context, path Path, data []byte, opts PutOptions) (PutResult, error) {
+	return p.inner.Put(ctx, p.full(path), data, opts)
+}
+
+func (p *prefixStore) PutMultipart(ctx context.Context, path Path, opts MultipartOptions) (MultipartUpload, error) {
+	return p.inner.PutMultipart(ctx, p.full(path), opts)
+}
+
+func (p *prefixStore) Delete(ctx context.Context, path Path) error {
+	return p.inner.Delete(ctx, p.full(path))
+}
+
+func (p *prefixStore) List(ctx context.Context, prefix Path, opts ListOptions) iter.Seq2[ObjectMeta, error] {
+	inner := ListOptions{}
+	if opts.Offset != "" {
+		inner.Offset = p.full(opts.Offset)
+	}
+	return func(yield func(ObjectMeta, error) bool) {
+		for m, err := range p.inner.List(ctx, p.full(prefix), inner) {
+			if err == nil {
+				err = p.stripMeta(&m)
+			}
+			if !yield(m, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (p *prefixStore) ListWithDelimiter(ctx context.Context, prefix Path) (ListResult, error) {
+	res, err := p.inner.ListWithDelimiter(ctx, p.full(prefix))
+	if err != nil {
+		return res, err
+	}
+	for i := range res.Objects {
+		if err := p.stripMeta(&res.Objects[i]); err != nil {
+			return ListResult{}, err
+		}
+	}
+	for i, cp := range res.CommonPrefixes {
+		if res.CommonPrefixes[i], err = p.strip(cp); err != nil {
+			return ListResult{}, err
+		}
+	}
+	return res, nil
+}
+
+func (p *prefixStore) Copy(ctx context.Context, from, to Path, opts CopyOptions) error {
+	return p.inner.Copy(ctx, p.full(from), p.full(to), opts)
+}
+
+func (p *prefixStore) Rename(ctx context.Context, from, to Path, opts CopyOptions) error {
+	return Rename(ctx, p.inner, p.full(from), p.full(to), opts)
+}
+
+func (p *prefixStore) DeleteMany(ctx context.Context, paths []Path) []error {
+	full := make([]Path, len(paths))
+	for i, path := range paths {
+		full[i] = p.full(path)
+	}
+	return DeleteMany(ctx, p.inner, full)
+}
+
+func (p *prefixStore) Sign(ctx context.Context, method string, path Path, expiresIn time.Duration) (string, error) {
+	return Sign(ctx, p.inner, method, p.full(path), expiresIn)
+}

@@ -1,0 +1,112 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+type item struct {
+	name string
+	run  func(t *testing.T, s core.Store, caps Capabilities)
+	// viaPrefix: also run through core.Prefixed in item 12.
+	viaPrefix bool
+}
+
+var items = []item{
+	{"01_put_get_delete_list", testPutGetDeleteList, true},
+	{"01b_tricky_keys", testTrickyKeys, true},
+	{"01c_get_ranges", testGetRanges, true},
+	{"01d_bulk_and_prefix_delete", testBulkDelete, true},
+	{"02_attributes", testAttributes, true},
+	{"03_conditional_get", testConditionalGet, true},
+	{"04_conditional_put", testConditionalPut, true},
+	{"04b_counter_race", testCounterRace, false},
+	{"04c_create_race", testCreateRace, false},
+	{"05_multipart", testMultipart, true},
+	{"05b_writer", testWriter, false},
+	{"06_list_by_segment", testListBySegment, true},
+	{"07_list_with_delimiter", testListWithDelimiter, true},
+	{"08_missing_objects", testMissing, true},
+	{"09_copy_rename", testCopyRename, true},
+	{"10_copy_if_not_exists", testCopyIfNotExists, true},
+	{"11_paginated_list_offset", testPaginatedList, false},
+	{"13_invalid_paths", testInvalidPaths, false},
+	{"14_sign", testSign, true},
+}
+
+// testPrefix is the prefix under which item 12 reruns the suite.
+const testPrefix = "prefix store/inner"
+
+// Run runs every item of the conformance suite as a subtest, each on a
+// fresh store from newStore, then reruns most of them through
+// core.Prefixed (item 12) and checks the prefix store's isolation.
+func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities) {
+	t.Helper()
+	for _, it := range items {
+		t.Run(it.name, func(t *testing.T) { it.run(t, newStore(t), caps) })
+	}
+	t.Run("12_prefix_stores", func(t *testing.T) {
+		for _, it := range items {
+			if !it.viaPrefix {
+				continue
+			}
+			t.Run(it.name, func(t *testing.T) {
+				it.run(t, core.Prefixed(newStore(t), core.MustPath(testPrefix)), caps)
+			})
+		}
+		t.Run("isolation", func(t *testing.T) { testPrefixIsolation(t, newStore(t), caps) })
+	})
+}
+
+// RunItem runs one item by name (e.g. "05_multipart") on a fresh store, for
+// backends debugging a single behaviour.
+func RunItem(t *testing.T, name string, newStore func(t *testing.T) core.Store, caps Capabilities) {
+	t.Helper()
+	for _, it := range items {
+		if it.name == name {
+			it.run(t, newStore(t), caps)
+			return
+		}
+	}
+	t.Fatalf("no conformance item %q", name)
+}
+
+func testPrefixIsolation(t *testing.T, base core.Store, caps Capabilities) {
+	ctx := context.Background()
+	put(t, base, "prefix store/sibling.txt", []byte("sibling"))
+	put(t, base, "prefix storex/inner/x", []byte("lookalike"))
+	put(t, base, "prefix store/innerx/y", []byte("lookalike 2"))
+	ps := core.Prefixed(base, core.MustPath(testPrefix))
+
+	expectList(t, ps, "", caps)
+	put(t, ps, "a/one", []byte("1"))
+	put(t, ps, "two", []byte("2"))
+	expectList(t, ps, "", caps, "a/one", "two")
+	expectContent(t, base, testPrefix+"/a/one", []byte("1"))
+	expectNotFound(t, ps, "sibling.txt")
+	if m, err := ps.Head(ctx, p(t, "a/one")); err != nil || m.Location != "a/one" {
+		t.Fatalf("head through prefix: %v %q, want location a/one", err, m.Location)
+	}
+	lr, err := ps.ListWithDelimiter(ctx, "")
+	expectOK(t, err, "list_with_delimiter through prefix")
+	if !slices.Equal(pathStrings(lr.CommonPrefixes), []string{"a"}) || len(lr.Objects) != 1 || lr.Objects[0].Location != "two" {
+		t.Fatalf("list_with_delimiter through prefix: %+v", lr)
+	}
+	expectOK(t, ps.Copy(ctx, p(t, "two"), p(t, "three"), core.CopyOptions{}), "copy through prefix")
+	expectContent(t, base, testPrefix+"/three", []byte("2"))
+	expectOK(t, core.Rename(ctx, ps, p(t, "three"), p(t, "four"), core.CopyOptions{}), "rename through prefix")
+	expectContent(t, base, testPrefix+"/four", []byte("2"))
+	expectNotFound(t, base, testPrefix+"/three")
+	expectOK(t, ps.Delete(ctx, p(t, "four")), "delete through prefix")
+	expectNotFound(t, base, testPrefix+"/four")
+
+	expectOK(t, core.DeletePrefix(ctx, ps, ""), "delete_prefix of the whole prefix store")
+	expectList(t, ps, "", caps)
+	expectList(t, base, "", caps, "prefix store/innerx/y", "prefix store/sibling.txt", "prefix storex/inner/x")
+	if core.Prefixed(base, "") != base {
+		t.Fatalf("Prefixed with an empty prefix must return the store itself")
+	}
+}
