@@ -1,0 +1,345 @@
+"""Bytes: an immutable, bytes-like view of memory the C library read into.
+
+Python 3.11 cannot let a pure-Python class export the buffer protocol, so a
+Bytes of length n is an instance of a class deriving from both :class:`Bytes`
+(the bytes-like methods) and a ctypes array of n unsigned bytes (the buffer
+export). The instance is created with ``from_address`` over the library's data
+pointer, so ``memoryview(b)`` (and numpy, hashlib, file writes, sockets...)
+read the library's memory directly: no copy anywhere. Each instance keeps a
+reference to the owner of the native buffer, which frees it with
+``objstore_buffer_free`` once every view of it is gone.
+
+The per-length classes are cached (bounded LRU); creating one costs tens of
+microseconds, finding a cached one well under one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+import threading
+from collections import OrderedDict
+
+__all__ = ["Bytes"]
+
+_addressof = ctypes.addressof
+_string_at = ctypes.string_at
+_Array = ctypes.Array
+_libc = ctypes.CDLL(None)
+_memcmp = _libc.memcmp
+_memcmp.restype = ctypes.c_int
+_memcmp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+
+
+class Bytes:
+    """An immutable sequence of bytes, shared with the C library without copying.
+
+    Behaves like :class:`bytes` for the common operations (``len``, indexing,
+    slicing, ``==`` with any bytes-like object, ``hash``, ``in``, ``+``,
+    ``decode``, ``startswith``...) and implements the buffer protocol:
+    ``memoryview(b)`` has format ``"B"`` and reads the library's memory in
+    place. ``bytes(b)`` (or :meth:`to_bytes`) makes a copy in Python memory.
+
+    Slicing with step 1 returns another zero-copy Bytes over the same memory.
+    ``Bytes(buf)`` copies any bytes-like object into a new Bytes.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, buf=b""):
+        if cls is not Bytes:
+            raise TypeError("create Bytes with objstore.Bytes(buf)")
+        data = bytes(buf)
+        obj = _class_for(len(data)).from_buffer_copy(data) if data else _Array.__new__(_EMPTY_CLASS)
+        obj._owner = None
+        return obj
+
+    def __init__(self, buf=b""):
+        # ctypes' Array.__init__ would treat `buf` as the first element.
+        pass
+
+    # -- sequence -------------------------------------------------------------
+
+    def __getitem__(self, key):
+        if key.__class__ is int:
+            return _Array.__getitem__(self, key)
+        if isinstance(key, slice):
+            n = _Array.__len__(self)
+            start, stop, step = key.indices(n)
+            if step == 1:
+                size = stop - start if stop > start else 0
+                return _view(_addressof(self) + start, size, self._owner_or_self())
+            return Bytes(bytes(self)[key])
+        if hasattr(key, "__index__"):
+            return _Array.__getitem__(self, key.__index__())
+        raise TypeError(f"Bytes indices must be integers or slices, not {type(key).__name__}")
+
+    def __setitem__(self, key, value):
+        raise TypeError("'Bytes' object does not support item assignment")
+
+    def __delitem__(self, key):
+        raise TypeError("'Bytes' object does not support item deletion")
+
+    def __iter__(self):
+        return iter(self.to_bytes())
+
+    def __reversed__(self):
+        return reversed(self.to_bytes())
+
+    def __contains__(self, item):
+        if isinstance(item, int):
+            return item in self.to_bytes()
+        return bytes(item) in self.to_bytes()
+
+    # -- conversions ------------------------------------------------------------
+
+    def __bytes__(self) -> bytes:
+        return _string_at(_addressof(self), _Array.__len__(self))
+
+    def to_bytes(self) -> bytes:
+        """Copy into a new :class:`bytes`."""
+        return _string_at(_addressof(self), _Array.__len__(self))
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return str(memoryview(self), encoding, errors)
+
+    def hex(self, *args) -> str:
+        return self.to_bytes().hex(*args)
+
+    def __repr__(self) -> str:
+        n = _Array.__len__(self)
+        if n <= 100:
+            return f"Bytes({self.to_bytes()!r})"
+        head = _string_at(_addressof(self), 100)
+        return f"Bytes({head!r}... {n} bytes)"
+
+    def __reduce__(self):
+        return (Bytes, (self.to_bytes(),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    # -- comparison -----------------------------------------------------------------
+
+    def __eq__(self, other):
+        n = _Array.__len__(self)
+        if isinstance(other, bytes):
+            return len(other) == n and (n == 0 or _memcmp(_addressof(self), other, n) == 0)
+        if isinstance(other, Bytes):
+            return _Array.__len__(other) == n and (
+                n == 0 or _memcmp(_addressof(self), _addressof(other), n) == 0
+            )
+        try:
+            mv = memoryview(other)
+        except TypeError:
+            return NotImplemented
+        return mv.nbytes == n and mv.tobytes() == self.to_bytes()
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):
+        return hash(self.to_bytes())
+
+    def _cmp_other(self, other):
+        if isinstance(other, (bytes, bytearray, memoryview, Bytes)):
+            return bytes(other)
+        return None
+
+    def __lt__(self, other):
+        o = self._cmp_other(other)
+        return NotImplemented if o is None else self.to_bytes() < o
+
+    def __le__(self, other):
+        o = self._cmp_other(other)
+        return NotImplemented if o is None else self.to_bytes() <= o
+
+    def __gt__(self, other):
+        o = self._cmp_other(other)
+        return NotImplemented if o is None else self.to_bytes() > o
+
+    def __ge__(self, other):
+        o = self._cmp_other(other)
+        return NotImplemented if o is None else self.to_bytes() >= o
+
+    # -- bytes methods --------------------------------------------------------------
+
+    def __add__(self, other):
+        try:
+            return Bytes(self.to_bytes() + bytes(memoryview(other)))
+        except TypeError:
+            return NotImplemented
+
+    def __radd__(self, other):
+        try:
+            return Bytes(bytes(memoryview(other)) + self.to_bytes())
+        except TypeError:
+            return NotImplemented
+
+    def startswith(self, prefix, *args) -> bool:
+        if isinstance(prefix, tuple):
+            return self.to_bytes().startswith(tuple(bytes(p) for p in prefix), *args)
+        if args:
+            return self.to_bytes().startswith(bytes(prefix), *args)
+        p = bytes(prefix)
+        return len(p) <= len(self) and self[: len(p)] == p
+
+    def endswith(self, suffix, *args) -> bool:
+        if isinstance(suffix, tuple):
+            return self.to_bytes().endswith(tuple(bytes(s) for s in suffix), *args)
+        if args:
+            return self.to_bytes().endswith(bytes(suffix), *args)
+        s = bytes(suffix)
+        n = len(self)
+        return len(s) <= n and self[n - len(s) :] == s
+
+    def removeprefix(self, prefix) -> Bytes:
+        p = bytes(prefix)
+        return self[len(p) :] if p and self.startswith(p) else self
+
+    def removesuffix(self, suffix) -> Bytes:
+        s = bytes(suffix)
+        return self[: len(self) - len(s)] if s and self.endswith(s) else self
+
+    def find(self, sub, *args) -> int:
+        return self.to_bytes().find(sub if isinstance(sub, int) else bytes(sub), *args)
+
+    def index(self, sub, *args) -> int:
+        return self.to_bytes().index(sub if isinstance(sub, int) else bytes(sub), *args)
+
+    def count(self, sub, *args) -> int:
+        return self.to_bytes().count(sub if isinstance(sub, int) else bytes(sub), *args)
+
+    def isalnum(self) -> bool:
+        return self.to_bytes().isalnum()
+
+    def isalpha(self) -> bool:
+        return self.to_bytes().isalpha()
+
+    def isascii(self) -> bool:
+        return self.to_bytes().isascii()
+
+    def isdigit(self) -> bool:
+        return self.to_bytes().isdigit()
+
+    def islower(self) -> bool:
+        return self.to_bytes().islower()
+
+    def isspace(self) -> bool:
+        return self.to_bytes().isspace()
+
+    def isupper(self) -> bool:
+        return self.to_bytes().isupper()
+
+    def lower(self) -> Bytes:
+        return Bytes(self.to_bytes().lower())
+
+    def upper(self) -> Bytes:
+        return Bytes(self.to_bytes().upper())
+
+    # -- internals --------------------------------------------------------------------
+
+    def _owner_or_self(self):
+        owner = self._owner
+        return self if owner is None else owner
+
+    def _address(self) -> int:
+        """The address of the first byte (the library's data pointer)."""
+        return _addressof(self)
+
+    if sys.version_info >= (3, 12):
+
+        def __buffer__(self, flags):
+            # Export the ctypes array's buffer, as plain read-only unsigned bytes.
+            return _Array.__buffer__(self, flags & ~1).cast("B").toreadonly()
+
+
+# ---- per-length classes -----------------------------------------------------------
+
+_MAX_CLASSES = 1024
+_classes: OrderedDict[int, type] = OrderedDict()
+_classes_lock = threading.Lock()
+
+# Where CPython 3.11 (64-bit) keeps an array type's PEP 3118 format string
+# inside its StgDict. ctypes reports unsigned bytes as "<B"; we rewrite it
+# in place to the native "B" that memoryview.cast() and most consumers expect.
+# The layout is verified field by field before anything is written.
+_STG_SIZE, _STG_ALIGN, _STG_LENGTH, _STG_FORMAT, _STG_NDIM, _STG_SHAPE = 48, 56, 64, 168, 176, 184
+
+
+def _native_format_311(cls: type, n: int) -> None:
+    if sys.version_info[:2] != (3, 11) or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return
+    stg = [d for d in gc.get_referents(cls.__dict__) if type(d).__name__ == "StgDict"]
+    if len(stg) != 1:
+        return
+    base = id(stg[0])
+    ssize = ctypes.c_ssize_t
+    try:
+        if (
+            ssize.from_address(base + _STG_SIZE).value != n
+            or ssize.from_address(base + _STG_ALIGN).value != 1
+            or ssize.from_address(base + _STG_LENGTH).value != n
+            or ctypes.c_int.from_address(base + _STG_NDIM).value != 1
+        ):
+            return
+        shape = ctypes.c_void_p.from_address(base + _STG_SHAPE).value
+        fmt = ctypes.c_void_p.from_address(base + _STG_FORMAT).value
+        if not shape or not fmt or ssize.from_address(shape).value != n:
+            return
+        if _string_at(fmt, 3) != b"<B\0":
+            return
+        ctypes.memmove(fmt, b"B\0", 2)
+    except Exception:  # pragma: no cover - layout checks failed harmlessly
+        return
+
+
+def _new_class(n: int) -> type:
+    cls = type(
+        "Bytes",
+        (Bytes, _Array),
+        {"__slots__": ("_owner",), "_type_": ctypes.c_ubyte, "_length_": n, "__module__": "objstore"},
+    )
+    _native_format_311(cls, n)
+    return cls
+
+
+def _class_for(n: int) -> type:
+    cls = _classes.get(n)
+    if cls is not None:
+        try:
+            _classes.move_to_end(n)
+        except KeyError:  # evicted by another thread meanwhile: still usable
+            pass
+        return cls
+    cls = _new_class(n)
+    with _classes_lock:
+        existing = _classes.get(n)
+        if existing is not None:
+            return existing
+        _classes[n] = cls
+        if len(_classes) > _MAX_CLASSES:
+            # Evict the oldest quarter at once so that churn stays cheap.
+            for _ in range(_MAX_CLASSES // 4):
+                _classes.popitem(last=False)
+    return cls
+
+
+_EMPTY_CLASS = _new_class(0)
+
+
+def _view(address: int, size: int, owner) -> Bytes:
+    """A Bytes over [address, address+size) that keeps `owner` alive."""
+    obj = _class_for(size).from_address(address) if size else _EMPTY_CLASS.from_address(address or 0)
+    obj._owner = owner
+    return obj
+
+
+def native_format_active() -> bool:
+    """True if memoryview(Bytes) reports format "B" (not ctypes' "<B")."""
+    return memoryview(Bytes(b"x")).format == "B"

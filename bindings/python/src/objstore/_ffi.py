@@ -1,0 +1,399 @@
+"""The C ABI of libobjstore (include/objstore.h), declared with ctypes.
+
+The library is loaded lazily: importing objstore does not load it; the first
+call that needs it does (first I/O, or a store constructor validating its
+configuration). See DESIGN-NOTES.md for why ctypes rather than cffi.
+
+Every entry point goes through :func:`lib`, which also refuses to run in a
+child created by ``fork()`` after the parent loaded the library.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from pathlib import Path
+
+from . import exceptions as _exc
+
+ABI_VERSION = 1
+
+c_int = ctypes.c_int
+c_uint = ctypes.c_uint
+c_size_t = ctypes.c_size_t
+c_uint64 = ctypes.c_uint64
+c_int64 = ctypes.c_int64
+c_char_p = ctypes.c_char_p
+c_void_p = ctypes.c_void_p
+POINTER = ctypes.POINTER
+byref = ctypes.byref
+
+# ---- Structs (field order and types exactly as in objstore.h) -------------
+
+
+class Error(ctypes.Structure):
+    _fields_ = [("code", c_int), ("message", c_char_p)]
+
+
+class ObjectMeta(ctypes.Structure):
+    _fields_ = [
+        ("location", c_char_p),
+        ("e_tag", c_char_p),
+        ("version", c_char_p),
+        ("size", c_uint64),
+        ("last_modified_ns", c_int64),
+    ]
+
+
+class KV(ctypes.Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p)]
+
+
+class Range(ctypes.Structure):
+    _fields_ = [("kind", c_int), ("start", c_uint64), ("end", c_uint64), ("length", c_uint64)]
+
+
+RANGE_NONE, RANGE_BOUNDED, RANGE_OFFSET, RANGE_SUFFIX = 0, 1, 2, 3
+
+GET_OPTIONS_VERSION = 1
+GET_HEAD = 1 << 0
+GET_IF_MODIFIED_SINCE = 1 << 1
+GET_IF_UNMODIFIED_SINCE = 1 << 2
+TIME_UNSET = -(2**63)
+
+
+class GetOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("flags", c_uint),
+        ("if_match", c_char_p),
+        ("if_none_match", c_char_p),
+        ("if_modified_since_ns", c_int64),
+        ("if_unmodified_since_ns", c_int64),
+        ("range", Range),
+        ("object_version", c_char_p),
+    ]
+
+
+class GetInfo(ctypes.Structure):
+    _fields_ = [
+        ("meta", ObjectMeta),
+        ("range_start", c_uint64),
+        ("range_end", c_uint64),
+        ("attributes", POINTER(KV)),
+        ("attributes_len", c_size_t),
+    ]
+
+
+PUT_OVERWRITE, PUT_CREATE, PUT_UPDATE = 0, 1, 2
+PUT_OPTIONS_VERSION = 1
+
+
+class PutOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("mode", c_int),
+        ("e_tag", c_char_p),
+        ("object_version", c_char_p),
+        ("attributes", POINTER(KV)),
+        ("attributes_len", c_size_t),
+        ("tags", POINTER(KV)),
+        ("tags_len", c_size_t),
+    ]
+
+
+WRITER_OPTIONS_VERSION = 1
+
+
+class WriterOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("chunk_size", c_size_t),
+        ("max_concurrency", c_size_t),
+        ("attributes", POINTER(KV)),
+        ("attributes_len", c_size_t),
+        ("tags", POINTER(KV)),
+        ("tags_len", c_size_t),
+    ]
+
+
+IF_NOT_EXISTS = 1
+
+E_FORKED = 101
+
+# Handles are opaque: plain addresses (c_void_p). Out-parameters are
+# POINTER(c_void_p) etc.; ctypes passes byref() arguments through them.
+_P = c_void_p
+_PP = POINTER(c_void_p)
+_ERRPP = POINTER(POINTER(Error))
+_SIZEP = POINTER(c_size_t)
+
+# name: (restype, argtypes)
+_SIGNATURES = {
+    "objstore_error_free": (c_int, [POINTER(Error)]),
+    "objstore_string_free": (None, [c_void_p]),
+    "objstore_abi_version": (c_int, []),
+    "objstore_version": (c_char_p, []),
+    "objstore_code_name": (c_char_p, [c_int]),
+    "objstore_store_new": (c_int, [c_char_p, c_char_p, _PP, _ERRPP]),
+    "objstore_store_free": (c_int, [_P]),
+    "objstore_store_config_json": (c_int, [_P, _PP, _ERRPP]),
+    "objstore_config_normalize": (c_int, [c_char_p, _PP, _ERRPP]),
+    "objstore_config_from_url": (c_int, [c_char_p, c_char_p, _PP, _ERRPP]),
+    "objstore_buffer_data": (c_int, [_P, _PP, _SIZEP]),
+    "objstore_buffer_free": (c_int, [_P]),
+    "objstore_meta_list_free": (c_int, [_P]),
+    "objstore_get": (c_int, [_P, c_char_p, POINTER(GetOptions), _PP, POINTER(POINTER(GetInfo)), _ERRPP]),
+    "objstore_reader_read_all": (c_int, [_P, _PP, _PP, _SIZEP, _ERRPP]),
+    "objstore_reader_read_chunk": (c_int, [_P, c_size_t, _PP, _PP, _SIZEP, _ERRPP]),
+    "objstore_reader_free": (c_int, [_P]),
+    "objstore_get_bytes": (
+        c_int,
+        [_P, c_char_p, POINTER(GetOptions), _PP, _PP, _SIZEP, POINTER(POINTER(GetInfo)), _ERRPP],
+    ),
+    "objstore_get_ranges": (
+        c_int,
+        [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, _PP, _PP, _SIZEP, _ERRPP],
+    ),
+    "objstore_head": (c_int, [_P, c_char_p, _PP, POINTER(POINTER(ObjectMeta)), _ERRPP]),
+    "objstore_put": (c_int, [_P, c_char_p, c_void_p, c_size_t, POINTER(PutOptions), _PP, _PP, _ERRPP]),
+    "objstore_upload_new": (c_int, [_P, c_char_p, POINTER(PutOptions), _PP, _ERRPP]),
+    "objstore_upload_put_part": (c_int, [_P, c_size_t, c_void_p, c_size_t, _ERRPP]),
+    "objstore_upload_complete": (c_int, [_P, _PP, _PP, _ERRPP]),
+    "objstore_upload_abort": (c_int, [_P, _ERRPP]),
+    "objstore_upload_free": (c_int, [_P]),
+    "objstore_writer_new": (c_int, [_P, c_char_p, POINTER(WriterOptions), _PP, _ERRPP]),
+    "objstore_writer_write": (c_int, [_P, c_void_p, c_size_t, _ERRPP]),
+    "objstore_writer_close": (c_int, [_P, _PP, _PP, _ERRPP]),
+    "objstore_writer_abort": (c_int, [_P, _ERRPP]),
+    "objstore_writer_free": (c_int, [_P]),
+    "objstore_delete": (c_int, [_P, c_char_p, _ERRPP]),
+    "objstore_delete_many": (c_int, [_P, POINTER(c_char_p), c_size_t, POINTER(c_int), _ERRPP]),
+    "objstore_copy": (c_int, [_P, c_char_p, c_char_p, c_uint, _ERRPP]),
+    "objstore_rename": (c_int, [_P, c_char_p, c_char_p, c_uint, _ERRPP]),
+    "objstore_sign": (c_int, [_P, c_char_p, c_char_p, c_uint64, _PP, _ERRPP]),
+    "objstore_list_new": (c_int, [_P, c_char_p, c_char_p, _PP, _ERRPP]),
+    "objstore_list_next": (
+        c_int,
+        [_P, c_size_t, _PP, POINTER(POINTER(ObjectMeta)), _SIZEP, _ERRPP],
+    ),
+    "objstore_list_free": (c_int, [_P]),
+    "objstore_list_with_delimiter": (
+        c_int,
+        [
+            _P,
+            c_char_p,
+            _PP,
+            POINTER(POINTER(ObjectMeta)),
+            _SIZEP,
+            POINTER(POINTER(c_char_p)),
+            _SIZEP,
+            _ERRPP,
+        ],
+    ),
+}
+
+# ---- Loading ---------------------------------------------------------------
+
+_load_lock = threading.Lock()
+_lib: ctypes.CDLL | None = None
+_pid: int | None = None
+_path: str | None = None
+_getpid = os.getpid
+_exiting = False
+
+
+def is_loaded() -> bool:
+    """True once the shared library has been loaded into this process."""
+    return _lib is not None
+
+
+def library_path() -> str | None:
+    """The file the library was loaded from, or None if not loaded yet."""
+    return _path
+
+
+def candidate_paths() -> list[Path]:
+    """Where the library is looked for, in order."""
+    paths = []
+    env = os.environ.get("OBJSTORE_LIBRARY")
+    if env:
+        paths.append(Path(env))
+    here = Path(__file__).resolve().parent
+    paths.append(here / "_lib" / "libobjstore.so")
+    # src/objstore/_ffi.py -> repository root is four levels up.
+    if len(here.parents) >= 4:
+        paths.append(here.parents[3] / "build" / "libobjstore.so")
+    return paths
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library (loading it on first use). Raises ForkedError in a
+    child forked after the library was loaded."""
+    L = _lib
+    if L is not None and _pid == _getpid():
+        return L
+    return _load()
+
+
+def _load() -> ctypes.CDLL:
+    global _lib, _pid, _path
+    with _load_lock:
+        if _lib is not None:
+            if _pid != _getpid():
+                raise _exc.ForkedError(_exc.FORK_MESSAGE)
+            return _lib
+        tried = []
+        for path in candidate_paths():
+            if not path.exists():
+                tried.append(f"{path} (missing)")
+                continue
+            try:
+                L = ctypes.CDLL(str(path))
+            except OSError as e:
+                tried.append(f"{path} ({e})")
+                continue
+            break
+        else:
+            raise _exc.LibraryNotFoundError(
+                "could not load libobjstore.so; tried: "
+                + "; ".join(tried)
+                + ". Build it with `make build`, or set OBJSTORE_LIBRARY to its path."
+            )
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            fn = getattr(L, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        abi = L.objstore_abi_version()
+        if abi != ABI_VERSION:
+            raise _exc.LibraryNotFoundError(
+                f"{path} has ABI version {abi}; this objstore package needs {ABI_VERSION}"
+            )
+        _pid = _getpid()
+        _path = str(path)
+        _lib = L
+        return L
+
+
+def check_process() -> None:
+    """Raise ForkedError if the library was loaded in a parent of this
+    process (that is, we are in a forked child)."""
+    if _lib is not None and _pid != _getpid():
+        raise _exc.ForkedError(_exc.FORK_MESSAGE)
+
+
+# ---- Errors and strings -----------------------------------------------------
+
+
+def new_err() -> POINTER(Error):
+    return POINTER(Error)()
+
+
+def raise_error(rc: int, errp) -> None:
+    """Raise the exception for a failed call's status and error struct."""
+    raise make_error(rc, errp)
+
+
+def make_error(rc: int, errp) -> _exc.BaseError:
+    L = _lib
+    code, message = rc, None
+    if errp:
+        e = errp.contents
+        code = e.code
+        message = e.message.decode("utf-8", "replace") if e.message else None
+        L.objstore_error_free(errp)
+    if code == E_FORKED:
+        return _exc.ForkedError(_exc.FORK_MESSAGE)
+    if message is None:
+        name = L.objstore_code_name(code) if L is not None else None
+        message = name.decode() if name else f"objstore error {code}"
+    return _exc.error_for_code(code, message)
+
+
+def take_string(p: c_void_p) -> str | None:
+    """Read and free a "caller frees" string out-parameter."""
+    addr = p.value
+    if not addr:
+        return None
+    try:
+        return ctypes.string_at(addr).decode("utf-8", "replace")
+    finally:
+        _lib.objstore_string_free(addr)
+
+
+def decode(b: bytes | None) -> str | None:
+    return None if b is None else b.decode("utf-8", "surrogateescape")
+
+
+# ---- Owned native objects ------------------------------------------------------
+
+
+class NativeHandle:
+    """Owns one library handle and frees it with ``free_name`` when garbage
+    collected (or on :meth:`close`). Never frees in a forked child: the
+    handle belongs to the parent's library instance."""
+
+    __slots__ = ("handle", "pid", "__weakref__")
+    free_name = ""
+
+    def __init__(self, handle: int):
+        self.handle = handle
+        self.pid = _getpid()
+
+    def close(self) -> None:
+        h, self.handle = self.handle, None
+        if h and not _exiting and self.pid == _getpid() and _lib is not None:
+            getattr(_lib, self.free_name)(h)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: modules may be half torn down
+            pass
+
+
+class BufferHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_buffer_free"
+
+
+class MetaListHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_meta_list_free"
+
+
+class ReaderHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_reader_free"
+
+
+class ListHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_list_free"
+
+
+class WriterHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_writer_free"
+
+
+class StoreHandle(NativeHandle):
+    __slots__ = ()
+    free_name = "objstore_store_free"
+
+
+def set_exiting() -> None:
+    """Called at interpreter exit: from now on handles are left to the OS
+    (finalizers run while modules are being torn down)."""
+    global _exiting
+    _exiting = True
+
+
+def abi_version() -> int:
+    return lib().objstore_abi_version()
+
+
+def version() -> str:
+    return lib().objstore_version().decode()
+

@@ -1,0 +1,500 @@
+"""Store classes, compatible with ``obstore.store``.
+
+A store object is a config document: ``{"kind": ..., "bucket": ...,
+"prefix": ..., "url": ..., "config": {...}, "client_options": {...},
+"retry_config": {...}}``. Constructors build the document and validate it
+eagerly in the library (``objstore_config_normalize``, which loads the
+library). The native store (client, connection pool) is opened lazily on the
+first I/O, once per process, and shared by every store object with an equal
+document.
+
+Pickling sends the keyword arguments that rebuild the document; unpickling
+neither loads the library nor opens anything. :meth:`ObjectStore.config_document`
+and :func:`from_config` are the language-neutral alternative (JSON).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from . import _config, _native
+from . import _ops
+from . import exceptions as _exc
+
+__all__ = [
+    "ObjectStore",
+    "MemoryStore",
+    "LocalStore",
+    "S3Store",
+    "GCSStore",
+    "AzureStore",
+    "HTTPStore",
+    "from_url",
+    "from_config",
+]
+
+_getpid = os.getpid
+
+
+class _StoreMethods:
+    """The operations as methods (each forwards to the free function)."""
+
+    __slots__ = ()
+
+    def get(self, path, *, options=None):
+        return _ops.get(self, path, options=options)
+
+    def get_range(self, path, *, start, end=None, length=None):
+        return _ops.get_range(self, path, start=start, end=end, length=length)
+
+    def get_ranges(self, path, *, starts, ends=None, lengths=None, coalesce=1024 * 1024):
+        return _ops.get_ranges(self, path, starts=starts, ends=ends, lengths=lengths, coalesce=coalesce)
+
+    def head(self, path):
+        return _ops.head(self, path)
+
+    def put(
+        self,
+        path,
+        file,
+        *,
+        attributes=None,
+        tags=None,
+        mode=None,
+        use_multipart=None,
+        chunk_size=_ops.DEFAULT_CHUNK_SIZE,
+        max_concurrency=12,
+    ):
+        return _ops.put(
+            self,
+            path,
+            file,
+            attributes=attributes,
+            tags=tags,
+            mode=mode,
+            use_multipart=use_multipart,
+            chunk_size=chunk_size,
+            max_concurrency=max_concurrency,
+        )
+
+    def delete(self, paths):
+        return _ops.delete(self, paths)
+
+    def list(self, prefix=None, *, offset=None, chunk_size=50, return_arrow=False):
+        return _ops.list(self, prefix, offset=offset, chunk_size=chunk_size, return_arrow=return_arrow)
+
+    def list_with_delimiter(self, prefix=None, *, return_arrow=False):
+        return _ops.list_with_delimiter(self, prefix, return_arrow=return_arrow)
+
+    def copy(self, from_, to, *, overwrite=True):
+        return _ops.copy(self, from_, to, overwrite=overwrite)
+
+    def rename(self, from_, to, *, overwrite=True):
+        return _ops.rename(self, from_, to, overwrite=overwrite)
+
+    def sign(self, method, paths, expires_in):
+        return _ops.sign(self, method, paths, expires_in)
+
+
+class ObjectStore(_StoreMethods):
+    """Base class of every store: a config document plus a lazily opened
+    native handle. Not instantiated directly."""
+
+    __slots__ = ("_doc", "_canonical", "_native", "__weakref__")
+    _kind: ClassVar[str] = ""
+    # Which document field the first positional argument fills.
+    _positional_field: ClassVar[str | None] = "bucket"
+    _shared: ClassVar[bool] = True
+
+    # -- construction ---------------------------------------------------------------
+
+    def __new__(cls, *args, **kwargs):
+        # Cheap and library-free: this is all unpickling runs.
+        if cls._kind == "":
+            raise TypeError("ObjectStore is abstract: use MemoryStore, LocalStore, S3Store, ...")
+        positional = cls._positional_arg
+        if not args and positional in kwargs and cls._positional_field is not None:
+            args = (kwargs.pop(positional),)
+        self = object.__new__(cls)
+        self._set_document(cls._document_from_args(*args, **kwargs))
+        return self
+
+    def __init__(self, *args, **kwargs):
+        # Eager validation (pickle skips __init__): unknown keys, aliases given
+        # twice and bad values fail here, with the library's canonical form kept.
+        self._set_document(_native.normalize(self._doc))
+
+    @classmethod
+    def _document_from_args(
+        cls,
+        positional=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
+    ) -> dict[str, Any]:
+        if credential_provider is not None:
+            raise _exc.OperationNotImplementedError(
+                "credential_provider is not supported yet: pass credentials in config or the environment"
+            )
+        if positional is not None and not isinstance(positional, str):
+            raise TypeError(f"{cls._positional_name()} must be str, not {type(positional).__name__}")
+        if prefix is not None and not isinstance(prefix, (str, os.PathLike)):
+            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+        fields: dict[str, Any] = {}
+        if positional is not None:
+            fields[cls._positional_field] = positional
+        return _config.make_document(
+            cls._kind,
+            prefix=os.fspath(prefix) if prefix is not None else None,
+            config=_config.options_section("config", config, kwargs),
+            client_options=_config.options_section("client_options", client_options),
+            retry_config=_config.retry_section(retry_config),
+            **fields,
+        )
+
+    @classmethod
+    def _positional_name(cls) -> str:
+        return cls._positional_field or "argument"
+
+    @classmethod
+    def _kwargs_from_document(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        field = cls._positional_field
+        if field and doc.get(field):
+            kwargs[cls._positional_arg] = doc[field]
+        for name in ("prefix", "config", "client_options", "retry_config"):
+            if doc.get(name):
+                kwargs[name] = doc[name]
+        return kwargs
+
+    _positional_arg: ClassVar[str] = "bucket"
+
+    @classmethod
+    def _from_document(cls, doc: dict[str, Any]) -> ObjectStore:
+        """An instance for an already validated document. Rebuilt through the
+        keyword arguments so that it equals its own unpickled copy."""
+        return cls.__new__(cls, **cls._kwargs_from_document(doc))
+
+    def _set_document(self, doc: dict[str, Any]) -> None:
+        self._doc = doc
+        self._canonical = _config.canonical_json(doc)
+        self._native = None
+
+    # -- the native handle ------------------------------------------------------------
+
+    def _handle(self) -> int:
+        """The native store handle, opened on first use in this process."""
+        h = self._native
+        if h is not None and h.handle and h.pid == _getpid():
+            return h.handle
+        h = _native.open_store(self._doc, self._canonical, self._shared)
+        self._native = h
+        return h.handle
+
+    def _handle_owner(self):
+        self._handle()
+        return self._native
+
+    # -- pickling, equality, repr -------------------------------------------------------
+
+    def __getnewargs_ex__(self):
+        return ((), self._kwargs_from_document(self._doc))
+
+    def __getstate__(self):
+        return None  # everything is in the __new__ arguments
+
+    def __eq__(self, other):
+        if not isinstance(other, ObjectStore):
+            return NotImplemented
+        return type(self) is type(other) and self._canonical == other._canonical
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._canonical))
+
+    def __dask_tokenize__(self):
+        return self._canonical
+
+    def __repr__(self) -> str:
+        parts = []
+        doc = self._doc
+        field = self._positional_field
+        if field and doc.get(field):
+            value = doc[field]
+            if field == "url":
+                value = _config.redact_url(value)
+            parts.append(f"{self._positional_arg}={value!r}")
+        if doc.get("prefix"):
+            parts.append(f"prefix={doc['prefix']!r}")
+        for name in ("config", "client_options"):
+            if doc.get(name):
+                parts.append(f"{name}={_config.redacted(doc[name])!r}")
+        if doc.get("retry_config"):
+            parts.append(f"retry_config={doc['retry_config']!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # -- public accessors -----------------------------------------------------------------
+
+    def config_document(self) -> str:
+        """The store's canonical config document as a JSON string.
+
+        It holds only what was given explicitly (never values read from the
+        environment) and rebuilds an equal store with :func:`from_config`, in
+        Python or in C (``objstore_store_new``). Unlike a pickle, reading it
+        runs no code. It may contain credentials given in ``config``: treat
+        it as a secret when it does.
+        """
+        return self._canonical
+
+    @property
+    def prefix(self) -> str | None:
+        """The prefix applied to all paths of this store, if any."""
+        return self._doc.get("prefix") or None
+
+    @property
+    def config(self) -> dict[str, str]:
+        """The store's config keys (canonical names, values as strings)."""
+        return dict(self._doc.get("config") or {})
+
+    @property
+    def client_options(self) -> dict[str, str] | None:
+        """The HTTP client options, if any."""
+        co = self._doc.get("client_options")
+        return dict(co) if co else None
+
+    @property
+    def retry_config(self) -> dict[str, Any] | None:
+        """The retry configuration, if any."""
+        rc = self._doc.get("retry_config")
+        return dict(rc) if rc else None
+
+    @property
+    def credential_provider(self) -> None:
+        return None
+
+    @classmethod
+    def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, **kwargs):
+        """Build a store of this class from a URL (see :func:`objstore.store.from_url`)."""
+        store = from_url(url, config=config, client_options=client_options, retry_config=retry_config, **kwargs)
+        if type(store) is not cls:
+            raise _exc.InvalidArgumentError(f"{url!r} is a {type(store).__name__} URL, not a {cls.__name__} URL")
+        return store
+
+
+class MemoryStore(ObjectStore):
+    """A store in this process's memory. Every MemoryStore() is a new, empty
+    store; it cannot be pickled (its objects would not travel)."""
+
+    __slots__ = ()
+    _kind = "memory"
+    _positional_field = None
+    _shared = False
+
+    def __new__(cls):
+        return super().__new__(cls)
+
+    def __init__(self):
+        super().__init__()
+
+    @classmethod
+    def _document_from_args(cls) -> dict[str, Any]:
+        return {"kind": "memory"}
+
+    def __getnewargs_ex__(self):
+        raise TypeError(
+            "MemoryStore cannot be pickled: its objects live in this process only. "
+            "Use a LocalStore or an object store shared by the processes instead."
+        )
+
+    def __reduce_ex__(self, protocol):
+        self.__getnewargs_ex__()
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    def __dask_tokenize__(self):
+        return ("objstore.MemoryStore", id(self))
+
+    def __repr__(self) -> str:
+        return "MemoryStore()"
+
+
+class LocalStore(ObjectStore):
+    """The local filesystem under one root directory (``prefix``).
+
+    ``LocalStore()`` without a prefix is rooted at ``/``, so paths are
+    absolute file paths without their leading slash.
+    """
+
+    __slots__ = ()
+    _kind = "local"
+    _positional_field = "prefix"
+    _positional_arg = "prefix"
+
+    def __new__(cls, prefix=None, *, mkdir=False, automatic_cleanup=False):
+        return super().__new__(cls, prefix, mkdir=mkdir, automatic_cleanup=automatic_cleanup)
+
+    def __init__(self, prefix=None, *, mkdir=False, automatic_cleanup=False):
+        super().__init__()
+
+    @classmethod
+    def _document_from_args(cls, prefix=None, *, mkdir=False, automatic_cleanup=False) -> dict[str, Any]:
+        if prefix is None:
+            prefix = "/"
+        if not isinstance(prefix, (str, os.PathLike)):
+            raise TypeError(f"prefix must be str or pathlib.Path, not {type(prefix).__name__}")
+        for name, value in (("mkdir", mkdir), ("automatic_cleanup", automatic_cleanup)):
+            if not isinstance(value, (bool, str)):
+                raise TypeError(f"{name} must be bool, not {type(value).__name__}")
+        config = {}
+        # Only non-default flags enter the document, so equal stores compare equal.
+        if mkdir not in (False, "false"):
+            config["mkdir"] = _config.option_value("config", "mkdir", mkdir)
+        if automatic_cleanup not in (False, "false"):
+            config["automatic_cleanup"] = _config.option_value("config", "automatic_cleanup", automatic_cleanup)
+        return _config.make_document("local", prefix=os.fspath(prefix), config=config)
+
+    @classmethod
+    def _kwargs_from_document(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"prefix": doc.get("prefix")}
+        for key, value in (doc.get("config") or {}).items():
+            kwargs[key] = value.lower() in ("true", "1", "yes", "on") if isinstance(value, str) else bool(value)
+        return kwargs
+
+    @property
+    def prefix(self) -> Path | None:
+        """The root directory."""
+        p = self._doc.get("prefix")
+        return Path(p) if p else None
+
+    def __repr__(self) -> str:
+        parts = [f"prefix={self._doc.get('prefix')!r}"]
+        for key, value in (self._doc.get("config") or {}).items():
+            parts.append(f"{key}={value.lower() == 'true' if isinstance(value, str) else value}")
+        return f"LocalStore({', '.join(parts)})"
+
+
+class S3Store(ObjectStore):
+    """An Amazon S3 (or S3-compatible) bucket. Keys as obstore's S3Config;
+    credentials and defaults also come from ``AWS_*`` environment variables."""
+
+    __slots__ = ()
+    _kind = "s3"
+
+    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
+        super().__init__()
+
+
+class GCSStore(ObjectStore):
+    """A Google Cloud Storage bucket. Keys as obstore's GCSConfig;
+    credentials also come from ``GOOGLE_*`` environment variables."""
+
+    __slots__ = ()
+    _kind = "gcs"
+
+    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
+        super().__init__()
+
+
+class AzureStore(ObjectStore):
+    """An Azure Blob Storage container. Keys as obstore's AzureConfig;
+    credentials also come from ``AZURE_*`` environment variables."""
+
+    __slots__ = ()
+    _kind = "azure"
+    _positional_arg = "container_name"
+
+    def __new__(cls, container_name=None, **kwargs):
+        return super().__new__(cls, container_name, **kwargs)
+
+    def __init__(
+        self, container_name=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs
+    ):
+        super().__init__()
+
+    @property
+    def container_name(self) -> str | None:
+        return self._doc.get("bucket")
+
+
+class HTTPStore(ObjectStore):
+    """A plain HTTP(S) / WebDAV server under a base URL."""
+
+    __slots__ = ()
+    _kind = "http"
+    _positional_field = "url"
+    _positional_arg = "url"
+
+    def __new__(cls, url, *, client_options=None, retry_config=None, prefix=None):
+        if not isinstance(url, str):
+            raise TypeError(f"url must be str, not {type(url).__name__}")
+        return super().__new__(cls, url, client_options=client_options, retry_config=retry_config, prefix=prefix)
+
+    def __init__(self, url, *, client_options=None, retry_config=None, prefix=None):
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        """The base URL of this store."""
+        return self._doc["url"]
+
+    @classmethod
+    def from_url(cls, url: str, *, client_options=None, retry_config=None):
+        return cls(url, client_options=client_options, retry_config=retry_config)
+
+
+_CLASSES: dict[str, type[ObjectStore]] = {
+    cls._kind: cls for cls in (MemoryStore, LocalStore, S3Store, GCSStore, AzureStore, HTTPStore)
+}
+
+
+def _class_for_kind(kind: str) -> type[ObjectStore]:
+    try:
+        return _CLASSES[kind]
+    except KeyError:
+        raise _exc.InvalidArgumentError(f"unknown store kind {kind!r}") from None
+
+
+def from_url(url: str, *, config=None, client_options=None, retry_config=None, **kwargs) -> ObjectStore:
+    """Build the right store for a URL.
+
+    ``memory:///``, ``file:///path``, ``s3://bucket/prefix`` (and ``s3a://``,
+    AWS and R2 https URLs), ``gs://bucket/prefix``,
+    ``az://container/prefix`` (and the other Azure forms), ``http(s)://...``.
+    The URL is parsed by the library, eagerly; values given in ``config``,
+    ``client_options``, ``retry_config`` and keyword arguments win over what
+    the URL says.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"url must be str, not {type(url).__name__}")
+    overrides = _config.make_document(
+        "",
+        config=_config.options_section("config", config, kwargs),
+        client_options=_config.options_section("client_options", client_options),
+        retry_config=_config.retry_section(retry_config),
+    )
+    del overrides["kind"]
+    doc = _native.from_url(url, overrides or None)
+    cls = _class_for_kind(doc["kind"])
+    if cls is MemoryStore:
+        return MemoryStore()
+    return cls._from_document(doc)
+
+
+def from_config(document) -> ObjectStore:
+    """Rebuild a store from a config document (JSON str or dict), as returned
+    by :meth:`ObjectStore.config_document` or written by hand. Validated
+    eagerly by the library."""
+    doc = _config.parse_document(document)
+    cls = _class_for_kind(doc["kind"])
+    if cls is MemoryStore:
+        return MemoryStore()
+    return cls._from_document(_native.normalize(doc))
