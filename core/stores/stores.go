@@ -3,6 +3,7 @@
 package stores
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -86,6 +87,11 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 		return core.Config{}, err
 	}
 	overrides.Kind = c.Kind
+	// The overrides are a partial document: what they leave out comes from
+	// the URL, so that the backend's checks (e.g. LocalStore's root) pass.
+	overrides.Bucket = cmp.Or(overrides.Bucket, c.Bucket)
+	overrides.Prefix = cmp.Or(overrides.Prefix, c.Prefix)
+	overrides.URL = cmp.Or(overrides.URL, c.URL)
 	if overrides, err = chosen.Normalize(overrides); err != nil {
 		return core.Config{}, err
 	}
