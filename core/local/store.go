@@ -16,7 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/libobjstore/objstore/core"
 )
@@ -263,11 +265,31 @@ func (s *Store) writeTemp(p core.Path, fill func(w io.Writer) error) (string, er
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		mtime := uniqueMtime()
+		err = s.root.Chtimes(tmp, mtime, mtime)
+	}
 	if err != nil {
 		s.root.Remove(tmp)
 		return "", fsError(err, p)
 	}
 	return tmp, nil
+}
+
+var lastMtime atomic.Int64
+
+// uniqueMtime is now, but strictly later than the previous call's result.
+// Filesystems stamp files from a coarse clock (milliseconds on ext4) and
+// reuse freed inode numbers, so without it a file could get the etag of an
+// earlier, replaced write, and a stale update would pass.
+func uniqueMtime() time.Time {
+	for {
+		prev := lastMtime.Load()
+		next := max(time.Now().UnixNano(), prev+1)
+		if lastMtime.CompareAndSwap(prev, next) {
+			return time.Unix(0, next)
+		}
+	}
 }
 
 // publish moves the temporary file tmp to p: with a hard link that fails if

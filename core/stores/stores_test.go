@@ -1,0 +1,121 @@
+package stores
+
+import (
+	"context"
+	"testing"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+func TestNormalize(t *testing.T) {
+	c, err := Normalize(core.Config{Kind: "memory"})
+	if err != nil || c.Kind != "memory" {
+		t.Fatalf("Normalize memory: %+v %v", c, err)
+	}
+	if _, err := Normalize(core.Config{Kind: "memory", Config: core.Options{"x": "1"}}); !core.IsKind(err, core.UnknownConfigKey) {
+		t.Fatalf("memory with a config key: %v, want UnknownConfigKey", err)
+	}
+	c, err = Normalize(core.Config{Kind: "local", Prefix: "/data/../srv/", Config: core.Options{"Automatic_Cleanup": "true"}})
+	if err != nil || c.Prefix != "/srv" || c.Config["automatic_cleanup"] != "true" {
+		t.Fatalf("Normalize local: %+v %v", c, err)
+	}
+	if _, err := Normalize(core.Config{Kind: "nosuchstore"}); !core.IsKind(err, core.InvalidArgument) {
+		t.Fatalf("unknown kind: %v, want InvalidArgument", err)
+	}
+}
+
+func TestFromURL(t *testing.T) {
+	c, err := FromURL("memory://", core.Config{})
+	if err != nil || string(c.JSON()) != `{"kind":"memory"}` {
+		t.Fatalf("memory://: %s %v", c.JSON(), err)
+	}
+	c, err = FromURL("memory:///", core.Config{})
+	if err != nil || string(c.JSON()) != `{"kind":"memory"}` {
+		t.Fatalf("memory:///: %s %v", c.JSON(), err)
+	}
+	c, err = FromURL("file:///tmp/some%20dir/x", core.Config{})
+	if err != nil || c.Kind != "local" || c.Prefix != "/tmp/some dir/x" {
+		t.Fatalf("file URL: %+v %v", c, err)
+	}
+	// Explicit options win over the URL and merge key by key.
+	c, err = FromURL("file:///tmp/a", core.Config{Prefix: "/tmp/b", Config: core.Options{"MKDIR": "true"}})
+	if err != nil || c.Prefix != "/tmp/b" || c.Config["mkdir"] != "true" {
+		t.Fatalf("file URL with overrides: %+v %v", c, err)
+	}
+	if _, err := FromURL("file:///tmp/a", core.Config{Kind: "memory"}); err == nil {
+		t.Fatalf("a kind contradicting the URL was accepted")
+	}
+	if _, err := FromURL("nosuch://x/y", core.Config{}); !core.IsKind(err, core.InvalidArgument) {
+		t.Fatalf("unknown scheme: %v", err)
+	}
+	if _, err := FromURL("/no/scheme", core.Config{}); !core.IsKind(err, core.InvalidArgument) {
+		t.Fatalf("no scheme: %v", err)
+	}
+	if _, err := FromURL("file://remote/x", core.Config{}); !core.IsKind(err, core.InvalidArgument) {
+		t.Fatalf("file URL with a host: %v", err)
+	}
+}
+
+func TestSharing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	before := SharedCount()
+	a, err := Open(ctx, core.Config{Kind: "local", Prefix: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, core.Config{Kind: "local", Prefix: dir + "/."}, nil) // equal once normalized
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Store != b.Store || SharedCount() != before+1 {
+		t.Fatalf("equal local documents did not share one store")
+	}
+	other, err := Open(ctx, core.Config{Kind: "local", Prefix: dir, Config: core.Options{"automatic_cleanup": "true"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Store == a.Store {
+		t.Fatalf("different documents shared a store")
+	}
+	a.Close()
+	b.Close()
+	other.Close()
+	if SharedCount() != before {
+		t.Fatalf("closing every handle left %d shared stores (was %d)", SharedCount(), before)
+	}
+
+	m1, err := Open(ctx, core.Config{Kind: "memory"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Open(ctx, core.Config{Kind: "memory"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m1.Store.Put(ctx, "k", []byte("v"), core.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m2.Store.Head(ctx, "k"); !core.IsKind(err, core.NotFound) {
+		t.Fatalf("two memory stores share objects: %v", err)
+	}
+	if _, err := Open(ctx, core.Config{Kind: "local", Prefix: dir + "/missing"}, nil); !core.IsKind(err, core.NotFound) {
+		t.Fatalf("open of a missing root: %v", err)
+	}
+}
+
+func TestOpenWithPrefix(t *testing.T) {
+	ctx := context.Background()
+	h, err := Open(ctx, core.Config{Kind: "memory", Prefix: "a/b"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.Put(ctx, "x", []byte("v"), core.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for m, err := range h.Store.List(ctx, "", core.ListOptions{}) {
+		if err != nil || m.Location != "x" {
+			t.Fatalf("prefixed memory store lists %q %v", m.Location, err)
+		}
+	}
+}
