@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
+	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
 )
@@ -20,6 +21,7 @@ import (
 var backends = []core.Backend{
 	memory.Backend,
 	local.Backend,
+	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
 func backendFor(kind string) (core.Backend, error) {

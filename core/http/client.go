@@ -1,0 +1,450 @@
+package httpstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// client sends the HTTP and WebDAV requests of one store.
+type client struct {
+	http      *http.Client
+	base      *url.URL // ends with "/"
+	baseSegs  []string // the decoded segments of base's path
+	retry     core.Policy
+	timeout   time.Duration // per attempt, body included; 0 = none
+	userAgent string
+}
+
+// errIsCollection stops a GET or HEAD that the server redirects from
+// "path" to "path/": the path names a collection, which is no object.
+var errIsCollection = errors.New("the path is a collection (directory), not an object")
+
+func newClient(h *http.Client, base *url.URL, opts core.ClientOptions, retry core.Policy) *client {
+	c := &client{
+		base:      base,
+		baseSegs:  decodeSegments(base.EscapedPath()),
+		retry:     retry,
+		timeout:   opts.Timeout,
+		userAgent: opts.UserAgent,
+	}
+	// Own copy of the client: only its redirect policy differs.
+	hc := *h
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if prev := via[len(via)-1].URL; req.URL.Path == prev.Path+"/" {
+			return errIsCollection
+		}
+		return nil
+	}
+	c.http = &hc
+	return c
+}
+
+// url returns the URL of path under the base URL, each segment
+// percent-encoded; with collection, it ends in "/".
+func (c *client) url(p core.Path, collection bool) string {
+	var b strings.Builder
+	b.WriteString(c.base.Scheme)
+	b.WriteString("://")
+	b.WriteString(c.base.Host)
+	b.WriteString(c.base.EscapedPath())
+	for i, seg := range p.Parts() {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(url.PathEscape(seg))
+	}
+	if collection && p != "" {
+		b.WriteByte('/')
+	}
+	return b.String()
+}
+
+// request is one HTTP call, replayable for retries.
+type request struct {
+	method     string
+	path       core.Path
+	collection bool
+	header     http.Header
+	body       []byte // nil: no body
+	// idempotent requests are retried after transport errors and any
+	// transient status; the others only after 429 and 503, which say the
+	// server did nothing.
+	idempotent bool
+}
+
+// send makes one attempt. The per-attempt timeout stays in force until the
+// response body is closed.
+func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if c.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r.path, r.collection), body)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// do sends r with the store's retry policy and returns the first response
+// whose status is not transient. Statuses for which final returns true are
+// returned at once, even transient ones, for the caller to handle.
+func (c *client) do(ctx context.Context, r request, final func(status int) bool) (*http.Response, error) {
+	var resp *http.Response
+	err := c.retry.Do(ctx, func(ctx context.Context) error {
+		res, err := c.send(ctx, r)
+		if err != nil {
+			if errors.Is(err, errIsCollection) {
+				return &core.Error{Kind: core.NotFound, Store: kind, Path: string(r.path), Msg: errIsCollection.Error()}
+			}
+			e := core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, stripURL(err)))
+			if ctx.Err() != nil || !r.idempotent {
+				return e // the caller's cancellation, or maybe done already
+			}
+			return core.Retryable(e)
+		}
+		if final != nil && final(res.StatusCode) {
+			resp = res
+			return nil
+		}
+		if transient(res.StatusCode, r.idempotent) {
+			drain(res)
+			return core.Retryable(statusError(r, res.StatusCode))
+		}
+		resp = res
+		return nil
+	})
+	return resp, err
+}
+
+// stripURL drops the URL that net/http puts in its errors: the cause is
+// what matters, and error texts stay short.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func transient(status int, idempotent bool) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return idempotent
+	}
+	return false
+}
+
+// drain reads a little of an unwanted body, so the connection can be
+// reused, and closes it.
+func drain(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+}
+
+// statusError maps an unexpected HTTP status to the library's error kinds.
+func statusError(r request, status int) error {
+	k := core.Generic
+	switch status {
+	case http.StatusNotFound, http.StatusGone:
+		k = core.NotFound
+	case http.StatusNotModified:
+		k = core.NotModified
+	case http.StatusPreconditionFailed:
+		k = core.Precondition
+	case http.StatusRequestedRangeNotSatisfiable:
+		k = core.InvalidArgument
+	case http.StatusUnauthorized:
+		k = core.Unauthenticated
+	case http.StatusForbidden:
+		k = core.PermissionDenied
+	case http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		k = core.NotSupported
+	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
+		k = core.Timeout
+	}
+	return &core.Error{Kind: k, Store: kind, Path: string(r.path),
+		Msg: fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))}
+}
+
+// decodeSegments splits an escaped URL path into its decoded segments,
+// dropping empty ones. A segment that is not valid percent-encoding (a
+// server that did not escape "%") is kept as it is.
+func decodeSegments(escaped string) []string {
+	var segs []string
+	for _, s := range strings.Split(escaped, "/") {
+		if s == "" {
+			continue
+		}
+		if d, err := url.PathUnescape(s); err == nil {
+			s = d
+		}
+		segs = append(segs, s)
+	}
+	return segs
+}
+
+// pathOfHref turns a PROPFIND href (an absolute URL or an absolute path,
+// percent-encoded) into a store path, relative to the base URL.
+func (c *client) pathOfHref(href string) (core.Path, error) {
+	href = strings.TrimSpace(href)
+	if i := strings.Index(href, "://"); i >= 0 {
+		rest := href[i+3:]
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			rest = "/"
+		} else {
+			rest = rest[j:]
+		}
+		href = rest
+	}
+	if i := strings.IndexAny(href, "?#"); i >= 0 {
+		href = href[:i]
+	}
+	segs := decodeSegments(href)
+	if len(segs) < len(c.baseSegs) {
+		return "", core.Errorf(core.Generic, "server listed %q, outside the store's base URL", href)
+	}
+	for i, b := range c.baseSegs {
+		if segs[i] != b {
+			return "", core.Errorf(core.Generic, "server listed %q, outside the store's base URL", href)
+		}
+	}
+	p, err := core.ParsePath(strings.Join(segs[len(c.baseSegs):], "/"))
+	if err != nil {
+		return "", core.Wrap(core.Generic, kind, "", fmt.Errorf("server listed %q, which is no valid path: %w", href, err))
+	}
+	return p, nil
+}
+
+// entry is one resource of a PROPFIND answer.
+type entry struct {
+	meta       core.ObjectMeta
+	collection bool
+}
+
+// The parts of a WebDAV multistatus answer (RFC 4918 §14) a listing needs.
+type multistatus struct {
+	Responses []davResponse `xml:"DAV: response"`
+}
+
+type davResponse struct {
+	Href      []string   `xml:"DAV: href"`
+	Status    string     `xml:"DAV: status"`
+	Propstats []propstat `xml:"DAV: propstat"`
+}
+
+type propstat struct {
+	Status string `xml:"DAV: status"`
+	Prop   struct {
+		ResourceType *struct {
+			Collection *struct{} `xml:"DAV: collection"`
+		} `xml:"DAV: resourcetype"`
+		ContentLength string `xml:"DAV: getcontentlength"`
+		LastModified  string `xml:"DAV: getlastmodified"`
+		ETag          string `xml:"DAV: getetag"`
+	} `xml:"DAV: prop"`
+}
+
+const propfindBody = `<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>`
+
+// statusOK reports whether a multistatus "HTTP/1.1 200 OK" line is a 2xx.
+func statusOK(line string) bool {
+	f := strings.Fields(line)
+	return len(f) >= 2 && len(f[1]) == 3 && f[1][0] == '2'
+}
+
+// propfind lists the collection dir one level deep (Depth: 1). It returns
+// the entries inside dir, not dir itself; a missing dir, or a dir that is
+// an object rather than a collection, has none.
+func (c *client) propfind(ctx context.Context, dir core.Path) ([]entry, error) {
+	r := request{
+		method: "PROPFIND", path: dir, collection: true, idempotent: true,
+		header: http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}},
+		body:   []byte(propfindBody),
+	}
+	resp, err := c.do(ctx, r, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer drain(resp)
+	switch resp.StatusCode {
+	case http.StatusMultiStatus:
+	case http.StatusNotFound:
+		return nil, nil
+	default:
+		return nil, statusError(r, resp.StatusCode)
+	}
+	var ms multistatus
+	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
+		return nil, core.Wrap(core.Generic, kind, dir, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
+	}
+	var entries []entry
+	for _, res := range ms.Responses {
+		for _, href := range res.Href {
+			e, err := c.entryOf(href, res)
+			if err != nil {
+				return nil, err
+			}
+			if e.meta.Location == dir {
+				if !e.collection {
+					return nil, nil // dir is an object: nothing is under it
+				}
+				continue
+			}
+			if _, inside := e.meta.Location.StripPrefix(dir); !inside {
+				return nil, core.Errorf(core.Generic, "PROPFIND of %q listed %q, outside it", dir, e.meta.Location)
+			}
+			entries = append(entries, e)
+		}
+	}
+	return entries, nil
+}
+
+func (c *client) entryOf(href string, res davResponse) (entry, error) {
+	p, err := c.pathOfHref(href)
+	if err != nil {
+		return entry{}, err
+	}
+	if res.Status != "" && !statusOK(res.Status) {
+		return entry{}, core.Errorf(core.Generic, "PROPFIND listed %q with status %q", p, res.Status)
+	}
+	e := entry{meta: core.ObjectMeta{Location: p}}
+	typed := false
+	for _, ps := range res.Propstats {
+		if ps.Status != "" && !statusOK(ps.Status) {
+			continue // properties the server does not have
+		}
+		if rt := ps.Prop.ResourceType; rt != nil {
+			typed = true
+			e.collection = rt.Collection != nil
+		}
+		if v := strings.TrimSpace(ps.Prop.ContentLength); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return entry{}, core.Errorf(core.Generic, "PROPFIND gave %q a bad getcontentlength %q", p, v)
+			}
+			e.meta.Size = n
+		}
+		if v := strings.TrimSpace(ps.Prop.LastModified); v != "" {
+			t, err := http.ParseTime(v)
+			if err != nil {
+				return entry{}, core.Errorf(core.Generic, "PROPFIND gave %q a bad getlastmodified %q", p, v)
+			}
+			e.meta.LastModified = t
+		}
+		if v := strings.TrimSpace(ps.Prop.ETag); v != "" {
+			e.meta.ETag = v
+		}
+	}
+	if !typed {
+		// Without resourcetype, only the href tells: nginx echoes a
+		// trailing "/" even for a file asked for as "file/", so the
+		// property wins where there is one.
+		e.collection = strings.HasSuffix(href, "/")
+	}
+	return e, nil
+}
+
+// makeCollections creates the parent collections of path, top down, as a
+// WebDAV server wants them (MKCOL of a/b needs a). One that exists already
+// answers 405; whether it is a collection or an object is then asked with
+// PROPFIND, so that writing under an object gives a clear error.
+func (c *client) makeCollections(ctx context.Context, path core.Path) error {
+	parts := path.Parts()
+	var dir core.Path
+	for _, seg := range parts[:len(parts)-1] {
+		dir = dir.Join(core.Path(seg))
+		r := request{method: "MKCOL", path: dir, collection: true, idempotent: true}
+		resp, err := c.do(ctx, r, nil)
+		if err != nil {
+			return err
+		}
+		drain(resp)
+		switch resp.StatusCode {
+		case http.StatusCreated, http.StatusOK, http.StatusNoContent:
+		case http.StatusMethodNotAllowed:
+			if err := c.checkCollection(ctx, dir, path); err != nil {
+				return err
+			}
+		default:
+			return statusError(r, resp.StatusCode)
+		}
+	}
+	return nil
+}
+
+func (c *client) checkCollection(ctx context.Context, dir, path core.Path) error {
+	r := request{
+		method: "PROPFIND", path: dir, collection: true, idempotent: true,
+		header: http.Header{"Depth": {"0"}, "Content-Type": {"application/xml; charset=utf-8"}},
+		body:   []byte(propfindBody),
+	}
+	resp, err := c.do(ctx, r, nil)
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	if resp.StatusCode != http.StatusMultiStatus {
+		return statusError(r, resp.StatusCode)
+	}
+	var ms multistatus
+	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
+		return core.Wrap(core.Generic, kind, dir, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
+	}
+	for _, res := range ms.Responses {
+		for _, href := range res.Href {
+			e, err := c.entryOf(href, res)
+			if err == nil && e.meta.Location == dir && !e.collection {
+				return &core.Error{Kind: core.AlreadyExists, Store: kind, Path: string(path),
+					Msg: fmt.Sprintf("cannot create it: %q is an object, not a directory", dir)}
+			}
+		}
+	}
+	return nil
+}
