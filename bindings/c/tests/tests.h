@@ -1,0 +1,14 @@
+/* The test groups of the C test runner (main.c). */
+#ifndef OBJSTORE_TESTS_H
+#define OBJSTORE_TESTS_H
+
+#include "objstore.h"
+
+extern objstore_store *S;   /* the store run_store_tests works on */
+extern int store_is_local;
+
+void run_config_tests(void);
+void run_store_tests(void);
+void run_misuse_tests(void);
+
+#endif

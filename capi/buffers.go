@@ -1,0 +1,112 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+)
+
+// cMemory hands out C memory for bodies to be read into directly (a
+// core.Allocator) and remembers it so the buffer handle can free it.
+type cMemory struct {
+	blocks []cBlock
+}
+
+type cBlock struct {
+	p unsafe.Pointer
+	n uintptr
+}
+
+func (m *cMemory) alloc(n int) []byte {
+	size := uintptr(max(n, 1)) // malloc(0) may return NULL; data is never NULL
+	p := C.malloc(C.size_t(size))
+	if p == nil {
+		panic(outOfMemory(size))
+	}
+	m.blocks = append(m.blocks, cBlock{p, size})
+	return unsafe.Slice((*byte)(p), n)
+}
+
+// owns reports whether b lies in memory m handed out.
+func (m *cMemory) owns(b []byte) bool {
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	for _, blk := range m.blocks {
+		if base := uintptr(blk.p); start >= base && start+uintptr(len(b)) <= base+blk.n {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *cMemory) free() {
+	for _, blk := range m.blocks {
+		C.free(blk.p)
+	}
+	m.blocks = nil
+}
+
+// buffer is the value of an objstore_buffer: bytes in C memory, plus the
+// metadata that came with them (objstore_get_bytes' info), freed together.
+type buffer struct {
+	mem  cMemory
+	data []byte
+	info cArena
+}
+
+// hand registers b and writes its handle and bytes to the out-parameters.
+// data must be C memory from b.mem; anything else (an empty result the core
+// did not allocate for) is copied in, since C may not hold Go memory.
+func (b *buffer) hand(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) {
+	if len(b.data) == 0 || !b.mem.owns(b.data) {
+		own := b.mem.alloc(len(b.data))
+		copy(own, b.data)
+		b.data = own
+	}
+	*out = newHandle(kindBuffer, b, func() { b.mem.free(); b.info.free() })
+	if data != nil {
+		*data = (*C.uint8_t)(unsafe.SliceData(b.data))
+	}
+	if n != nil {
+		*n = C.size_t(len(b.data))
+	}
+}
+
+//export objstoreGo_buffer_data
+func objstoreGo_buffer_data(buf unsafe.Pointer, data **C.uint8_t, n *C.size_t) C.int {
+	return callNoErr(func() error {
+		if err := needOut("data", data == nil); err != nil {
+			return err
+		}
+		if err := needOut("len", n == nil); err != nil {
+			return err
+		}
+		return withHandle(buf, kindBuffer, false, func(b *buffer) error {
+			*data = (*C.uint8_t)(unsafe.SliceData(b.data))
+			*n = C.size_t(len(b.data))
+			return nil
+		})
+	})
+}
+
+//export objstoreGo_buffer_free
+func objstoreGo_buffer_free(buf unsafe.Pointer) C.int {
+	return callNoErr(func() error { return freeHandle(buf, kindBuffer) })
+}
+
+// metaList is the value of an objstore_meta_list: C arrays of metadata and
+// their strings, all in one arena.
+type metaList struct {
+	arena cArena
+}
+
+func newMetaList(l *metaList) unsafe.Pointer {
+	return newHandle(kindMetaList, l, l.arena.free)
+}
+
+//export objstoreGo_meta_list_free
+func objstoreGo_meta_list_free(l unsafe.Pointer) C.int {
+	return callNoErr(func() error { return freeHandle(l, kindMetaList) })
+}
