@@ -3,9 +3,12 @@
 # HTTPStore is tested against. The .debs are only unpacked into $TOOLS_DIR,
 # never installed, so no service starts and nothing outside the repo changes.
 #
-# Two servers run on two ports over the same directory:
-#   OBJSTORE_TEST_WEBDAV_URL       WebDAV (read and write)
-#   OBJSTORE_TEST_HTTP_STATIC_URL  plain static files, no DAV: reads only
+# Three servers run on three ports over the same directory:
+#   OBJSTORE_TEST_WEBDAV_URL         WebDAV (read and write)
+#   OBJSTORE_TEST_WEBDAV_STRICT_URL  WebDAV without create_full_put_path: a
+#                                    PUT whose parent is missing gets 409,
+#                                    as from most WebDAV servers
+#   OBJSTORE_TEST_HTTP_STATIC_URL    plain static files, no DAV: reads only
 NGINX_PACKAGES="nginx nginx-common libnginx-mod-http-dav-ext"
 
 # install_nginx sets NGINX_ROOT to an unpacked nginx. Debian's security
@@ -40,8 +43,9 @@ install_nginx() {
 }
 
 start_nginx() {
-  local dav_port static_port run="$SERVERS_RUN_DIR/nginx" user_line=""
+  local dav_port strict_port static_port run="$SERVERS_RUN_DIR/nginx" user_line=""
   dav_port=$(free_port)
+  strict_port=$(free_port)
   static_port=$(free_port)
   mkdir -p "$run/data" "$run/tmp"
   # nginx drops privileges to "nobody" when started as root, which could
@@ -76,6 +80,14 @@ http {
     }
   }
   server {
+    listen 127.0.0.1:$strict_port;
+    root $run/data;
+    location / {
+      dav_methods PUT DELETE MKCOL COPY MOVE;
+      dav_ext_methods PROPFIND OPTIONS;
+    }
+  }
+  server {
     listen 127.0.0.1:$static_port;
     root $run/data;
   }
@@ -85,7 +97,9 @@ EOF
   track_pid $!
   # With autoindex off the root collection answers 403 to GET: it is up.
   wait_http "http://127.0.0.1:$dav_port/" 30 403 200
+  wait_http "http://127.0.0.1:$strict_port/" 30 403 200
   wait_http "http://127.0.0.1:$static_port/" 30 403 200
   export OBJSTORE_TEST_WEBDAV_URL="http://127.0.0.1:$dav_port/"
+  export OBJSTORE_TEST_WEBDAV_STRICT_URL="http://127.0.0.1:$strict_port/"
   export OBJSTORE_TEST_HTTP_STATIC_URL="http://127.0.0.1:$static_port/"
 }

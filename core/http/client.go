@@ -78,6 +78,7 @@ type request struct {
 	method     string
 	path       core.Path
 	collection bool
+	rawURL     string // when set, the URL to use instead of path's
 	header     http.Header
 	body       []byte // nil: no body
 	// idempotent requests are retried after transport errors and any
@@ -97,7 +98,11 @@ func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r.path, r.collection), body)
+	target := r.rawURL
+	if target == "" {
+		target = c.url(r.path, r.collection)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -354,7 +359,15 @@ func (c *client) entryOf(href string, res davResponse) (entry, error) {
 	if res.Status != "" && !statusOK(res.Status) {
 		return entry{}, core.Errorf(core.Generic, "PROPFIND listed %q with status %q", p, res.Status)
 	}
-	e := entry{meta: core.ObjectMeta{Location: p}}
+	e, err := propsOf(href, res)
+	e.meta.Location = p
+	return e, err
+}
+
+// propsOf reads the properties of one PROPFIND response.
+func propsOf(href string, res davResponse) (entry, error) {
+	var e entry
+	p := href // names the resource in messages
 	typed := false
 	for _, ps := range res.Propstats {
 		if ps.Status != "" && !statusOK(ps.Status) {
@@ -391,16 +404,34 @@ func (c *client) entryOf(href string, res davResponse) (entry, error) {
 	return e, nil
 }
 
-// makeCollections creates the parent collections of path, top down, as a
-// WebDAV server wants them (MKCOL of a/b needs a). One that exists already
-// answers 405; whether it is a collection or an object is then asked with
-// PROPFIND, so that writing under an object gives a clear error.
+// makeCollections creates the missing parent collections of path, as a
+// WebDAV server wants them (MKCOL of a/b needs a): the nearest parent
+// first, and on 409 Conflict its own parent, up to the server's root, so
+// the common case (only the last level missing) costs one request and the
+// store's base collection is created too. A level that exists answers 405;
+// whether it is a collection or an object is then asked with PROPFIND, so
+// that writing below an object gives a clear error.
 func (c *client) makeCollections(ctx context.Context, path core.Path) error {
+	segs := strings.Split(strings.Trim(c.base.EscapedPath(), "/"), "/")
+	if segs[0] == "" {
+		segs = nil
+	}
 	parts := path.Parts()
-	var dir core.Path
-	for _, seg := range parts[:len(parts)-1] {
-		dir = dir.Join(core.Path(seg))
-		r := request{method: "MKCOL", path: dir, collection: true, idempotent: true}
+	for _, p := range parts[:len(parts)-1] {
+		segs = append(segs, url.PathEscape(p))
+	}
+	return c.makeCollection(ctx, segs, len(segs), path)
+}
+
+// makeCollection creates the collection named by the first n escaped
+// segments of segs, and its missing parents.
+func (c *client) makeCollection(ctx context.Context, segs []string, n int, path core.Path) error {
+	if n == 0 {
+		return nil // the server's root always exists
+	}
+	r := request{method: "MKCOL", path: path, idempotent: true,
+		rawURL: c.base.Scheme + "://" + c.base.Host + "/" + strings.Join(segs[:n], "/") + "/"}
+	for attempt := 0; ; attempt++ {
 		resp, err := c.do(ctx, r, nil)
 		if err != nil {
 			return err
@@ -408,20 +439,26 @@ func (c *client) makeCollections(ctx context.Context, path core.Path) error {
 		drain(resp)
 		switch resp.StatusCode {
 		case http.StatusCreated, http.StatusOK, http.StatusNoContent:
+			return nil
 		case http.StatusMethodNotAllowed:
-			if err := c.checkCollection(ctx, dir, path); err != nil {
-				return err
+			return c.checkCollection(ctx, r.rawURL, path)
+		case http.StatusConflict:
+			if attempt == 0 {
+				if err := c.makeCollection(ctx, segs, n-1, path); err != nil {
+					return err
+				}
+				continue
 			}
-		default:
-			return statusError(r, resp.StatusCode)
 		}
+		return statusError(r, resp.StatusCode)
 	}
-	return nil
 }
 
-func (c *client) checkCollection(ctx context.Context, dir, path core.Path) error {
+// checkCollection fails with AlreadyExists when the resource at rawURL is
+// an object rather than a collection.
+func (c *client) checkCollection(ctx context.Context, rawURL string, path core.Path) error {
 	r := request{
-		method: "PROPFIND", path: dir, collection: true, idempotent: true,
+		method: "PROPFIND", path: path, rawURL: rawURL, idempotent: true,
 		header: http.Header{"Depth": {"0"}, "Content-Type": {"application/xml; charset=utf-8"}},
 		body:   []byte(propfindBody),
 	}
@@ -435,14 +472,13 @@ func (c *client) checkCollection(ctx context.Context, dir, path core.Path) error
 	}
 	var ms multistatus
 	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
-		return core.Wrap(core.Generic, kind, dir, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
+		return core.Wrap(core.Generic, kind, path, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
 	}
 	for _, res := range ms.Responses {
 		for _, href := range res.Href {
-			e, err := c.entryOf(href, res)
-			if err == nil && e.meta.Location == dir && !e.collection {
+			if e, err := propsOf(href, res); err == nil && !e.collection {
 				return &core.Error{Kind: core.AlreadyExists, Store: kind, Path: string(path),
-					Msg: fmt.Sprintf("cannot create it: %q is an object, not a directory", dir)}
+					Msg: fmt.Sprintf("cannot create it: a parent path is an object, not a directory (%s)", href)}
 			}
 		}
 	}

@@ -76,6 +76,14 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, newDAVStore, caps)
 }
 
+// Most WebDAV servers answer 409 to a PUT whose parent collection is
+// missing; the store then creates the collections with MKCOL.
+func TestConformanceWithoutAutoParents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) core.Store {
+		return openURL(t, serverURL(t, "OBJSTORE_TEST_WEBDAV_STRICT_URL")+uniqueDir(t), nil)
+	}, caps)
+}
+
 func mustPut(t *testing.T, s core.Store, path string, data []byte) {
 	t.Helper()
 	if _, err := s.Put(context.Background(), core.MustPath(path), data, core.PutOptions{}); err != nil {
