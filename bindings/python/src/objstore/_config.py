@@ -128,10 +128,21 @@ def canonical_json(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _no_duplicate_keys(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _exc.InvalidArgumentError(f"config document: key {key!r} is given twice")
+        out[key] = value
+    return out
+
+
 def parse_document(document: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(document, (str, bytes)):
         try:
-            doc = json.loads(document)
+            doc = json.loads(document, object_pairs_hook=_no_duplicate_keys)
+        except _exc.InvalidArgumentError:
+            raise
         except ValueError as e:
             raise _exc.InvalidArgumentError(f"config document is not valid JSON: {e}") from None
     elif isinstance(document, Mapping):

@@ -1,0 +1,229 @@
+"""Store objects: documents, validation, pickling, equality, repr, sharing."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import objstore
+from objstore import _config
+from objstore.exceptions import InvalidArgumentError, UnknownConfigurationKeyError
+from objstore.store import HTTPStore, LocalStore, MemoryStore, S3Store, from_config, from_url
+
+
+def test_local_store_document_and_properties(tmp_path):
+    store = LocalStore(tmp_path, mkdir=True)
+    assert store.prefix == tmp_path
+    assert isinstance(store.prefix, Path)
+    doc = json.loads(store.config_document())
+    assert doc == {"kind": "local", "prefix": str(tmp_path), "config": {"mkdir": "true"}}
+    assert store.__dask_tokenize__() == store.config_document()
+    assert repr(store) == f"LocalStore(prefix={str(tmp_path)!r}, mkdir=True)"
+
+
+def test_local_store_relative_prefix_resolved_at_construction(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel").mkdir()
+    store = LocalStore("rel")
+    assert store.prefix == tmp_path / "rel"
+
+
+def test_local_store_missing_root_without_mkdir(tmp_path):
+    store = LocalStore(tmp_path / "does-not-exist")  # validation does not touch the disk
+    with pytest.raises(FileNotFoundError, match="mkdir"):
+        objstore.put(store, "x", b"1")
+
+
+def test_pickle_roundtrip_local(tmp_path):
+    store = LocalStore(tmp_path, mkdir=True, automatic_cleanup=True)
+    objstore.put(store, "a/b", b"pickled")
+    clone = pickle.loads(pickle.dumps(store))
+    assert type(clone) is LocalStore
+    assert clone == store and hash(clone) == hash(store)
+    assert clone.config_document() == store.config_document()
+    assert objstore.get(clone, "a/b").bytes() == b"pickled"
+    assert copy.copy(store) == store and copy.deepcopy(store) == store
+    args, kwargs = store.__getnewargs_ex__()
+    assert args == () and kwargs == {"prefix": str(tmp_path), "mkdir": True, "automatic_cleanup": True}
+
+
+def test_pickle_roundtrip_http():
+    store = HTTPStore(
+        "http://127.0.0.1:9/base/dir",
+        client_options={"allow_http": True, "timeout": timedelta(seconds=5), "connect_timeout": "2s"},
+        retry_config={"max_retries": 2, "retry_timeout": timedelta(seconds=90), "backoff": {"base": 3}},
+    )
+    assert store.client_options == {"allow_http": "true", "timeout": "5s", "connect_timeout": "2s"}
+    assert store.retry_config["max_retries"] == 2
+    clone = pickle.loads(pickle.dumps(store))
+    assert clone == store
+    assert clone.url == store.url
+    assert clone.retry_config == store.retry_config
+
+
+def test_memory_store_is_not_picklable_and_is_its_own_store():
+    a, b = MemoryStore(), MemoryStore()
+    with pytest.raises(TypeError, match="MemoryStore cannot be pickled"):
+        pickle.dumps(a)
+    objstore.put(a, "only-in-a", b"1")
+    assert objstore.list(b).collect() == []
+    assert a != b and a == a
+    assert json.loads(a.config_document()) == {"kind": "memory"}
+    assert isinstance(from_config(a.config_document()), MemoryStore)
+
+
+def test_equal_documents_share_one_native_store(tmp_path):
+    a = LocalStore(tmp_path)
+    b = LocalStore(str(tmp_path))
+    c = pickle.loads(pickle.dumps(a))
+    assert a == b == c
+    objstore.put(a, "x", b"1")
+    objstore.head(b, "x")
+    objstore.head(c, "x")
+    assert a._native is b._native is c._native
+    d = LocalStore(tmp_path, automatic_cleanup=True)
+    objstore.head(d, "x")
+    assert d != a and d._native is not a._native
+
+
+def test_memory_stores_do_not_share():
+    a, b = MemoryStore(), MemoryStore()
+    objstore.list(a).collect()
+    objstore.list(b).collect()
+    assert a._native is not b._native
+
+
+def test_from_config_roundtrip(tmp_path):
+    store = LocalStore(tmp_path, automatic_cleanup=True)
+    doc = store.config_document()
+    again = from_config(doc)
+    assert again == store
+    assert from_config(json.loads(doc)) == store
+    with pytest.raises(UnknownConfigurationKeyError):
+        from_config({"kind": "local", "prefix": str(tmp_path), "config": {"bogus": "1"}})
+    with pytest.raises(ValueError):  # also a ValueError
+        from_config({"kind": "local", "prefix": str(tmp_path), "config": {"bogus": "1"}})
+    with pytest.raises(InvalidArgumentError, match="twice"):
+        from_config('{"kind":"local","prefix":"/tmp","config":{"mkdir":"true","mkdir":"false"}}')
+    with pytest.raises(InvalidArgumentError):
+        from_config("not json")
+    with pytest.raises(InvalidArgumentError, match="kind"):
+        from_config({"kind": "nonsense"})
+    with pytest.raises(TypeError, match="document"):
+        from_config(42)
+
+
+def test_from_url(tmp_path):
+    local = from_url(tmp_path.as_uri())
+    assert type(local) is LocalStore and local.prefix == tmp_path
+    objstore.put(local, "u", b"url")
+    assert (tmp_path / "u").read_bytes() == b"url"
+    assert type(from_url("memory:///")) is MemoryStore
+    http = from_url("http://127.0.0.1:9/some/base", client_options={"allow_http": True})
+    assert type(http) is HTTPStore
+    assert LocalStore.from_url(tmp_path.as_uri(), mkdir=True).config == {"mkdir": "true"}
+    with pytest.raises(InvalidArgumentError, match="not a LocalStore URL"):
+        LocalStore.from_url("memory:///")
+    with pytest.raises(UnknownConfigurationKeyError):
+        from_url(tmp_path.as_uri(), bogus_key="1")
+    with pytest.raises(InvalidArgumentError):
+        from_url("nope://x")
+    with pytest.raises(TypeError, match="url"):
+        from_url(123)
+
+
+def test_duplicate_key_in_config_and_kwargs_is_an_error():
+    # Detected in Python before the library is asked (exact same key twice).
+    with pytest.raises(InvalidArgumentError, match="twice"):
+        S3Store("bucket", config={"region": "eu-west-1"}, region="us-east-1")
+
+
+def test_config_values_become_strings():
+    assert _config.option_value("config", "k", True) == "true"
+    assert _config.option_value("config", "k", False) == "false"
+    assert _config.option_value("config", "k", 12) == "12"
+    assert _config.option_value("config", "k", 1.5) == "1.5"
+    assert _config.option_value("config", "k", timedelta(seconds=30)) == "30s"
+    assert _config.option_value("config", "k", timedelta(milliseconds=1500)) == "1500000us"
+    assert _config.option_value("config", "k", timedelta(minutes=2)) == "120s"
+    with pytest.raises(TypeError, match="config key 'k'"):
+        _config.option_value("config", "k", object())
+    with pytest.raises(ValueError, match="negative"):
+        _config.option_value("config", "k", timedelta(seconds=-1))
+
+
+def test_environment_passed_to_library(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("GOOGLE_SERVICE_ACCOUNT", "/x.json")
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_NAME", "acct")
+    monkeypatch.setenv("AZURITE_BLOB_STORAGE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("OBJSTORE_TEST_X", "1")
+    monkeypatch.setenv("HOME_NOT_PASSED", "secret")
+    env = json.loads(_config.environment_json())
+    assert env["AWS_REGION"] == "eu-central-1"
+    assert env["GOOGLE_SERVICE_ACCOUNT"] == "/x.json"
+    assert env["AZURE_STORAGE_ACCOUNT_NAME"] == "acct"
+    assert env["AZURITE_BLOB_STORAGE_URL"] == "http://127.0.0.1:1"
+    assert env["OBJSTORE_TEST_X"] == "1"
+    assert "HOME_NOT_PASSED" not in env and "PATH" not in env
+
+
+def test_repr_never_shows_secrets():
+    # __new__ builds the document without the library; repr is pure Python.
+    store = S3Store.__new__(
+        S3Store,
+        "bucket",
+        prefix="p",
+        access_key_id="AKIAEXAMPLE",
+        secret_access_key="very-secret-value",
+        session_token="token-value",
+        region="eu-west-1",
+    )
+    text = repr(store)
+    for secret in ("AKIAEXAMPLE", "very-secret-value", "token-value"):
+        assert secret not in text
+    assert "eu-west-1" in text and "bucket" in text and "***" in text
+    http = HTTPStore.__new__(HTTPStore, "https://user:pw@example.com/c?sv=2020&sig=SECRETSIG")
+    assert "SECRETSIG" not in repr(http) and "pw" not in repr(http)
+
+
+def test_pickle_kwargs_rebuild_the_same_document():
+    store = S3Store.__new__(
+        S3Store,
+        "bucket",
+        prefix="some/prefix",
+        config={"region": "eu-west-1"},
+        skip_signature=True,
+        client_options={"timeout": timedelta(seconds=30)},
+        retry_config={"max_retries": 3},
+    )
+    args, kwargs = store.__getnewargs_ex__()
+    assert args == ()
+    assert kwargs == {
+        "bucket": "bucket",
+        "prefix": "some/prefix",
+        "config": {"region": "eu-west-1", "skip_signature": "true"},
+        "client_options": {"timeout": "30s"},
+        "retry_config": {"max_retries": 3},
+    }
+    clone = pickle.loads(pickle.dumps(store))
+    assert clone == store and clone.config_document() == store.config_document()
+    assert clone.prefix == "some/prefix" and clone.config == store.config
+
+
+def test_constructor_argument_errors(tmp_path):
+    with pytest.raises(TypeError, match="prefix"):
+        LocalStore(42)
+    with pytest.raises(TypeError, match="mkdir"):
+        LocalStore(tmp_path, mkdir=1)
+    with pytest.raises(TypeError, match="url"):
+        HTTPStore(None)
+    with pytest.raises(TypeError, match="config key 'region'"):
+        S3Store.__new__(S3Store, "b", region=["list"])
+    with pytest.raises(TypeError, match="abstract"):
+        objstore.store.ObjectStore()
