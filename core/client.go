@@ -101,6 +101,9 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     !c.HTTP1Only,
 		Proxy:                 http.ProxyFromEnvironment,
+		// An object store returns bytes as stored: never let net/http
+		// gunzip a body because its Content-Encoding attribute says gzip.
+		DisableCompression: true,
 	}
 	if c.ProxyURL != "" {
 		u, err := url.Parse(c.ProxyURL)
