@@ -1,0 +1,721 @@
+package azure
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// Store is an Azure Blob Storage container.
+type Store struct {
+	cl                 clients
+	cred               credential
+	container          string
+	disableTagging     bool
+	defaultContentType string
+
+	delegation struct { // user delegation key for signing with a token credential
+		sync.Mutex
+		cred    *service.UserDelegationCredential
+		expires time.Time
+	}
+}
+
+var (
+	_ core.Store       = (*Store)(nil)
+	_ core.BulkDeleter = (*Store)(nil)
+	_ core.Signer      = (*Store)(nil)
+)
+
+func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
+	cl, cred, err := newClients(s, c)
+	if err != nil {
+		return nil, err
+	}
+	disableTagging, err := s.flag(keyDisableTagging)
+	if err != nil {
+		return nil, err
+	}
+	co, _ := core.ParseClientOptions(c.ClientOptions) // already validated by newClients
+	return &Store{cl: cl, cred: cred, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType}, nil
+}
+
+func (s *Store) blob(path core.Path) *blob.Client { return s.cl.container.NewBlobClient(string(path)) }
+
+// Get reads an object. Azure has no suffix range ("bytes=-N"): a suffix
+// read looks the size up first and then reads the range pinned to the etag
+// it saw, so both requests see the same object.
+func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+	b := s.blob(path)
+	if opts.Version != "" {
+		var err error
+		if b, err = b.WithVersionID(opts.Version); err != nil {
+			return nil, mapError(err, path)
+		}
+	}
+	cond := accessConditions(opts)
+	if opts.Head {
+		props, err := b.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: cond})
+		if err != nil {
+			return nil, mapError(err, path)
+		}
+		meta, attrs := propsMeta(path, props)
+		return &core.GetResult{Meta: meta, Start: 0, End: 0, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+	}
+	var rng blob.HTTPRange
+	if r := opts.Range; r != nil {
+		if err := r.Validate(); err != nil {
+			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+		}
+		switch r.Kind {
+		case core.RangeSuffix:
+			return s.getResolved(ctx, b, path, *r, cond, opts.Version)
+		case core.RangeOffset:
+			rng = blob.HTTPRange{Offset: int64(r.Start)}
+			if r.Start == 0 {
+				// "bytes=0-" is the whole object, but must still fail on
+				// an empty one; the SDK would send no Range header at all.
+				return s.getResolved(ctx, b, path, *r, cond, opts.Version)
+			}
+		default:
+			rng = blob.HTTPRange{Offset: int64(r.Start), Count: int64(r.End - r.Start)}
+		}
+	}
+	resp, err := b.DownloadStream(ctx, &blob.DownloadStreamOptions{Range: rng, AccessConditions: cond})
+	if err != nil {
+		return nil, mapError(err, path)
+	}
+	if resp.Body == nil {
+		// The SDK reports 304 as a success without a body.
+		return nil, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "GET: 304 " + deref(resp.ErrorCode)}
+	}
+	return s.downloadResult(ctx, path, resp, opts.Version)
+}
+
+// getResolved resolves r against the size from a HEAD, then reads that
+// range with If-Match on the HEAD's etag. If the object is replaced in
+// between, the read fails with 412 and the pair is tried again.
+func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path, r core.Range, cond *blob.AccessConditions, version string) (*core.GetResult, error) {
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		props, err := b.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: cond})
+		if err != nil {
+			return nil, mapError(err, path)
+		}
+		meta, attrs := propsMeta(path, props)
+		start, end, err := r.Resolve(meta.Size)
+		if err != nil {
+			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+		}
+		if start == end { // an empty object: nothing to read
+			return &core.GetResult{Meta: meta, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+		}
+		pinned := &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: props.ETag}}
+		resp, err := b.DownloadStream(ctx, &blob.DownloadStreamOptions{
+			Range:            blob.HTTPRange{Offset: int64(start), Count: int64(end - start)},
+			AccessConditions: pinned,
+		})
+		if err == nil {
+			return s.downloadResult(ctx, path, resp, version)
+		}
+		mapped := mapError(err, path)
+		if !core.IsKind(mapped, core.Precondition) && !core.IsKind(mapped, core.NotFound) {
+			return nil, mapped
+		}
+		if attempt == attempts {
+			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "the object kept changing between its size lookup and the ranged read", Err: mapped}
+		}
+	}
+}
+
+func (s *Store) downloadResult(ctx context.Context, path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, error) {
+	if version != "" && deref(resp.VersionID) != version {
+		// A service without versioning (Azurite, or an account with it
+		// off) ignores versionid and serves the current blob.
+		resp.Body.Close()
+		return nil, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "the service did not serve version " + version + " (blob versioning is off or unsupported)"}
+	}
+	meta := core.ObjectMeta{Location: path, ETag: etag(resp.ETag), Version: deref(resp.VersionID)}
+	if resp.LastModified != nil {
+		meta.LastModified = *resp.LastModified
+	}
+	length := uint64(0)
+	if resp.ContentLength != nil {
+		length = uint64(*resp.ContentLength)
+	}
+	res := &core.GetResult{Meta: meta, Start: 0, End: length}
+	if cr := deref(resp.ContentRange); cr != "" {
+		start, end, total, ok := parseContentRange(cr)
+		if ok && start >= total {
+			// Azurite answers a range starting at the end of the object
+			// with 206 and "bytes 14-13/14" where Azure says 416.
+			resp.Body.Close()
+			return nil, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(total, 10) + ")"}
+		}
+		if !ok {
+			resp.Body.Close()
+			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "unreadable Content-Range " + strconv.Quote(cr)}
+		}
+		res.Start, res.End, res.Meta.Size = start, end, total
+	} else {
+		res.Meta.Size = length
+	}
+	res.Attributes = attributes(resp.ContentType, resp.ContentDisposition, resp.ContentEncoding, resp.ContentLanguage, resp.CacheControl, resp.Metadata)
+	// The retry reader resumes a body that breaks mid-way with a ranged,
+	// etag-pinned request for the rest.
+	res.Body = resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: 3, EarlyCloseAsError: true})
+	return res, nil
+}
+
+// parseContentRange reads "bytes 0-4/10" into [0, 5) of 10.
+func parseContentRange(v string) (start, end, total uint64, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	span, size, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	first, last, found := strings.Cut(span, "-")
+	if !found {
+		return 0, 0, 0, false
+	}
+	var err1, err2, err3 error
+	start, err1 = strconv.ParseUint(first, 10, 64)
+	end, err2 = strconv.ParseUint(last, 10, 64)
+	total, err3 = strconv.ParseUint(size, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || (end < start && start < total) {
+		return 0, 0, 0, false
+	}
+	if end < start { // an empty range at the end (Azurite): [start, start)
+		return start, start, total, true
+	}
+	return start, end + 1, total, true
+}
+
+func accessConditions(o core.GetOptions) *blob.AccessConditions {
+	m := &blob.ModifiedAccessConditions{
+		IfModifiedSince:   o.IfModifiedSince,
+		IfUnmodifiedSince: o.IfUnmodifiedSince,
+	}
+	if o.IfMatch != "" {
+		m.IfMatch = to.Ptr(azcore.ETag(o.IfMatch))
+	}
+	if o.IfNoneMatch != "" {
+		m.IfNoneMatch = to.Ptr(azcore.ETag(o.IfNoneMatch))
+	}
+	return &blob.AccessConditions{ModifiedAccessConditions: m}
+}
+
+func propsMeta(path core.Path, p blob.GetPropertiesResponse) (core.ObjectMeta, core.Attributes) {
+	meta := core.ObjectMeta{Location: path, ETag: etag(p.ETag), Version: deref(p.VersionID)}
+	if p.ContentLength != nil {
+		meta.Size = uint64(*p.ContentLength)
+	}
+	if p.LastModified != nil {
+		meta.LastModified = *p.LastModified
+	}
+	return meta, attributes(p.ContentType, p.ContentDisposition, p.ContentEncoding, p.ContentLanguage, p.CacheControl, p.Metadata)
+}
+
+// attributes collects the HTTP attributes and user metadata of a blob.
+// Metadata names come back lower-cased: Azure compares them ignoring case
+// and HTTP headers do not keep it.
+func attributes(ctype, disp, enc, lang, cache *string, md map[string]*string) core.Attributes {
+	a := core.Attributes{}
+	set := func(k string, v *string) {
+		if v != nil && *v != "" {
+			a[k] = *v
+		}
+	}
+	set(core.AttrContentType, ctype)
+	set(core.AttrContentDisposition, disp)
+	set(core.AttrContentEncoding, enc)
+	set(core.AttrContentLanguage, lang)
+	set(core.AttrCacheControl, cache)
+	for k, v := range md {
+		if v != nil {
+			a[strings.ToLower(k)] = *v
+		}
+	}
+	return a
+}
+
+// splitAttributes turns core attributes into Azure's HTTP headers and
+// metadata. Azure metadata names must be C# identifiers.
+func (s *Store) splitAttributes(path core.Path, attrs core.Attributes) (*blob.HTTPHeaders, map[string]*string, error) {
+	h := &blob.HTTPHeaders{}
+	var md map[string]*string
+	for k, v := range attrs {
+		switch {
+		case strings.EqualFold(k, core.AttrContentType):
+			h.BlobContentType = to.Ptr(v)
+		case strings.EqualFold(k, core.AttrContentDisposition):
+			h.BlobContentDisposition = to.Ptr(v)
+		case strings.EqualFold(k, core.AttrContentEncoding):
+			h.BlobContentEncoding = to.Ptr(v)
+		case strings.EqualFold(k, core.AttrContentLanguage):
+			h.BlobContentLanguage = to.Ptr(v)
+		case strings.EqualFold(k, core.AttrCacheControl):
+			h.BlobCacheControl = to.Ptr(v)
+		default:
+			if !validMetadataName(k) {
+				return nil, nil, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "Azure metadata name " + strconv.Quote(k) + " is not a valid identifier (letters, digits, underscore; not starting with a digit)"}
+			}
+			if md == nil {
+				md = map[string]*string{}
+			}
+			md[k] = to.Ptr(v)
+		}
+	}
+	if h.BlobContentType == nil && s.defaultContentType != "" {
+		h.BlobContentType = to.Ptr(s.defaultContentType)
+	}
+	return h, md, nil
+}
+
+func validMetadataName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i, c := range k {
+		switch {
+		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) tags(t map[string]string) map[string]string {
+	if s.disableTagging || len(t) == 0 {
+		return nil
+	}
+	return t
+}
+
+// Head returns an object's metadata.
+func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
+	props, err := s.blob(path).GetProperties(ctx, nil)
+	if err != nil {
+		return core.ObjectMeta{}, mapError(err, path)
+	}
+	meta, _ := propsMeta(path, props)
+	return meta, nil
+}
+
+// Put writes a block blob in one request. Create sends If-None-Match: *,
+// update If-Match with the expected etag.
+func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.PutOptions) (core.PutResult, error) {
+	headers, md, err := s.splitAttributes(path, opts.Attributes)
+	if err != nil {
+		return core.PutResult{}, err
+	}
+	mod, err := putConditions(path, opts.Mode)
+	if err != nil {
+		return core.PutResult{}, err
+	}
+	resp, err := s.cl.container.NewBlockBlobClient(string(path)).Upload(ctx, streaming.NopCloser(bytes.NewReader(data)), &blockblob.UploadOptions{
+		HTTPHeaders:      headers,
+		Metadata:         md,
+		Tags:             s.tags(opts.Tags),
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: mod},
+	})
+	if err != nil {
+		return core.PutResult{}, putError(err, path, opts.Mode.Kind)
+	}
+	return core.PutResult{ETag: etag(resp.ETag), Version: deref(resp.VersionID)}, nil
+}
+
+func putConditions(path core.Path, mode core.PutMode) (*blob.ModifiedAccessConditions, error) {
+	switch mode.Kind {
+	case core.PutCreate:
+		return &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)}, nil
+	case core.PutUpdate:
+		if mode.ETag == "" {
+			return nil, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "Azure conditional updates need an etag (versions cannot be matched)"}
+		}
+		return &blob.ModifiedAccessConditions{IfMatch: to.Ptr(azcore.ETag(mode.ETag))}, nil
+	}
+	return nil, nil
+}
+
+// putError maps the outcomes of a conditional write: a create that finds
+// the blob (409 BlobAlreadyExists, or 412) is AlreadyExists; an update of a
+// missing blob is Precondition, as its etag cannot match.
+func putError(err error, path core.Path, mode core.PutModeKind) error {
+	mapped := mapError(err, path)
+	switch {
+	case mode == core.PutCreate && (core.IsKind(mapped, core.Precondition) || core.IsKind(mapped, core.AlreadyExists)):
+		return reKind(mapped, core.AlreadyExists)
+	case mode == core.PutUpdate && core.IsKind(mapped, core.NotFound):
+		return reKind(mapped, core.Precondition)
+	}
+	return mapped
+}
+
+func reKind(err error, kind core.Kind) error {
+	if e, ok := err.(*core.Error); ok {
+		c := *e
+		c.Kind = kind
+		return &c
+	}
+	return err
+}
+
+// Delete removes a blob and its snapshots. A missing blob is not an error,
+// so a retried delete that already succeeded stays a success.
+func (s *Store) Delete(ctx context.Context, path core.Path) error {
+	_, err := s.blob(path).Delete(ctx, &blob.DeleteOptions{DeleteSnapshots: to.Ptr(blob.DeleteSnapshotsOptionTypeInclude)})
+	if err != nil {
+		if mapped := mapError(err, path); !core.IsKind(mapped, core.NotFound) {
+			return mapped
+		}
+	}
+	return nil
+}
+
+// listPrefix is the service prefix for a whole-segment prefix: "a/b" lists
+// "a/b/", never "a/bc".
+func listPrefix(prefix core.Path) *string {
+	if prefix == "" {
+		return nil
+	}
+	return to.Ptr(string(prefix) + core.Delimiter)
+}
+
+// List yields every blob under prefix after opts.Offset. Azure's marker is
+// opaque and its listing has no start-after, so the offset is applied here,
+// by skipping names <= offset; the service is also asked to start at the
+// offset (startFrom), which spares the skipped pages where it is supported
+// and is harmless where it is ignored (Azurite ignores it).
+func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOptions) iter.Seq2[core.ObjectMeta, error] {
+	return func(yield func(core.ObjectMeta, error) bool) {
+		lo := &container.ListBlobsFlatOptions{Prefix: listPrefix(prefix), Include: container.ListBlobsInclude{Metadata: true}}
+		if opts.Offset != "" {
+			lo.StartFrom = to.Ptr(string(opts.Offset))
+		}
+		pager := s.cl.container.NewListBlobsFlatPager(lo)
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				yield(core.ObjectMeta{}, mapError(err, prefix))
+				return
+			}
+			for _, item := range page.Segment.BlobItems {
+				meta, skip, err := itemMeta(item)
+				if err != nil {
+					yield(core.ObjectMeta{}, err)
+					return
+				}
+				if skip || (opts.Offset != "" && meta.Location <= opts.Offset) {
+					continue
+				}
+				if !yield(meta, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// itemMeta reads one listed blob. Directory markers of accounts with a
+// hierarchical namespace (metadata hdi_isfolder=true) are skipped, as
+// object_store does.
+func itemMeta(item *container.BlobItem) (meta core.ObjectMeta, skip bool, err error) {
+	name := deref(item.Name)
+	for k, v := range item.Metadata {
+		if strings.EqualFold(k, "hdi_isfolder") && v != nil && strings.EqualFold(*v, "true") {
+			return meta, true, nil
+		}
+	}
+	p, err := core.ParsePath(name)
+	if err != nil || string(p) != name {
+		return meta, false, &core.Error{Kind: core.InvalidPath, Store: storeName, Path: name, Msg: "the container holds a blob whose name is not a valid path"}
+	}
+	meta.Location = p
+	meta.Version = deref(item.VersionID)
+	if pr := item.Properties; pr != nil {
+		if pr.ContentLength != nil {
+			meta.Size = uint64(*pr.ContentLength)
+		}
+		if pr.LastModified != nil {
+			meta.LastModified = *pr.LastModified
+		}
+		meta.ETag = etag(pr.ETag)
+	}
+	return meta, false, nil
+}
+
+// ListWithDelimiter lists one level under prefix.
+func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.ListResult, error) {
+	var res core.ListResult
+	pager := s.cl.container.NewListBlobsHierarchyPager(core.Delimiter, &container.ListBlobsHierarchyOptions{
+		Prefix: listPrefix(prefix), Include: container.ListBlobsInclude{Metadata: true},
+	})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return core.ListResult{}, mapError(err, prefix)
+		}
+		for _, bp := range page.Segment.BlobPrefixes {
+			name := strings.TrimSuffix(deref(bp.Name), core.Delimiter)
+			p, err := core.ParsePath(name)
+			if err != nil {
+				return core.ListResult{}, &core.Error{Kind: core.InvalidPath, Store: storeName, Path: name, Msg: "the container holds a blob whose name is not a valid path"}
+			}
+			res.CommonPrefixes = append(res.CommonPrefixes, p)
+		}
+		for _, item := range page.Segment.BlobItems {
+			meta, skip, err := itemMeta(item)
+			if err != nil {
+				return core.ListResult{}, err
+			}
+			if !skip {
+				res.Objects = append(res.Objects, meta)
+			}
+		}
+	}
+	sort.Slice(res.CommonPrefixes, func(i, j int) bool { return res.CommonPrefixes[i] < res.CommonPrefixes[j] })
+	sort.Slice(res.Objects, func(i, j int) bool { return res.Objects[i].Location < res.Objects[j].Location })
+	return res, nil
+}
+
+// Copy copies server-side (Copy Blob from the source's URL) and waits for
+// the copy to finish. With IfNotExists the destination is written only if
+// absent (If-None-Match: *).
+func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
+	dst := s.blob(to)
+	co := &blob.StartCopyFromURLOptions{}
+	if opts.IfNotExists {
+		co.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: toETag(azcore.ETagAny)}}
+	}
+	resp, err := dst.StartCopyFromURL(ctx, s.blob(from).URL(), co)
+	if err != nil {
+		return copyError(err, from, to, opts.IfNotExists)
+	}
+	status := blob.CopyStatusTypeSuccess
+	if resp.CopyStatus != nil {
+		status = *resp.CopyStatus
+	}
+	wait := copyPollMin
+	for status == blob.CopyStatusTypePending {
+		select {
+		case <-ctx.Done():
+			return core.Wrap(core.Generic, storeName, to, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, copyPollMax)
+		props, err := dst.GetProperties(ctx, nil)
+		if err != nil {
+			return mapError(err, to)
+		}
+		if props.CopyID != nil && resp.CopyID != nil && *props.CopyID != *resp.CopyID {
+			return &core.Error{Kind: core.Generic, Store: storeName, Path: string(to), Msg: "another copy replaced this one before it finished"}
+		}
+		if props.CopyStatus == nil {
+			break
+		}
+		status = *props.CopyStatus
+		if status != blob.CopyStatusTypePending && status != blob.CopyStatusTypeSuccess {
+			return &core.Error{Kind: core.Generic, Store: storeName, Path: string(to), Msg: "copy ended " + string(status) + ": " + deref(props.CopyStatusDescription)}
+		}
+	}
+	if status != blob.CopyStatusTypeSuccess {
+		return &core.Error{Kind: core.Generic, Store: storeName, Path: string(to), Msg: "copy ended " + string(status)}
+	}
+	return nil
+}
+
+func copyError(err error, from, to core.Path, ifNotExists bool) error {
+	mapped := mapError(err, to)
+	switch {
+	case ifNotExists && (core.IsKind(mapped, core.Precondition) || core.IsKind(mapped, core.AlreadyExists)):
+		return reKind(mapped, core.AlreadyExists)
+	case core.IsKind(mapped, core.NotFound):
+		// The source is missing (the container exists, or nothing works).
+		e := reKind(mapped, core.NotFound).(*core.Error)
+		e.Path = string(from)
+		return e
+	}
+	return mapped
+}
+
+func toETag(e azcore.ETag) *azcore.ETag { return &e }
+
+// batchLimit is the service's maximum of sub-requests per blob batch.
+const batchLimit = 256
+
+// DeleteMany deletes with the Blob Batch API, 256 blobs per request. A
+// missing blob counts as deleted, as in Delete.
+func (s *Store) DeleteMany(ctx context.Context, paths []core.Path) []error {
+	errs := make([]error, len(paths))
+	for lo := 0; lo < len(paths); lo += batchLimit {
+		hi := min(lo+batchLimit, len(paths))
+		s.deleteBatch(ctx, paths[lo:hi], errs[lo:hi])
+	}
+	return errs
+}
+
+func (s *Store) deleteBatch(ctx context.Context, paths []core.Path, errs []error) {
+	fail := func(err error) {
+		for i, p := range paths {
+			errs[i] = mapError(err, p)
+		}
+	}
+	bb, err := s.cl.container.NewBatchBuilder()
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, p := range paths {
+		if err := bb.Delete(string(p), &container.BatchDeleteOptions{DeleteOptions: blob.DeleteOptions{DeleteSnapshots: to.Ptr(blob.DeleteSnapshotsOptionTypeInclude)}}); err != nil {
+			fail(err)
+			return
+		}
+	}
+	resp, err := s.cl.container.SubmitBatch(ctx, bb, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	answered := make([]bool, len(paths))
+	for _, item := range resp.Responses {
+		if item.ContentID == nil || *item.ContentID < 0 || *item.ContentID >= len(paths) {
+			continue
+		}
+		i := *item.ContentID
+		answered[i] = true
+		if item.Error != nil {
+			if mapped := mapError(item.Error, paths[i]); !core.IsKind(mapped, core.NotFound) {
+				errs[i] = mapped
+			}
+		}
+	}
+	for i, ok := range answered {
+		if !ok {
+			errs[i] = &core.Error{Kind: core.Generic, Store: storeName, Path: string(paths[i]), Msg: "the batch response has no answer for this delete"}
+		}
+	}
+}
+
+// Sign returns a service SAS URL for one blob: signed with the account key,
+// or with a user delegation key when the store uses Entra ID tokens. A
+// store authorized by a SAS token or anonymously cannot sign.
+func (s *Store) Sign(ctx context.Context, method string, path core.Path, expiresIn time.Duration) (string, error) {
+	perms := sas.BlobPermissions{}
+	switch strings.ToUpper(method) {
+	case http.MethodGet, http.MethodHead:
+		perms.Read = true
+	case http.MethodPut:
+		perms.Create, perms.Write = true, true
+	case http.MethodDelete:
+		perms.Delete = true
+	default:
+		return "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "cannot sign method " + method + " (GET, HEAD, PUT, DELETE)"}
+	}
+	if expiresIn <= 0 {
+		return "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "expires_in must be positive"}
+	}
+	values := sas.BlobSignatureValues{
+		ExpiryTime:    time.Now().UTC().Add(expiresIn),
+		Permissions:   perms.String(),
+		ContainerName: s.container,
+		BlobName:      string(path),
+	}
+	var qp sas.QueryParameters
+	var err error
+	switch s.cred.kind {
+	case credSharedKey:
+		qp, err = values.SignWithSharedKey(s.cred.sharedKey)
+	case credToken:
+		var udc *service.UserDelegationCredential
+		if udc, err = s.userDelegation(ctx, values.ExpiryTime); err != nil {
+			return "", mapError(err, path)
+		}
+		qp, err = values.SignWithUserDelegation(udc)
+	default:
+		return "", &core.Error{Kind: core.NotSupported, Store: storeName, Path: string(path), Msg: "signing needs an account key or an Entra ID credential"}
+	}
+	if err != nil {
+		return "", &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "cannot sign", Err: err}
+	}
+	return s.blobURL(path) + "?" + qp.Encode(), nil
+}
+
+// blobURL is the blob's URL without any query, its segments escaped one
+// by one so the path keeps its slashes (the SDK escapes them as %2F).
+func (s *Store) blobURL(path core.Path) string {
+	u := s.cl.container.URL()
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	parts := path.Parts()
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.TrimSuffix(u, "/") + "/" + strings.Join(parts, "/")
+}
+
+// userDelegation returns a user delegation key valid until at least
+// needUntil, fetching a new one (valid 7 days, the maximum) when needed.
+func (s *Store) userDelegation(ctx context.Context, needUntil time.Time) (*service.UserDelegationCredential, error) {
+	d := &s.delegation
+	d.Lock()
+	defer d.Unlock()
+	if d.cred != nil && d.expires.After(needUntil) {
+		return d.cred, nil
+	}
+	if s.cl.service == nil {
+		return nil, core.Errorf(core.NotSupported, "no service client for user delegation keys")
+	}
+	now := time.Now().UTC()
+	expires := now.Add(7 * 24 * time.Hour)
+	if needUntil.After(expires) {
+		return nil, core.Errorf(core.InvalidArgument, "a URL signed with a user delegation key can be valid for at most 7 days")
+	}
+	start := now.Add(-5 * time.Minute).Format(sas.TimeFormat)
+	exp := expires.Format(sas.TimeFormat)
+	udc, err := s.cl.service.GetUserDelegationCredential(ctx, service.KeyInfo{Start: &start, Expiry: &exp}, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.cred, d.expires = udc, expires
+	return udc, nil
+}
+
+func etag(e *azcore.ETag) string {
+	if e == nil {
+		return ""
+	}
+	return string(*e)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
