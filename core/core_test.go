@@ -17,13 +17,13 @@ import (
 
 func TestParsePath(t *testing.T) {
 	good := map[string]string{
-		"":               "",
-		"/":              "",
-		"a":              "a",
-		"/a/b/":          "a/b",
-		"a/b c/d":        "a/b c/d",
-		"%48%45":         "%48%45",
-		"a..b/.c/d.":     "a..b/.c/d.",
+		"":             "",
+		"/":            "",
+		"a":            "a",
+		"/a/b/":        "a/b",
+		"a/b c/d":      "a/b c/d",
+		"%48%45":       "%48%45",
+		"a..b/.c/d.":   "a..b/.c/d.",
 		"🇦🇺/$x@@~.txt": "🇦🇺/$x@@~.txt",
 	}
 	for in, want := range good {

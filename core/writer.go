@@ -149,7 +149,10 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 			w.buf = next[:n]
 			total += int64(n)
 		} else {
-			w.free <- next
+			select {
+			case w.free <- next:
+			default:
+			}
 		}
 		if errors.Is(err, io.EOF) {
 			return total, nil
