@@ -1,0 +1,148 @@
+"""objstore.Bytes: bytes-like behaviour, buffer protocol, and zero copy."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import hashlib
+import pickle
+import tracemalloc
+
+import objstore
+from objstore import Bytes, _ffi
+from objstore._ops import _BorrowedBuffer
+
+
+def buffer_address(obj) -> int:
+    """The address a consumer of obj's buffer protocol sees."""
+    buf = _BorrowedBuffer(obj)
+    try:
+        return buf.address
+    finally:
+        buf.release()
+
+
+def library_data_pointer(b: Bytes) -> tuple[int, int]:
+    """Ask the C library where the buffer owning b lives."""
+    data, size = ctypes.c_void_p(), ctypes.c_size_t()
+    rc = _ffi.lib().objstore_buffer_data(b._owner.handle, ctypes.byref(data), ctypes.byref(size))
+    assert rc == 0
+    return data.value, size.value
+
+
+def test_bytes_like_behaviour():
+    b = Bytes(b"hello world")
+    assert isinstance(b, Bytes)
+    assert len(b) == 11
+    assert b[0] == 104 and b[-1] == 100
+    assert b[1:4] == b"ell" and isinstance(b[1:4], Bytes)
+    assert b[::2] == b"hlowrd"
+    assert b == b"hello world" and b == bytearray(b"hello world") and b == Bytes(b"hello world")
+    assert b != b"hello"
+    assert hash(b) == hash(b"hello world")
+    assert bytes(b) == b.to_bytes() == b"hello world"
+    assert b"wor" in b and 104 in b
+    assert list(b[:3]) == [104, 101, 108]
+    assert b.decode() == "hello world"
+    assert b.startswith(b"hell") and b.endswith(b"world") and not b.startswith(b"x")
+    assert b.removeprefix(b"hello ") == b"world" and b.removesuffix(b" world") == b"hello"
+    assert b + b"!" == b"hello world!"
+    assert b.upper() == b"HELLO WORLD" and b.isascii()
+    assert b.find(b"o") == 4 and b.count(b"o") == 2
+    assert repr(b) == "Bytes(b'hello world')"
+    assert pickle.loads(pickle.dumps(b)) == b
+    assert sorted([Bytes(b"b"), Bytes(b"a")]) == [b"a", b"b"]
+    assert Bytes() == b"" and len(Bytes()) == 0
+    try:
+        b[0] = 1
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("Bytes must be immutable")
+
+
+def test_buffer_protocol_format():
+    b = Bytes(b"\x01\x00\x00\x00\x02\x00\x00\x00")
+    mv = memoryview(b)
+    assert mv.format == "B"
+    assert mv.itemsize == 1 and mv.ndim == 1 and mv.nbytes == 8 and mv.c_contiguous
+    assert mv.cast("I").tolist() == [1, 2]  # needs the native "B" format
+    assert hashlib.sha256(b).hexdigest() == hashlib.sha256(bytes(b)).hexdigest()
+    assert bytearray(b) == bytes(b)
+
+
+def test_views_share_the_library_buffer(store):
+    objstore.put(store, "r", bytes(range(100)))
+    parts = objstore.get_ranges(store, "r", starts=[10, 50], ends=[20, 60])
+    assert parts == [bytes(range(10, 20)), bytes(range(50, 60))]
+    assert parts[0]._owner is parts[1]._owner  # one native buffer, two views
+    data, size = library_data_pointer(parts[0])
+    assert data <= ctypes.addressof(parts[0]) < data + size
+    assert data <= ctypes.addressof(parts[1]) < data + size
+    sub = parts[0][2:5]
+    assert sub == bytes(range(12, 15))
+    assert ctypes.addressof(sub) == ctypes.addressof(parts[0]) + 2 and sub._owner is parts[0]._owner
+
+
+def test_buffer_freed_when_last_view_goes(memory_store):
+    objstore.put(memory_store, "f", b"x" * 1000)
+    body = objstore.get(memory_store, "f").bytes()
+    owner = body._owner
+    view = memoryview(body)
+    del body
+    gc.collect()
+    assert owner.handle  # the memoryview keeps the Bytes, which keeps the buffer
+    assert view[:3].tobytes() == b"xxx"
+    handle = owner.handle
+    del view, owner
+    gc.collect()
+    # The handle was freed: the library reports it as unknown now.
+    data, size = ctypes.c_void_p(), ctypes.c_size_t()
+    assert _ffi.lib().objstore_buffer_data(handle, ctypes.byref(data), ctypes.byref(size)) == 100
+
+
+def test_zero_copy_64_mib(local_store):
+    size = 64 * 1024 * 1024
+    payload = bytearray(size)
+    payload[::4096] = b"\x07" * (size // 4096)
+    objstore.put(local_store, "big.bin", payload)  # read in place from the bytearray
+    del payload
+    gc.collect()
+
+    tracemalloc.start()
+    try:
+        body = objstore.get(local_store, "big.bin").bytes()
+        mv = memoryview(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Python allocated nothing close to the object's size: the bytes were
+    # never copied into Python memory.
+    assert peak < 1024 * 1024, peak
+
+    assert len(body) == size and mv.nbytes == size and mv.format == "B"
+    data, lib_size = library_data_pointer(body)
+    assert lib_size == size
+    assert ctypes.addressof(body) == data  # the Bytes is the library's memory
+    assert buffer_address(mv) == data  # and so is what buffer consumers read
+    assert buffer_address(body) == data
+    assert mv[0] == 7 and mv[4096] == 7 and mv[1] == 0
+
+    # Slices and ranges stay zero-copy too.
+    tracemalloc.start()
+    try:
+        half = body[size // 2 :]
+        rng = objstore.get_range(local_store, "big.bin", start=0, length=size // 2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024, peak
+    assert ctypes.addressof(half) == data + size // 2
+    assert len(rng) == size // 2 and rng[4096] == 7
+
+
+def test_stream_chunks_are_zero_copy(local_store):
+    objstore.put(local_store, "s", bytes(3 * 1024 * 1024))
+    for chunk in objstore.get(local_store, "s").stream(min_chunk_size=1024 * 1024):
+        data, size = library_data_pointer(chunk)
+        assert ctypes.addressof(chunk) == data and len(chunk) == size
