@@ -1,0 +1,344 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// client is the configured SDK client of one bucket.
+type client struct {
+	api     *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+	s       settings
+	opts    core.ClientOptions
+}
+
+// newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
+// which would read shared config files and probe instance metadata.
+func newClient(r resolved) (*client, error) {
+	httpClient, err := r.client.HTTPClient()
+	if err != nil {
+		return nil, core.Wrap(core.InvalidArgument, storeName, "", err)
+	}
+	if t, ok := httpClient.Transport.(*http.Transport); ok && r.client.Timeout > 0 {
+		// Bounds each attempt until response headers arrive, for GETs too,
+		// whose bodies stream after the call returns (see attemptTimeout).
+		t.ResponseHeaderTimeout = r.client.Timeout
+	}
+	policy := r.retry
+	newRetryer := func() aws.Retryer { return &retryer{policy: policy} }
+	creds, err := credentialsProvider(r.settings, httpClient, newRetryer)
+	if err != nil {
+		return nil, err
+	}
+	cfg := aws.Config{
+		Region:                     r.settings.region,
+		Credentials:                creds,
+		HTTPClient:                 httpClient,
+		Retryer:                    newRetryer,
+		Logger:                     logging.Nop{},
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	endpoint := r.settings.endpoint
+	if endpoint != "" && r.settings.virtualHosted {
+		// object_store's virtual-hosted endpoints already name the bucket;
+		// the SDK adds it itself.
+		endpoint = stripBucketHost(endpoint, r.bucket)
+	}
+	timeout := r.client.Timeout
+	userAgent := r.client.UserAgent
+	api := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = !r.settings.virtualHosted
+		}
+		o.DisableLogOutputChecksumValidationSkipped = true
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("objstoreStartTime", markStart), middleware.Before); err != nil {
+				return err
+			}
+			// Presign stacks have no retry loop (and send nothing).
+			if _, ok := st.Finalize.Get("Retry"); ok {
+				if err := st.Finalize.Insert(attemptTimeoutMiddleware(timeout), "Retry", middleware.After); err != nil {
+					return err
+				}
+			}
+			return st.Build.Add(setHeaders(userAgent, r.settings.requestPayer), middleware.After)
+		})
+		if r.settings.unsignedPayload {
+			o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+		}
+	})
+	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: r.settings, opts: r.client}, nil
+}
+
+func stripBucketHost(endpoint, bucket string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	if rest, ok := strings.CutPrefix(u.Host, bucket+"."); ok {
+		u.Host = rest
+		return u.String()
+	}
+	return endpoint
+}
+
+// setHeaders sets the configured User-Agent and, for requester-pays
+// buckets, x-amz-request-payer on every request.
+func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware {
+	return middleware.BuildMiddlewareFunc("objstoreHeaders", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+		if req, ok := in.Request.(*smithyhttp.Request); ok {
+			if userAgent != "" {
+				req.Header.Set("User-Agent", userAgent)
+			}
+			if requestPayer {
+				req.Header.Set("X-Amz-Request-Payer", "requester")
+			}
+		}
+		return next.HandleBuild(ctx, in)
+	})
+}
+
+type startTimeKey struct{}
+
+func markStart(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	return next.HandleInitialize(context.WithValue(ctx, startTimeKey{}, time.Now()), in)
+}
+
+// attemptTimeoutError is one attempt exceeding the client timeout: retried,
+// and reported as Timeout when retries run out.
+type attemptTimeoutError struct{ after time.Duration }
+
+func (e attemptTimeoutError) Error() string {
+	return fmt.Sprintf("request timed out after %s (client option timeout)", e.after)
+}
+func (e attemptTimeoutError) Timeout() bool { return true }
+
+// attemptTimeoutMiddleware bounds each attempt of an operation whose
+// response is read completely inside the call. GetObject is left to the
+// transport's response-header timeout: cancelling its context here would
+// cut the body the caller has yet to read.
+func attemptTimeoutMiddleware(timeout time.Duration) middleware.FinalizeMiddleware {
+	return middleware.FinalizeMiddlewareFunc("objstoreAttemptTimeout", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if timeout <= 0 || awsmiddleware.GetOperationName(ctx) == "GetObject" {
+			return next.HandleFinalize(ctx, in)
+		}
+		attemptCtx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		out, md, err := next.HandleFinalize(attemptCtx, in)
+		if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+			err = attemptTimeoutError{after: timeout}
+		}
+		return out, md, err
+	})
+}
+
+// retryer applies core's retry policy (object_store's RetryConfig): at most
+// max_retries+1 attempts, exponential backoff with jitter between the
+// bounds, nothing retried after retry_timeout, and only errors that can
+// pass: 5xx (but 501), 429, 408, S3's throttling and conflict codes,
+// connection failures and timeouts. Other 4xx fail at once, so wrong
+// credentials and missing buckets answer quickly.
+type retryer struct{ policy core.Policy }
+
+func (r *retryer) MaxAttempts() int { return r.policy.MaxRetries + 1 }
+
+func (r *retryer) IsErrorRetryable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var timeout attemptTimeoutError
+	if errors.As(err, &timeout) {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() != 0 {
+		status := resp.HTTPStatusCode()
+		code := ""
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			code = api.ErrorCode()
+		}
+		switch {
+		case status == http.StatusNotImplemented:
+			return false
+		case status >= 500, status == http.StatusTooManyRequests, status == http.StatusRequestTimeout:
+			return true
+		case code == "ConditionalRequestConflict", code == "RequestTimeout", code == "SlowDown",
+			code == "Throttling", code == "ThrottlingException", code == "RequestTimeTooSkewed":
+			return true
+		}
+		return false
+	}
+	return retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
+}
+
+func (r *retryer) RetryDelay(attempt int, _ error) (time.Duration, error) {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := float64(r.policy.InitBackoff)
+	for i := 1; i < attempt && d < float64(r.policy.MaxBackoff); i++ {
+		d *= r.policy.Base
+	}
+	d = min(d, float64(r.policy.MaxBackoff))
+	// Equal jitter: half fixed, half random, so retries of many clients spread.
+	return time.Duration(d/2 + rand.Float64()*d/2), nil
+}
+
+var errRetryTimeout = errors.New("retry_timeout exceeded")
+
+func (r *retryer) GetRetryToken(ctx context.Context, _ error) (func(error) error, error) {
+	if start, ok := ctx.Value(startTimeKey{}).(time.Time); ok && r.policy.RetryTimeout > 0 && time.Since(start) > r.policy.RetryTimeout {
+		return nil, errRetryTimeout
+	}
+	return nopRelease, nil
+}
+
+func (r *retryer) GetInitialToken() func(error) error { return nopRelease }
+
+func (r *retryer) GetAttemptToken(context.Context) (func(error) error, error) { return nopRelease, nil }
+
+func nopRelease(error) error { return nil }
+
+// opKind says how to read a status that means different things per call.
+type opKind int
+
+const (
+	opRead opKind = iota
+	opPutCreate
+	opPutUpdate
+	opCopyIfNotExists
+)
+
+// mapError turns an SDK error into a typed core error. Messages carry the
+// operation, status, S3 error code and message — never request signatures.
+func (c *client) mapError(op string, path core.Path, err error, mode opKind) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return core.Wrap(ce.Kind, storeName, path, err)
+	}
+	if errors.Is(err, context.Canceled) {
+		return &core.Error{Kind: core.Cancelled, Store: storeName, Path: string(path), Msg: op + " cancelled", Err: context.Canceled}
+	}
+	var timeout attemptTimeoutError
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) {
+		return &core.Error{Kind: core.Timeout, Store: storeName, Path: string(path), Msg: op + " timed out", Err: err}
+	}
+	status, code, message := 0, "", ""
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) {
+		status = resp.HTTPStatusCode()
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code, message = api.ErrorCode(), api.ErrorMessage()
+	}
+	kind := core.Generic
+	switch {
+	case code == "NoSuchBucket":
+		return &core.Error{Kind: core.NotFound, Store: storeName, Path: string(path),
+			Msg: fmt.Sprintf("bucket %q does not exist (%s)", c.bucket, op)}
+	case code == "XAdminUserNotFound":
+		// versitygw's answer (with 404) to an unknown access key.
+		kind = core.Unauthenticated
+	case status == http.StatusNotFound || code == "NoSuchKey" || code == "NotFound" || code == "NoSuchUpload":
+		kind = core.NotFound
+		if mode == opPutUpdate {
+			kind = core.Precondition
+		}
+	case status == http.StatusPreconditionFailed || code == "PreconditionFailed":
+		kind = core.Precondition
+		if mode == opPutCreate || mode == opCopyIfNotExists {
+			kind = core.AlreadyExists
+		}
+	case code == "ConditionalRequestConflict":
+		kind = core.Precondition
+		if mode == opPutCreate || mode == opCopyIfNotExists {
+			kind = core.AlreadyExists
+		}
+	case status == http.StatusNotModified:
+		kind = core.NotModified
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" ||
+		code == "ExpiredToken" || code == "TokenRefreshRequired" || status == http.StatusUnauthorized:
+		kind = core.Unauthenticated
+	case status == http.StatusForbidden || code == "AccessDenied":
+		kind = core.PermissionDenied
+	case status == http.StatusRequestedRangeNotSatisfiable || code == "InvalidRange":
+		kind = core.InvalidArgument
+	case status == http.StatusNotImplemented || code == "NotImplemented":
+		kind = core.NotSupported
+	case status == http.StatusBadRequest:
+		kind = core.InvalidArgument
+	}
+	msg := op
+	switch {
+	case status != 0 && code != "":
+		msg = fmt.Sprintf("%s: HTTP %d %s", op, status, code)
+	case status != 0:
+		msg = fmt.Sprintf("%s: HTTP %d", op, status)
+	}
+	if message != "" {
+		msg += ": " + message
+	}
+	if status != 0 {
+		// The status and code say it all; the SDK's wrapped text adds only
+		// request IDs.
+		return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
+	}
+	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg, Err: err}
+}
+
+// copySource is the x-amz-copy-source value: bucket/key with every byte of
+// the key but unreserved characters and "/" percent-encoded.
+func copySource(bucket string, key string) string {
+	var b strings.Builder
+	b.WriteString(bucket)
+	b.WriteByte('/')
+	for i := 0; i < len(key); i++ {
+		ch := key[i]
+		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || strings.IndexByte("-_.~/", ch) >= 0 {
+			b.WriteByte(ch)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", ch)
+		}
+	}
+	return b.String()
+}
+
+// responseStatus is the HTTP status of a failed call, or 0.
+func responseStatus(err error) int {
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) {
+		return resp.HTTPStatusCode()
+	}
+	return 0
+}
