@@ -15,12 +15,14 @@ import (
 	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
+	"github.com/libobjstore/objstore/core/s3"
 )
 
 // backends lists every backend; add new ones here.
 var backends = []core.Backend{
 	memory.Backend,
 	local.Backend,
+	s3.Backend,
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
