@@ -1,0 +1,193 @@
+package gcs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"sync"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/iterator"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// Multipart uploads on GCS.
+//
+// GCS has no S3-style upload parts in its JSON API, and a resumable upload
+// takes its bytes strictly in order, one chunk at a time. core's parts may
+// arrive concurrently and in any order, so each part is written as a
+// temporary object and Complete composes them, in index order, into the
+// destination:
+//
+//   - parts live under partsPrefix/<upload id>/, at the bucket root whatever
+//     the store's prefix; List and ListWithDelimiter hide that prefix, so the
+//     destination (and the parts) stay invisible until Complete;
+//   - compose takes at most 32 sources per call, so longer uploads are
+//     chained: the first 32 parts make an intermediate object, which is
+//     composed with the next 31, and so on;
+//   - a composite object holds at most 1024 components, so an upload has at
+//     most 1024 parts (with 5 MiB parts, 5 GiB; larger parts go further);
+//   - Complete and Abort delete every part and intermediate object. Parts
+//     left by a crashed process stay under partsPrefix: a bucket lifecycle
+//     rule on that prefix (age > 1 day) removes them.
+const (
+	partsPrefix       = ".objstore-multipart"
+	maxComposeSources = 32
+	maxParts          = 1024
+)
+
+type upload struct {
+	s    *Store
+	path core.Path
+	opts core.MultipartOptions
+	id   string
+
+	mu    sync.Mutex
+	parts map[int]int64 // index → generation of its temporary object
+}
+
+func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
+	if len(opts.Tags) > 0 {
+		return nil, &core.Error{Kind: core.NotSupported, Store: kind, Path: string(path), Msg: "GCS has no object tags"}
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, core.Wrap(core.Generic, kind, path, err)
+	}
+	return &upload{s: s, path: path, opts: opts, id: hex.EncodeToString(id[:]), parts: map[int]int64{}}, nil
+}
+
+func (u *upload) dir() string { return partsPrefix + "/" + u.id + "/" }
+
+func (u *upload) partName(index int) string { return fmt.Sprintf("%spart-%05d", u.dir(), index) }
+
+func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
+	if index < 0 || index >= maxParts {
+		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.path), Msg: fmt.Sprintf("part %d: a GCS upload has parts 0 to %d (compose's component limit)", index, maxParts-1)}
+	}
+	ctx, cancel := u.s.bound(ctx)
+	defer cancel()
+	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, nil)
+	if err != nil {
+		return mapError(err, u.path)
+	}
+	u.mu.Lock()
+	u.parts[index] = attrs.Generation
+	u.mu.Unlock()
+	return nil
+}
+
+func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
+	u.mu.Lock()
+	indexes := make([]int, 0, len(u.parts))
+	for i := range u.parts {
+		indexes = append(indexes, i)
+	}
+	parts := make(map[int]int64, len(u.parts))
+	for i, g := range u.parts {
+		parts[i] = g
+	}
+	u.mu.Unlock()
+	sort.Ints(indexes)
+	for want, got := range indexes {
+		if want != got {
+			return core.PutResult{}, &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.path), Msg: fmt.Sprintf("part %d was never uploaded", want)}
+		}
+	}
+
+	if len(indexes) == 0 {
+		ctx, cancel := u.s.bound(ctx)
+		defer cancel()
+		attrs, err := u.s.write(ctx, u.s.object(u.path), nil, u.opts.Attributes)
+		if err != nil {
+			return core.PutResult{}, mapError(err, u.path)
+		}
+		g := generationString(attrs.Generation)
+		return core.PutResult{ETag: g, Version: g}, nil
+	}
+
+	// Each source is pinned to the generation this upload wrote.
+	sources := make([]*storage.ObjectHandle, len(indexes))
+	for _, i := range indexes {
+		sources[i] = u.s.bucket.Object(u.partName(i)).Generation(parts[i])
+	}
+	var intermediates []string
+	attrs, err := func() (*storage.ObjectAttrs, error) {
+		for step := 0; ; step++ {
+			if len(sources) <= maxComposeSources {
+				c := u.s.object(u.path).ComposerFrom(sources...)
+				applyAttributes(&c.ObjectAttrs, u.opts.Attributes)
+				return u.compose(ctx, c)
+			}
+			name := fmt.Sprintf("%scomposed-%05d", u.dir(), step)
+			intermediates = append(intermediates, name)
+			a, err := u.compose(ctx, u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...))
+			if err != nil {
+				return nil, err
+			}
+			next := u.s.bucket.Object(name).Generation(a.Generation)
+			sources = append([]*storage.ObjectHandle{next}, sources[maxComposeSources:]...)
+		}
+	}()
+	if err != nil {
+		return core.PutResult{}, mapError(err, u.path)
+	}
+	g := generationString(attrs.Generation)
+	res := core.PutResult{ETag: g, Version: g}
+	if err := u.removeTemporaries(ctx, intermediates); err != nil {
+		return res, &core.Error{Kind: core.Generic, Store: kind, Path: string(u.path), Msg: "the object is complete, but temporary parts under " + u.dir() + " could not all be deleted", Err: err}
+	}
+	return res, nil
+}
+
+func (u *upload) compose(ctx context.Context, c *storage.Composer) (*storage.ObjectAttrs, error) {
+	ctx, cancel := u.s.bound(ctx)
+	defer cancel()
+	c.SendCRC32C = false
+	return c.Run(ctx)
+}
+
+// Abort deletes everything the upload wrote, including parts whose
+// PutPart failed midway (found by listing the upload's directory).
+func (u *upload) Abort(ctx context.Context) error {
+	return u.removeTemporaries(ctx, nil)
+}
+
+func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
+	names := map[string]bool{}
+	for _, n := range extra {
+		names[n] = true
+	}
+	u.mu.Lock()
+	for i := range u.parts {
+		names[u.partName(i)] = true
+	}
+	u.mu.Unlock()
+	it := u.s.bucket.Objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL})
+	for {
+		a, err := it.Next()
+		if err == iterator.Done {
+			break
+		}
+		if err != nil {
+			return mapError(err, u.path)
+		}
+		names[a.Name] = true
+	}
+	paths := make([]core.Path, 0, len(names))
+	for n := range names {
+		paths = append(paths, core.Path(n))
+	}
+	for _, err := range u.s.DeleteMany(ctx, paths) {
+		if err != nil && !core.IsKind(err, core.NotFound) {
+			return err
+		}
+	}
+	u.mu.Lock()
+	u.parts = map[int]int64{}
+	u.mu.Unlock()
+	return nil
+}
