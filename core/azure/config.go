@@ -177,15 +177,15 @@ func parseURL(u *url.URL) (core.Config, error) {
 			break
 		}
 		// container@account.dfs.core.windows.net (the Hadoop driver's form).
+		if ws, ok := fabricPrivateLinkAccount(host); ok {
+			c.Config[keyAccountName] = ws
+			c.Config[keyEndpoint] = "https://" + strings.ToLower(host)
+			c.Config[keyUseFabricEndpoint] = "true"
+			c.Bucket = user
+			break
+		}
 		account, fabric, ok := accountFromHost(host)
 		if !ok {
-			if ws, ok := fabricPrivateLinkAccount(host); ok {
-				c.Config[keyAccountName] = ws
-				c.Config[keyEndpoint] = "https://" + strings.ToLower(host)
-				c.Config[keyUseFabricEndpoint] = "true"
-				c.Bucket = user
-				break
-			}
 			return bad("host must be <account>.dfs.core.windows.net or <account>.dfs.fabric.microsoft.com")
 		}
 		c.Config[keyAccountName] = account
@@ -266,7 +266,8 @@ func redactedURL(u *url.URL) string {
 }
 
 // normalize maps keys to their canonical names and moves container_name
-// into the document's bucket, the one place the container is kept.
+// into the document's bucket, the one place the container is kept (the
+// config key wins over a bucket already there).
 func normalize(c core.Config) (core.Config, error) {
 	c, err := core.NormalizeDocument(c, "azure", configKeys)
 	if err != nil {
@@ -276,9 +277,8 @@ func normalize(c core.Config) (core.Config, error) {
 		return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "AzureStore takes no url field: use from_url or the endpoint key"}
 	}
 	if name, ok := c.Config[keyContainerName]; ok {
-		if c.Bucket != "" && c.Bucket != name {
-			return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "container given twice: \"" + c.Bucket + "\" and container_name \"" + name + "\""}
-		}
+		// container_name is an explicit option; a bucket already in the
+		// document may have come from a URL, which it overrides.
 		c.Bucket = name
 		delete(c.Config, keyContainerName)
 		if len(c.Config) == 0 {

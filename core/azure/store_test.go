@@ -370,3 +370,6 @@ func TestInvalidMetadataNameIsRefusedBeforeSending(t *testing.T) {
 func containerPermissionsAll() sas.ContainerPermissions {
 	return sas.ContainerPermissions{Read: true, Add: true, Create: true, Write: true, Delete: true, List: true}
 }
+
+// AzuriteEndpointForTest lets the external test package share the check.
+var AzuriteEndpointForTest = azuriteEndpoint

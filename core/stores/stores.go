@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/azure"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
@@ -23,6 +24,7 @@ var backends = []core.Backend{
 	memory.Backend,
 	local.Backend,
 	s3.Backend,
+	azure.Backend,
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
