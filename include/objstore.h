@@ -10,7 +10,8 @@
  * -----------
  * - Every function returns an int status: OBJSTORE_OK (0) or an
  *   objstore_code. Results come back through out-parameters, which are
- *   written only on success unless said otherwise.
+ *   written only on success unless said otherwise. Out-parameters not
+ *   marked optional are required: NULL is OBJSTORE_E_BAD_HANDLE.
  * - The last parameter, `objstore_error **err`, is optional. Pass NULL to
  *   ignore details; pass the address of a NULL pointer to receive, on
  *   failure, an error (code + message) that you free with
@@ -27,11 +28,15 @@
  *   objstore_string_free().
  * - Paths follow object_store's rules: "/"-separated segments; no empty,
  *   "." or ".." segment; no ASCII control character. One leading and one
- *   trailing "/" are ignored. A bad path is OBJSTORE_E_INVALID_PATH and no
- *   request is sent.
+ *   trailing "/" are ignored. A bad path (also NULL, or not UTF-8) is
+ *   OBJSTORE_E_INVALID_PATH and no request is sent.
  * - All functions are thread-safe. Sync calls block the calling thread only.
+ *   Calls on one reader, list or writer run one at a time (they have a
+ *   cursor); calls on a store, buffer or upload run concurrently. A _free
+ *   waits for the calls in flight on that handle.
  * - After fork(), every function in the child returns OBJSTORE_E_FORKED
- *   without touching the (now broken) Go runtime. Create stores in the
+ *   without touching the (now broken) Go runtime (and without setting
+ *   *err). Create stores in the
  *   child by spawning a fresh process instead (Python: "spawn" or
  *   "forkserver").
  * - The library never writes to stdout or stderr and ignores SIGPIPE.
@@ -92,7 +97,8 @@ int objstore_abi_version(void);
 /* The library version, e.g. "0.1.0". Static storage: do not free. */
 const char *objstore_version(void);
 
-/* Name of a status code, e.g. "OBJSTORE_E_NOT_FOUND". Static storage. */
+/* Name of a status code, e.g. "OBJSTORE_E_NOT_FOUND"; "OBJSTORE_E_UNKNOWN"
+ * for a number that is no code. Static storage. */
 const char *objstore_code_name(int code);
 
 /* ---- Stores and configuration ------------------------------------------ */
@@ -145,7 +151,9 @@ int objstore_config_from_url(const char *url, const char *overrides_json,
  * buffer after handing it out. */
 typedef struct objstore_buffer objstore_buffer;
 
+/* The bytes of a buffer: *data (never NULL, also when *len is 0) and *len. */
 int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len);
+/* Frees the bytes; pointers into them become invalid. */
 int objstore_buffer_free(objstore_buffer *buf);
 
 /* ---- Metadata ----------------------------------------------------------- */
@@ -195,7 +203,9 @@ typedef struct objstore_range {
 #define OBJSTORE_GET_IF_UNMODIFIED_SINCE (1u << 2) /* if_unmodified_since_ns is set */
 
 /* Options of a get. Zero-fill it and set version =
- * OBJSTORE_GET_OPTIONS_VERSION; NULL options mean "whole object". */
+ * OBJSTORE_GET_OPTIONS_VERSION; NULL options mean "whole object". Another
+ * version, an unknown flag or range kind, or an empty bounded range is
+ * OBJSTORE_E_INVALID_ARGUMENT (as for the other option structs). */
 typedef struct objstore_get_options {
     unsigned int version;
     unsigned int flags;
@@ -233,8 +243,9 @@ int objstore_reader_read_all(objstore_reader *reader, objstore_buffer **out,
                              const uint8_t **data, size_t *len,
                              objstore_error **err);
 
-/* Reads the next chunk of at least min_size bytes (less only at the end).
- * At the end of the body, *len is 0 and *out is NULL. */
+/* Reads the next chunk of at least min_size bytes (less only at the end;
+ * min_size 0 means 1 MiB). At the end of the body, *len is 0 and *out and
+ * *data are NULL. After read_chunk, read_all returns the rest. */
 int objstore_reader_read_chunk(objstore_reader *reader, size_t min_size,
                                objstore_buffer **out, const uint8_t **data,
                                size_t *len, objstore_error **err);
@@ -252,7 +263,8 @@ int objstore_get_bytes(objstore_store *store, const char *path,
 /* Reads n bounded ranges [starts[i], ends[i]) of one object. Nearby ranges
  * are fetched together (gaps up to 1 MiB) with up to 10 fetches in flight.
  * On success *out owns all the bytes; data[i] and lens[i] (caller-provided
- * arrays of n) point into it. */
+ * arrays of n) point into it. With n == 0 the arrays may be NULL and *out
+ * is an empty buffer. */
 int objstore_get_ranges(objstore_store *store, const char *path,
                         const uint64_t *starts, const uint64_t *ends, size_t n,
                         objstore_buffer **out, const uint8_t **data,
@@ -360,8 +372,10 @@ int objstore_delete(objstore_store *store, const char *path,
                     objstore_error **err);
 
 /* Deletes n objects with the store's batch call where it has one. codes
- * (caller array of n, optional) receives each path's status. Returns the
- * first failure's code, or OBJSTORE_OK if every path was deleted. */
+ * (caller array of n, optional) receives each path's status; an invalid
+ * path gets OBJSTORE_E_INVALID_PATH and is not sent, the others are still
+ * deleted. Returns the first failure's code in path order (*err describes
+ * it), or OBJSTORE_OK if every path was deleted. */
 int objstore_delete_many(objstore_store *store, const char *const *paths,
                          size_t n, int *codes, objstore_error **err);
 
@@ -399,6 +413,8 @@ int objstore_list_next(objstore_list *list, size_t max_items,
                        const objstore_object_meta **items, size_t *n,
                        objstore_error **err);
 
+/* Stops the listing and frees the handle; pages already returned stay
+ * valid until they are freed. */
 int objstore_list_free(objstore_list *list);
 
 /* One level under prefix: objects directly in it and the common prefixes of
