@@ -54,10 +54,10 @@ var Keys = core.KeyTable{
 
 // Backend is the GCS backend descriptor for core/stores.
 var Backend = core.Backend{
-	Kind:     kind,
-	Schemes:  []string{"gs"},
-	MatchURL: matchURL,
-	ParseURL: parseURL,
+	Kind:      kind,
+	Schemes:   []string{"gs"},
+	MatchURL:  matchURL,
+	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open: func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
 		return Open(ctx, c, env)
