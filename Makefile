@@ -27,7 +27,7 @@ $(BUILD)/$(SONAME): $(GO_SOURCES)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
 	  -ldflags "-s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/exports.map -Wl,-soname,$(SONAME)'" \
 	  -o $@ ./capi
-	@rm -f $(BUILD)/libobjstore.h
+	@rm -f $(BUILD)/libobjstore.h $(BUILD)/libobjstore.so.h  # cgo names it after -o
 
 $(LIB): $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
