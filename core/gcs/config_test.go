@@ -50,10 +50,10 @@ func TestNormalizeAliasesAndBucket(t *testing.T) {
 
 func TestParseURL(t *testing.T) {
 	for raw, want := range map[string][2]string{
-		"gs://bucket":                                  {"bucket", ""},
-		"gs://bucket/":                                 {"bucket", ""},
-		"gs://bucket/a/b":                              {"bucket", "a/b"},
-		"gs://bucket/with%20space/x":                   {"bucket", "with space/x"},
+		"gs://bucket":                {"bucket", ""},
+		"gs://bucket/":               {"bucket", ""},
+		"gs://bucket/a/b":            {"bucket", "a/b"},
+		"gs://bucket/with%20space/x": {"bucket", "with space/x"},
 		"https://storage.googleapis.com/bucket/pre/fx": {"bucket", "pre/fx"},
 	} {
 		u, _ := url.Parse(raw)

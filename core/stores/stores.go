@@ -13,6 +13,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
@@ -25,6 +26,7 @@ var backends = []core.Backend{
 	local.Backend,
 	s3.Backend,
 	azure.Backend,
+	gcs.Backend,
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
