@@ -309,6 +309,10 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 	if message != "" {
 		msg += ": " + message
 	}
+	var netTimeout interface{ Timeout() bool }
+	if status == 0 && errors.As(err, &netTimeout) && netTimeout.Timeout() {
+		kind = core.Timeout // e.g. the transport's response-header timeout
+	}
 	if status != 0 {
 		// The status and code say it all; the SDK's wrapped text adds only
 		// request IDs.

@@ -500,3 +500,30 @@ func expectBody(t *testing.T, st core.Store, path core.Path, want string) {
 		t.Fatalf("get %s: %q %v, want %q", path, got, err, want)
 	}
 }
+
+// TestSkipSignature reads a public object without credentials; the same
+// store is refused where the bucket policy does not allow anonymous access.
+func TestSkipSignature(t *testing.T) {
+	for _, name := range servers {
+		t.Run(name, func(t *testing.T) {
+			srv := testServer(t, name)
+			bucket := srv.newBucket(t)
+			owner := openStore(t, srv.config(bucket), nil).(*Store)
+			ctx := context.Background()
+			mustPut(t, owner, "public/readme.txt", "anyone may read")
+			mustPut(t, owner, "private/secret.txt", "owner only")
+			policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},` +
+				`"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` + bucket + `/public/*"]}]}`
+			if _, err := owner.c.api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &policy}); err != nil {
+				t.Fatalf("put bucket policy: %v", err)
+			}
+			anon := openStore(t, core.Config{Kind: "s3", Bucket: bucket,
+				Config:        core.Options{"endpoint": srv.endpoint, "skip_signature": "true"},
+				ClientOptions: core.Options{"allow_http": "true"}}, nil)
+			expectBody(t, anon, "public/readme.txt", "anyone may read")
+			if _, err := anon.Get(ctx, "private/secret.txt", core.GetOptions{}); !core.IsKind(err, core.PermissionDenied) {
+				t.Fatalf("anonymous get of a private object: %v, want PermissionDenied", err)
+			}
+		})
+	}
+}
