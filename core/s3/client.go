@@ -90,7 +90,14 @@ func newClient(r resolved) (*client, error) {
 			o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 		}
 	})
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: r.settings, opts: r.client}, nil
+	s := r.settings
+	if s.copyMode == copyAuto {
+		s.copyMode = copyNative
+		if s.endpoint != "" {
+			s.copyMode = copyMultipart
+		}
+	}
+	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {

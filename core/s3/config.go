@@ -325,11 +325,16 @@ func open(ctx context.Context, c core.Config, env map[string]string) (core.Store
 type copyMode int
 
 const (
-	// copyNative sends If-None-Match: * with CopyObject, which AWS S3,
-	// MinIO and versitygw honour.
-	copyNative copyMode = iota
+	// copyAuto is the default: copyNative on AWS, copyMultipart on custom
+	// endpoints. MinIO and versitygw ignore If-None-Match on CopyObject
+	// and overwrite the destination, so native mode is only trusted where
+	// the service documents it.
+	copyAuto copyMode = iota
+	// copyNative sends If-None-Match: * with CopyObject (AWS S3).
+	copyNative
 	// copyMultipart copies through a multipart upload completed with
-	// If-None-Match: * (object_store's "multipart").
+	// If-None-Match: * (object_store's "multipart"), which MinIO and
+	// versitygw honour.
 	copyMultipart
 	// copyHeader sends a custom header and expects a status on conflict
 	// (object_store's "header:" and "header-with-status:", e.g. for R2).
@@ -435,7 +440,9 @@ func parseSettings(o core.Options) (settings, error) {
 	}
 	if v, ok := o["copy_if_not_exists"]; ok {
 		switch {
-		case v == "" || strings.EqualFold(v, "native"):
+		case v == "":
+		case strings.EqualFold(v, "native"):
+			s.copyMode = copyNative
 		case strings.EqualFold(v, "multipart"):
 			s.copyMode = copyMultipart
 		case strings.HasPrefix(v, "header:"):
@@ -461,7 +468,7 @@ func parseSettings(o core.Options) (settings, error) {
 			}
 			s.copyMode, s.copyHeaderName, s.copyHeaderValue, s.copyConflictStatus = copyHeader, strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), status
 		default:
-			return s, &core.Error{Kind: core.NotSupported, Store: storeName, Msg: "config key copy_if_not_exists: supported values are native (default), multipart, header:NAME:VALUE and header-with-status:NAME:VALUE:STATUS"}
+			return s, &core.Error{Kind: core.NotSupported, Store: storeName, Msg: "config key copy_if_not_exists: supported values are native (the default on AWS), multipart (the default with a custom endpoint), header:NAME:VALUE and header-with-status:NAME:VALUE:STATUS"}
 		}
 	}
 	if v, ok := o["request_payer"]; ok {

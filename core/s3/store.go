@@ -626,14 +626,27 @@ func (s *Store) copyWithHeader(ctx context.Context, from, to core.Path) error {
 }
 
 // copyMultipart is copy_if_not_exists = multipart: the source is copied
-// into a multipart upload that is completed with If-None-Match: *.
-// Attributes and tags of the source are not copied (as object_store).
+// into a multipart upload that is completed with If-None-Match: *. The
+// source's attributes and metadata are carried over (object_store drops
+// them); its tags are not.
 func (s *Store) copyMultipart(ctx context.Context, from, to core.Path) error {
-	src, err := s.Head(ctx, from)
+	head, err := s.headResult(ctx, from, core.GetOptions{Head: true})
 	if err != nil {
 		return err
 	}
-	created, err := s.c.api.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &s.c.bucket, Key: aws.String(string(to))})
+	src := head.Meta
+	h, err := s.headersFor(to, head.Attributes, nil)
+	if err != nil {
+		return err
+	}
+	create := &s3.CreateMultipartUploadInput{
+		Bucket: &s.c.bucket, Key: aws.String(string(to)),
+		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
+		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata,
+	}
+	s.c.encryption(&create.ServerSideEncryption, &create.SSEKMSKeyId, &create.BucketKeyEnabled)
+	s.c.customerKey(&create.SSECustomerAlgorithm, &create.SSECustomerKey, &create.SSECustomerKeyMD5)
+	created, err := s.c.api.CreateMultipartUpload(ctx, create)
 	if err != nil {
 		return s.c.mapError("CreateMultipartUpload", to, err, opRead)
 	}
