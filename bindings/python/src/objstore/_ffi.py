@@ -194,14 +194,91 @@ _SIGNATURES = {
     ),
 }
 
+# The hot calls also exist without argtypes ("fast" table): ctypes' per-argument
+# conversion costs about 0.8 us per call here. Every argument passed to them
+# must already be a ctypes object of the exact C type (c_void_p handles,
+# c_size_t sizes, byref() out-parameters), bytes (const char *) or None
+# (NULL): a plain Python int would be passed as a C int.
+FAST_FUNCTIONS = (
+    "objstore_get",
+    "objstore_get_bytes",
+    "objstore_reader_read_all",
+    "objstore_reader_read_chunk",
+    "objstore_head",
+    "objstore_put",
+    "objstore_delete_many",
+    "objstore_list_next",
+)
+
+
+class Fast:
+    """The hot functions, without argtypes (see FAST_FUNCTIONS)."""
+
+    __slots__ = tuple(name[len("objstore_") :] for name in FAST_FUNCTIONS)
+
+
+class Scratch:
+    """Per-thread out-parameters, reused across calls (allocating and
+    byref()-ing them costs about 1 us per call). Read them right after the
+    call that filled them."""
+
+    __slots__ = (
+        "out", "data", "size", "err", "str1", "str2", "items", "info",
+        "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info",
+    )
+
+    def __init__(self):
+        self.out = c_void_p()
+        self.data = c_void_p()
+        self.size = c_size_t()
+        self.err = POINTER(Error)()
+        self.str1 = c_void_p()
+        self.str2 = c_void_p()
+        self.items = POINTER(ObjectMeta)()
+        self.info = POINTER(GetInfo)()
+        self.r_out = byref(self.out)
+        self.r_data = byref(self.data)
+        self.r_size = byref(self.size)
+        self.r_err = byref(self.err)
+        self.r_str1 = byref(self.str1)
+        self.r_str2 = byref(self.str2)
+        self.r_items = byref(self.items)
+        self.r_info = byref(self.info)
+
+
+_tls = threading.local()
+
+
+def scratch() -> Scratch:
+    try:
+        return _tls.scratch
+    except AttributeError:
+        s = _tls.scratch = Scratch()
+        return s
+
+
 # ---- Loading ---------------------------------------------------------------
 
 _load_lock = threading.Lock()
 _lib: ctypes.CDLL | None = None
+_fast: Fast | None = None
 _pid: int | None = None
 _path: str | None = None
 _getpid = os.getpid
 _exiting = False
+# Set in a child forked after the library was loaded here. A flag (set by
+# os.register_at_fork) is cheaper per call than comparing os.getpid(); forks
+# that bypass os.fork are still caught by the C shim (OBJSTORE_E_FORKED).
+_forked = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked
+    if _lib is not None:
+        _forked = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def is_loaded() -> bool:
@@ -232,16 +309,25 @@ def lib() -> ctypes.CDLL:
     """The loaded library (loading it on first use). Raises ForkedError in a
     child forked after the library was loaded."""
     L = _lib
-    if L is not None and _pid == _getpid():
+    if L is not None and not _forked:
         return L
     return _load()
 
 
+def fast() -> Fast:
+    """The hot functions without argtypes (loading the library on first use)."""
+    F = _fast
+    if F is not None and not _forked:
+        return F
+    _load()
+    return _fast
+
+
 def _load() -> ctypes.CDLL:
-    global _lib, _pid, _path
+    global _lib, _pid, _path, _fast
     with _load_lock:
         if _lib is not None:
-            if _pid != _getpid():
+            if _forked or _pid != _getpid():
                 raise _exc.ForkedError(_exc.FORK_MESSAGE)
             return _lib
         tried = []
@@ -270,8 +356,17 @@ def _load() -> ctypes.CDLL:
             raise _exc.LibraryNotFoundError(
                 f"{path} has ABI version {abi}; this objstore package needs {ABI_VERSION}"
             )
+        # A second handle on the same library, so that these function objects
+        # carry no argtypes while L's keep theirs.
+        L2 = ctypes.CDLL(str(path))
+        F = Fast()
+        for name in FAST_FUNCTIONS:
+            fn = getattr(L2, name)
+            fn.restype = c_int
+            setattr(F, name[len("objstore_") :], fn)
         _pid = _getpid()
         _path = str(path)
+        _fast = F
         _lib = L
         return L
 
@@ -279,7 +374,7 @@ def _load() -> ctypes.CDLL:
 def check_process() -> None:
     """Raise ForkedError if the library was loaded in a parent of this
     process (that is, we are in a forked child)."""
-    if _lib is not None and _pid != _getpid():
+    if _lib is not None and (_forked or _pid != _getpid()):
         raise _exc.ForkedError(_exc.FORK_MESSAGE)
 
 
@@ -303,6 +398,7 @@ def make_error(rc: int, errp) -> _exc.BaseError:
         code = e.code
         message = e.message.decode("utf-8", "replace") if e.message else None
         L.objstore_error_free(errp)
+        c_void_p.from_buffer(errp).value = None  # reusable (scratch) pointer: back to NULL
     if code == E_FORKED:
         return _exc.ForkedError(_exc.FORK_MESSAGE)
     if message is None:
@@ -334,16 +430,17 @@ class NativeHandle:
     collected (or on :meth:`close`). Never frees in a forked child: the
     handle belongs to the parent's library instance."""
 
-    __slots__ = ("handle", "pid", "__weakref__")
+    __slots__ = ("handle", "ref", "__weakref__")
     free_name = ""
 
     def __init__(self, handle: int):
         self.handle = handle
-        self.pid = _getpid()
+        self.ref = None
 
     def close(self) -> None:
         h, self.handle = self.handle, None
-        if h and not _exiting and self.pid == _getpid() and _lib is not None:
+        self.ref = None
+        if h and not _exiting and not _forked and _lib is not None:
             getattr(_lib, self.free_name)(h)
 
     def __del__(self):
@@ -363,12 +460,22 @@ class MetaListHandle(NativeHandle):
     free_name = "objstore_meta_list_free"
 
 
-class ReaderHandle(NativeHandle):
+class _PassedHandle(NativeHandle):
+    """A handle that is passed to fast calls: keeps it as a c_void_p too."""
+
+    __slots__ = ()
+
+    def __init__(self, handle: int):
+        self.handle = handle
+        self.ref = c_void_p(handle)
+
+
+class ReaderHandle(_PassedHandle):
     __slots__ = ()
     free_name = "objstore_reader_free"
 
 
-class ListHandle(NativeHandle):
+class ListHandle(_PassedHandle):
     __slots__ = ()
     free_name = "objstore_list_free"
 
@@ -378,7 +485,7 @@ class WriterHandle(NativeHandle):
     free_name = "objstore_writer_free"
 
 
-class StoreHandle(NativeHandle):
+class StoreHandle(_PassedHandle):
     __slots__ = ()
     free_name = "objstore_store_free"
 

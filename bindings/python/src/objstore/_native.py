@@ -52,7 +52,7 @@ def open_store(doc: dict[str, Any], canonical: str, shared: bool) -> _ffi.StoreH
     key = canonical + "\0" + env
     if shared:
         h = _shared.get(key)
-        if h is not None and h.handle and h.pid == _ffi._getpid():
+        if h is not None and h.handle:
             return h
     out = _c_void_p()
     err = _ffi.new_err()
@@ -63,7 +63,7 @@ def open_store(doc: dict[str, Any], canonical: str, shared: bool) -> _ffi.StoreH
     with _lock:
         if shared:
             existing = _shared.get(key)
-            if existing is not None and existing.handle and existing.pid == h.pid:
+            if existing is not None and existing.handle:
                 h.close()  # another thread opened it first
                 return existing
             _shared[key] = h

@@ -30,6 +30,13 @@ _addressof = ctypes.addressof
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _new_err = _ffi.new_err
+_scratch = _ffi.scratch
+_fast = _ffi.fast
+_raise = _ffi.raise_error
+_GetOptions = _ffi.GetOptions
+_Range = _ffi.Range
+_GET_OPTIONS_VERSION = _ffi.GET_OPTIONS_VERSION
+_RANGE_BOUNDED = _ffi.RANGE_BOUNDED
 _BufferHandle = _ffi.BufferHandle
 
 # ---- argument checks -------------------------------------------------------------
@@ -256,10 +263,12 @@ class GetResult:
         """The whole body, as zero-copy Bytes."""
         reader = self._take_reader()
         try:
-            L = _ffi.lib()
-            out, data, n, err = _c_void_p(), _c_void_p(), _c_size_t(), _new_err()
-            _call(L.objstore_reader_read_all(reader.handle, _byref(out), _byref(data), _byref(n), _byref(err)), err)
-            return _view(data.value or 0, n.value, _BufferHandle(out.value))
+            F = _fast()
+            t = _scratch()
+            rc = F.reader_read_all(reader.ref, t.r_out, t.r_data, t.r_size, t.r_err)
+            if rc:
+                _raise(rc, t.err)
+            return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))
         finally:
             reader.close()
 
@@ -286,7 +295,7 @@ class BytesStream:
     def __init__(self, reader: _ffi.ReaderHandle, store_owner, min_chunk_size: int):
         self._reader = reader
         self._store = store_owner
-        self._min = min_chunk_size
+        self._min = _c_size_t(min_chunk_size)
 
     def __iter__(self) -> BytesStream:
         return self
@@ -295,18 +304,19 @@ class BytesStream:
         reader = self._reader
         if reader is None:
             raise StopIteration
-        L = _ffi.lib()
-        out, data, n, err = _c_void_p(), _c_void_p(), _c_size_t(), _new_err()
-        rc = L.objstore_reader_read_chunk(reader.handle, self._min, _byref(out), _byref(data), _byref(n), _byref(err))
+        F = _fast()
+        t = _scratch()
+        rc = F.reader_read_chunk(reader.ref, self._min, t.r_out, t.r_data, t.r_size, t.r_err)
         if rc:
             self._reader = None
             reader.close()
-            _ffi.raise_error(rc, err)
-        if not out.value and n.value == 0:
+            _raise(rc, t.err)
+        out, n = t.out.value, t.size.value
+        if not out and n == 0:
             self._reader = None
             reader.close()
             raise StopIteration
-        return _view(data.value or 0, n.value, _BufferHandle(out.value))
+        return _view(t.data.value or 0, n, _BufferHandle(out))
 
     def close(self) -> None:
         reader, self._reader = self._reader, None
@@ -319,13 +329,13 @@ def get(store, path: str, *, options: Mapping[str, Any] | None = None) -> GetRes
     p = _path(path)
     opts = _get_options(options)
     h = _store_handle(store)
-    L = _ffi.lib()
-    out, info, err = _c_void_p(), ctypes.POINTER(_ffi.GetInfo)(), _new_err()
-    _call(
-        L.objstore_get(h, p, _byref(opts) if opts is not None else None, _byref(out), _byref(info), _byref(err)),
-        err,
-    )
-    reader = _ffi.ReaderHandle(out.value)
+    F = _fast()
+    t = _scratch()
+    rc = F.get(h, p, _byref(opts) if opts is not None else None, t.r_out, t.r_info, t.r_err)
+    if rc:
+        _raise(rc, t.err)
+    reader = _ffi.ReaderHandle(t.out.value)
+    info = t.info
     return GetResult(reader, store._native, info.contents if info else None)
 
 
@@ -336,16 +346,14 @@ def get_range(store, path: str, *, start: int, end: int | None = None, length: i
     if (end is None) == (length is None):
         raise ValueError("get_range needs exactly one of end= or length=")
     end = _nonneg_int(end, "end") if end is not None else start + _nonneg_int(length, "length")
-    o = _ffi.GetOptions()
-    o.version = _ffi.GET_OPTIONS_VERSION
-    o.range.kind = _ffi.RANGE_BOUNDED
-    o.range.start = start
-    o.range.end = end
+    o = _GetOptions(_GET_OPTIONS_VERSION, 0, None, None, 0, 0, _Range(_RANGE_BOUNDED, start, end, 0))
     h = _store_handle(store)
-    L = _ffi.lib()
-    out, data, n, err = _c_void_p(), _c_void_p(), _c_size_t(), _new_err()
-    _call(L.objstore_get_bytes(h, p, _byref(o), _byref(out), _byref(data), _byref(n), None, _byref(err)), err)
-    return _view(data.value or 0, n.value, _BufferHandle(out.value))
+    F = _fast()
+    t = _scratch()
+    rc = F.get_bytes(h, p, _byref(o), t.r_out, t.r_data, t.r_size, None, t.r_err)
+    if rc:
+        _raise(rc, t.err)
+    return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))
 
 
 def _u64_array(values: Any, name: str) -> array:
@@ -407,13 +415,16 @@ def head(store, path: str) -> dict[str, Any]:
     """An object's metadata (ObjectMeta)."""
     p = _path(path)
     h = _store_handle(store)
-    L = _ffi.lib()
-    out, items, err = _c_void_p(), ctypes.POINTER(_ffi.ObjectMeta)(), _new_err()
-    _call(L.objstore_head(h, p, _byref(out), _byref(items), _byref(err)), err)
+    F = _fast()
+    t = _scratch()
+    rc = F.head(h, p, t.r_out, t.r_items, t.r_err)
+    if rc:
+        _raise(rc, t.err)
+    page = t.out.value
     try:
-        return _meta(items[0])
+        return _meta(t.items[0])
     finally:
-        L.objstore_meta_list_free(out.value)
+        _ffi._lib.objstore_meta_list_free(page)
 
 
 # ---- put -----------------------------------------------------------------------------------
@@ -525,11 +536,13 @@ def _put_single(h, p, buf: _BorrowedBuffer, mode, attrs, tags) -> dict[str, str 
         o.object_version = version
     o.attributes, o.attributes_len = attrs[0], attrs[1]
     o.tags, o.tags_len = tags[0], tags[1]
-    L = _ffi.lib()
-    e_out, v_out, err = _c_void_p(), _c_void_p(), _new_err()
-    data = buf._keep if type(buf._keep) is bytes else buf.address
-    _call(L.objstore_put(h, p, data, buf.size, _byref(o), _byref(e_out), _byref(v_out), _byref(err)), err)
-    return _put_result(e_out, v_out)
+    F = _fast()
+    t = _scratch()
+    data = buf._keep if type(buf._keep) is bytes else _c_void_p(buf.address)
+    rc = F.put(h, p, data, _c_size_t(buf.size), _byref(o), t.r_str1, t.r_str2, t.r_err)
+    if rc:
+        _raise(rc, t.err)
+    return _put_result(t.str1, t.str2)
 
 
 def _put_streamed(h, p, chunks, attrs, tags, chunk_size: int, max_concurrency: int) -> dict[str, str | None]:
@@ -681,11 +694,13 @@ def delete(store, paths: str | Sequence[str]) -> None:
     if not encoded:
         return
     h = _store_handle(store)
-    L = _ffi.lib()
+    F = _fast()
     n = len(encoded)
     arr = (ctypes.c_char_p * n)(*encoded)
-    err = _new_err()
-    _call(L.objstore_delete_many(h, arr, n, None, _byref(err)), err)
+    t = _scratch()
+    rc = F.delete_many(h, arr, _c_size_t(n), None, t.r_err)
+    if rc:
+        _raise(rc, t.err)
 
 
 def copy(store, from_: str, to: str, *, overwrite: bool = True) -> None:
@@ -769,23 +784,25 @@ class ListStream:
         if self._done:
             return []
         handle = self._handle or self._open()
-        L = _ffi.lib()
+        F = _fast()
+        free = _ffi._lib.objstore_meta_list_free
         result: builtins.list[dict[str, Any]] = []
         while len(result) < want:
-            page, items, n, err = _c_void_p(), ctypes.POINTER(_ffi.ObjectMeta)(), _c_size_t(), _new_err()
-            rc = L.objstore_list_next(handle.handle, want - len(result), _byref(page), _byref(items), _byref(n), _byref(err))
+            t = _scratch()
+            rc = F.list_next(handle.ref, _c_size_t(want - len(result)), t.r_out, t.r_items, t.r_size, t.r_err)
             if rc:
                 self._finish()
-                _ffi.raise_error(rc, err)
-            if n.value == 0:
-                if page.value:
-                    L.objstore_meta_list_free(page.value)
+                _raise(rc, t.err)
+            page, n = t.out.value, t.size.value
+            if n == 0:
+                if page:
+                    free(page)
                 self._finish()
                 break
             try:
-                result.extend(_metas(items, n.value))
+                result.extend(_metas(t.items, n))
             finally:
-                L.objstore_meta_list_free(page.value)
+                free(page)
         return result
 
     def _finish(self) -> None:

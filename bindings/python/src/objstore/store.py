@@ -35,7 +35,6 @@ __all__ = [
     "from_config",
 ]
 
-_getpid = os.getpid
 
 
 class _StoreMethods:
@@ -188,14 +187,14 @@ class ObjectStore(_StoreMethods):
 
     # -- the native handle ------------------------------------------------------------
 
-    def _handle(self) -> int:
-        """The native store handle, opened on first use in this process."""
+    def _handle(self):
+        """The native store handle (a c_void_p), opened on first use."""
         h = self._native
-        if h is not None and h.handle and h.pid == _getpid():
-            return h.handle
+        if h is not None and h.handle:
+            return h.ref  # (in a forked child the next library call refuses)
         h = _native.open_store(self._doc, self._canonical, self._shared)
         self._native = h
-        return h.handle
+        return h.ref
 
     def _handle_owner(self):
         self._handle()
