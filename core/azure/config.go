@@ -62,14 +62,13 @@ const azuriteURLEnv = "AZURITE_BLOB_STORAGE_URL"
 // configKey builds a key whose environment variables are, as in
 // object_store's from_env, the upper-cased forms of its azure_-prefixed
 // aliases (AZURE_STORAGE_ACCOUNT_NAME is azure_storage_account_name).
-func configKey(name string, aliases []string, extraEnv ...string) core.ConfigKey {
+func configKey(name string, aliases []string) core.ConfigKey {
 	k := core.ConfigKey{Name: name, Aliases: aliases}
 	for _, a := range aliases {
 		if strings.HasPrefix(a, "azure_") {
 			k.Env = append(k.Env, strings.ToUpper(a))
 		}
 	}
-	k.Env = append(k.Env, extraEnv...)
 	return k
 }
 
@@ -92,7 +91,10 @@ var configKeys = core.KeyTable{
 	configKey(keyUseEmulator, storagePrefixed(keyUseEmulator)),
 	configKey(keyUseFabricEndpoint, azurePrefixed(keyUseFabricEndpoint)),
 	configKey(keyEndpoint, []string{"azure_storage_endpoint", "azure_endpoint"}),
-	configKey(keyMSIEndpoint, []string{"azure_msi_endpoint", "azure_identity_endpoint", "identity_endpoint"}, "IDENTITY_ENDPOINT"),
+	// No environment variables: the SDK's managed identity reads the
+	// process's IDENTITY_ENDPOINT itself, and an msi_endpoint it cannot
+	// honour is refused, which must not happen for an ambient variable.
+	{Name: keyMSIEndpoint, Aliases: []string{"azure_msi_endpoint", "azure_identity_endpoint", "identity_endpoint"}},
 	configKey(keyObjectID, azurePrefixed(keyObjectID)),
 	configKey(keyMSIResourceID, azurePrefixed(keyMSIResourceID)),
 	configKey(keyFederatedTokenFile, azurePrefixed(keyFederatedTokenFile)),
