@@ -156,6 +156,9 @@ func TestSignedURLVerifiesOffline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if q, _ := url.ParseQuery(strings.SplitN(signed, "?", 2)[1]); q.Get("X-Goog-Expires") != "900" {
+			t.Fatalf("X-Goog-Expires=%q, want 900", q.Get("X-Goog-Expires"))
+		}
 		if !strings.HasPrefix(signed, "https://storage.googleapis.com/signed-bucket/") {
 			t.Fatalf("signed URL %q is not a path-style URL of the public endpoint", signed)
 		}
@@ -191,6 +194,9 @@ func TestSignThroughPrefixAndLimits(t *testing.T) {
 	}
 	if err := verifyV4(signed, "GET", "signed-bucket", "some/prefix/obj", &priv.PublicKey, time.Now()); err != nil {
 		t.Fatalf("prefixed signed URL: %v", err)
+	}
+	if _, err := s.Sign(ctx, "GET", "x", 7*24*time.Hour); err != nil {
+		t.Fatalf("7-day expiry (the V4 maximum): %v", err)
 	}
 	if _, err := s.Sign(ctx, "GET", "x", 8*24*time.Hour); !core.IsKind(err, core.InvalidArgument) {
 		t.Fatalf("8-day expiry: %v, want InvalidArgument", err)

@@ -563,11 +563,19 @@ func (s *Store) Sign(ctx context.Context, method string, path core.Path, expires
 	if expiresIn <= 0 || expiresIn > maxSignExpiry {
 		return "", &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(path), Msg: "expiry must be more than 0 and at most 7 days"}
 	}
+	// The SDK writes X-Goog-Expires as whole seconds from its own clock,
+	// rounded down, and X-Goog-Date rounded down too: expiring at the next
+	// whole second plus expiresIn makes X-Goog-Expires what was asked.
+	now := time.Now()
+	expires := now.Add(expiresIn)
+	if expiresIn <= maxSignExpiry-time.Second {
+		expires = now.Truncate(time.Second).Add(time.Second + expiresIn)
+	}
 	opts := &storage.SignedURLOptions{
 		GoogleAccessID: s.signer.ClientEmail,
 		PrivateKey:     []byte(s.signer.PrivateKey),
 		Method:         method,
-		Expires:        time.Now().Add(expiresIn),
+		Expires:        expires,
 		Scheme:         storage.SigningSchemeV4,
 		Style:          storage.PathStyle(),
 	}
