@@ -13,7 +13,7 @@ import pytest
 import objstore
 from objstore import _ffi
 from objstore.exceptions import ForkedError
-from objstore.store import HTTPStore, LocalStore, MemoryStore
+from objstore.store import HTTPStore, LocalStore, MemoryStore, S3Store
 
 from conftest import run_python
 
@@ -38,7 +38,8 @@ def test_unpickling_does_not_load_the_library(tmp_path):
     local = LocalStore(tmp_path, mkdir=True)
     objstore.put(local, "from-parent", b"hello child")
     http = HTTPStore("http://127.0.0.1:9/base", client_options={"allow_http": True})
-    data = pickle.dumps([local, http])
+    s3 = S3Store("bucket", prefix="p", region="eu-west-1", client_options={"allow_http": True})
+    data = pickle.dumps([local, http, s3])
     r = run_python(
         "import pickle, sys\n"
         "import objstore\n"
@@ -46,14 +47,17 @@ def test_unpickling_does_not_load_the_library(tmp_path):
         f"stores = pickle.loads({data!r})\n"
         "assert not _ffi.is_loaded(), 'unpickling loaded the library'\n"
         "assert 'libobjstore' not in open('/proc/self/maps').read()\n"
-        "local, http = stores\n"
-        "print(type(local).__name__, type(http).__name__, local.config_document() == pickle.loads(pickle.dumps(local)).config_document())\n"
+        "local, http, s3 = stores\n"
+        "print(type(local).__name__, type(http).__name__, type(s3).__name__, s3.config)\n"
         "assert not _ffi.is_loaded()\n"
         "print(bytes(objstore.get(local, 'from-parent').bytes()).decode())\n"
         "assert _ffi.is_loaded()\n"
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split("\n")[:2] == ["LocalStore HTTPStore True", "hello child"]
+    assert r.stdout.split("\n")[:2] == [
+        "LocalStore HTTPStore S3Store {'region': 'eu-west-1'}",
+        "hello child",
+    ]
 
 
 def test_spawn_child_reads_and_writes_parent_store(tmp_path):

@@ -227,3 +227,75 @@ def test_constructor_argument_errors(tmp_path):
         S3Store.__new__(S3Store, "b", region=["list"])
     with pytest.raises(TypeError, match="abstract"):
         objstore.store.ObjectStore()
+
+
+# ---- S3, GCS, Azure documents (validated by the library; no I/O, no server) ----
+
+from objstore.store import AzureStore, GCSStore  # noqa: E402
+
+
+def test_s3_store_document_is_validated_and_canonical():
+    store = S3Store(
+        "bucket",
+        prefix="p",
+        aws_region="eu-west-1",  # an alias: stored under its canonical name
+        skip_signature=True,
+        client_options={"allow_http": True, "timeout": timedelta(seconds=20)},
+        retry_config={"max_retries": 3},
+    )
+    assert json.loads(store.config_document()) == {
+        "kind": "s3",
+        "bucket": "bucket",
+        "prefix": "p",
+        "config": {"region": "eu-west-1", "skip_signature": "true"},
+        "client_options": {"allow_http": "true", "timeout": "20s"},
+        "retry_config": {"max_retries": 3},
+    }
+    assert store.prefix == "p" and store.config == {"region": "eu-west-1", "skip_signature": "true"}
+    assert store.client_options == {"allow_http": "true", "timeout": "20s"}
+    assert store.retry_config == {"max_retries": 3}
+    clone = pickle.loads(pickle.dumps(store))
+    assert clone == store and hash(clone) == hash(store)
+    assert from_config(store.config_document()) == store
+
+
+def test_cloud_config_errors_are_typed():
+    with pytest.raises(UnknownConfigurationKeyError, match="bogus"):
+        S3Store("b", bogus="1")
+    with pytest.raises(InvalidArgumentError, match="aws_region"):
+        S3Store("b", config={"aws_region": "x"}, region="y")  # two names of one key
+    with pytest.raises(UnknownConfigurationKeyError):
+        GCSStore("b", client_options={"not_an_option": "1"})
+    with pytest.raises(InvalidArgumentError):
+        S3Store("b", retry_config={"max_retries": "many"})
+
+
+@pytest.mark.parametrize(
+    "url, cls, bucket, prefix",
+    [
+        ("s3://bkt/some/prefix", S3Store, "bkt", "some/prefix"),
+        ("gs://gbkt/x", GCSStore, "gbkt", "x"),
+        ("az://container/y", AzureStore, "container", "y"),
+    ],
+)
+def test_from_url_cloud(url, cls, bucket, prefix):
+    store = from_url(url)
+    assert type(store) is cls
+    doc = json.loads(store.config_document())
+    assert doc["bucket"] == bucket and store.prefix == prefix
+    assert cls.from_url(url) == store
+    assert pickle.loads(pickle.dumps(store)) == store
+
+
+def test_from_url_overrides_win():
+    store = from_url("s3://bkt/p", region="eu-west-1", config={"endpoint": "http://127.0.0.1:9000"})
+    assert store.config == {"region": "eu-west-1", "endpoint": "http://127.0.0.1:9000"}
+    azure = AzureStore("c", account_name="acct")
+    assert azure.container_name == "c" and azure.config == {"account_name": "acct"}
+
+
+def test_secrets_given_in_config_are_not_in_repr():
+    store = S3Store("b", access_key_id="AKIAEXAMPLE", secret_access_key="hush-hush")
+    assert "hush-hush" not in repr(store) and "AKIAEXAMPLE" not in repr(store)
+    gcs = GCSStore("b", service_account_key='{"private_key": "PRIVATE"}')
+    assert "PRIVATE" not in repr(gcs)
