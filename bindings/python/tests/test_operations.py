@@ -229,3 +229,66 @@ def test_not_a_store():
         objstore.get("not a store", "x")
     with pytest.raises(TypeError, match="store"):
         objstore.list(object())
+
+
+def test_many_threads_share_a_store(store):
+    # Each thread has its own out-parameters; results must never mix.
+    import threading
+
+    for i in range(8):
+        objstore.put(store, f"t/{i}", bytes([i]) * (1000 + i))
+    errors = []
+
+    def worker(i):
+        try:
+            for _ in range(50):
+                assert objstore.get_range(store, f"t/{i}", start=10, end=20) == bytes([i]) * 10
+                assert objstore.head(store, f"t/{i}")["size"] == 1000 + i
+                assert objstore.get(store, f"t/{i}").bytes() == bytes([i]) * (1000 + i)
+                try:
+                    objstore.head(store, f"missing/{i}")
+                except FileNotFoundError as e:
+                    assert f"missing/{i}" in str(e)
+                else:
+                    raise AssertionError("missing object found")
+        except BaseException as e:  # reported to the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_local_store_without_prefix_is_rooted_at_slash(tmp_path):
+    from pathlib import Path
+
+    from objstore.store import LocalStore
+
+    (tmp_path / "f.txt").write_bytes(b"rooted")
+    store = LocalStore()
+    assert store.prefix == Path("/")
+    assert objstore.get(store, str(tmp_path / "f.txt").lstrip("/")).bytes() == b"rooted"
+
+
+def test_unconsumed_results_are_released(store):
+    import gc
+    import weakref
+
+    objstore.put(store, "u", b"x" * 100)
+    result = objstore.get(store, "u")
+    reader = weakref.ref(result._reader)
+    reader_handle = result._reader.handle
+    stream = objstore.list(store, chunk_size=1)
+    next(stream)
+    lister = weakref.ref(stream._handle)
+    list_handle = stream._handle.handle
+    del result, stream
+    gc.collect()
+    assert reader() is None and lister() is None
+    # The native handles were freed: freeing them again is reported, not done twice.
+    lib = objstore._ffi.lib()
+    assert lib.objstore_reader_free(reader_handle) == 100  # OBJSTORE_E_BAD_HANDLE
+    assert lib.objstore_list_free(list_handle) == 100
