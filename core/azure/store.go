@@ -536,7 +536,7 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 			return &core.Error{Kind: core.Generic, Store: storeName, Path: string(to), Msg: "another copy replaced this one before it finished"}
 		}
 		if props.CopyStatus == nil {
-			break
+			return &core.Error{Kind: core.Generic, Store: storeName, Path: string(to), Msg: "the destination was overwritten before the copy finished"}
 		}
 		status = *props.CopyStatus
 		if status != blob.CopyStatusTypePending && status != blob.CopyStatusTypeSuccess {

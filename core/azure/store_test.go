@@ -298,6 +298,14 @@ func TestSASKeyCredential(t *testing.T) {
 	if err := st.Copy(context.Background(), "written", "copied", core.CopyOptions{}); err != nil {
 		t.Fatalf("copy with sas_key: %v", err)
 	}
+	for i, err := range core.DeleteMany(context.Background(), st, []core.Path{"written", "copied", "never-there"}) {
+		if err != nil {
+			t.Fatalf("batch delete %d with sas_key: %v", i, err)
+		}
+	}
+	if _, err := st.Head(context.Background(), "copied"); !core.IsKind(err, core.NotFound) {
+		t.Fatalf("head after batch delete with sas_key: %v", err)
+	}
 	if _, err := core.Sign(context.Background(), st, http.MethodGet, "shared", time.Minute); !core.IsKind(err, core.NotSupported) {
 		t.Fatalf("sign with a SAS credential: %v, want NotSupported", err)
 	}
@@ -373,3 +381,35 @@ func containerPermissionsAll() sas.ContainerPermissions {
 
 // AzuriteEndpointForTest lets the external test package share the check.
 var AzuriteEndpointForTest = azuriteEndpoint
+
+// Tags go with the blob (x-ms-tags) unless disable_tagging is set.
+func TestTagsAndDisableTagging(t *testing.T) {
+	ctx := context.Background()
+	c := testConfig(t)
+	s := openTestStore(t, c)
+	opts := core.PutOptions{Tags: map[string]string{"team": "storage", "tier": "hot"}}
+	if _, err := s.Put(ctx, "tagged", []byte("x"), opts); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := s.blob("tagged").GetTags(ctx, nil)
+	if err != nil {
+		t.Fatal(mapError(err, "tagged"))
+	}
+	got := map[string]string{}
+	for _, tag := range tags.BlobTagSet {
+		got[*tag.Key] = *tag.Value
+	}
+	if len(got) != 2 || got["team"] != "storage" || got["tier"] != "hot" {
+		t.Fatalf("tags: %v", got)
+	}
+	c.Config["disable_tagging"] = "true"
+	c.Bucket = testConfig(t).Bucket
+	untagging := openTestStore(t, c)
+	if _, err := untagging.Put(ctx, "untagged", []byte("x"), opts); err != nil {
+		t.Fatal(err)
+	}
+	tags, err = untagging.blob("untagged").GetTags(ctx, nil)
+	if err != nil || len(tags.BlobTagSet) != 0 {
+		t.Fatalf("tags with disable_tagging: %v %v", tags.BlobTagSet, err)
+	}
+}
