@@ -78,6 +78,9 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		if err != nil {
 			return nil, mapError(err, path)
 		}
+		if err := checkVersion(path, opts.Version, props.VersionID); err != nil {
+			return nil, err
+		}
 		meta, attrs := propsMeta(path, props)
 		return &core.GetResult{Meta: meta, Start: 0, End: 0, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, nil
 	}
@@ -121,6 +124,9 @@ func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path,
 		if err != nil {
 			return nil, mapError(err, path)
 		}
+		if err := checkVersion(path, version, props.VersionID); err != nil {
+			return nil, err
+		}
 		meta, attrs := propsMeta(path, props)
 		start, end, err := r.Resolve(meta.Size)
 		if err != nil {
@@ -148,11 +154,9 @@ func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path,
 }
 
 func (s *Store) downloadResult(ctx context.Context, path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, error) {
-	if version != "" && deref(resp.VersionID) != version {
-		// A service without versioning (Azurite, or an account with it
-		// off) ignores versionid and serves the current blob.
+	if err := checkVersion(path, version, resp.VersionID); err != nil {
 		resp.Body.Close()
-		return nil, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "the service did not serve version " + version + " (blob versioning is off or unsupported)"}
+		return nil, err
 	}
 	meta := core.ObjectMeta{Location: path, ETag: etag(resp.ETag), Version: deref(resp.VersionID)}
 	if resp.LastModified != nil {
@@ -184,6 +188,16 @@ func (s *Store) downloadResult(ctx context.Context, path core.Path, resp blob.Do
 	// etag-pinned request for the rest.
 	res.Body = resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: 3, EarlyCloseAsError: true})
 	return res, nil
+}
+
+// checkVersion refuses an answer for another version than the one asked
+// for: a service without versioning (Azurite, or an account with it off)
+// ignores versionid and serves the current blob.
+func checkVersion(path core.Path, want string, got *string) error {
+	if want != "" && deref(got) != want {
+		return &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "the service did not serve version " + want + " (blob versioning is off or unsupported)"}
+	}
+	return nil
 }
 
 // parseContentRange reads "bytes 0-4/10" into [0, 5) of 10.

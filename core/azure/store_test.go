@@ -413,3 +413,20 @@ func TestTagsAndDisableTagging(t *testing.T) {
 		t.Fatalf("tags with disable_tagging: %v %v", tags.BlobTagSet, err)
 	}
 }
+
+// Azurite ignores versionid; every read of a version must then fail
+// rather than serve the current blob.
+func TestVersionReadsRefusedWithoutVersioning(t *testing.T) {
+	s := newTestStore(t)
+	put(t, s, "v", []byte("current"))
+	suffix := core.Suffix(2)
+	for _, opts := range []core.GetOptions{
+		{Version: "2024-01-01T00:00:00.0000000Z"},
+		{Version: "2024-01-01T00:00:00.0000000Z", Head: true},
+		{Version: "2024-01-01T00:00:00.0000000Z", Range: &suffix},
+	} {
+		if got, _, err := getAll(t, s, "v", opts); !core.IsKind(err, core.NotImplemented) {
+			t.Fatalf("get %+v: %q %v, want NotImplemented", opts, got, err)
+		}
+	}
+}
