@@ -196,10 +196,6 @@ class ObjectStore(_StoreMethods):
         self._native = h
         return h.ref
 
-    def _handle_owner(self):
-        self._handle()
-        return self._native
-
     # -- pickling, equality, repr -------------------------------------------------------
 
     def __getnewargs_ex__(self):
