@@ -108,13 +108,20 @@ def _call(rc: int, err) -> None:
 # ---- conversions of results ----------------------------------------------------------
 
 
+_fromtimestamp = datetime.fromtimestamp
+_UTC = timezone.utc
+_TIME_UNSET = _ffi.TIME_UNSET
+
+
 def _meta(m: _ffi.ObjectMeta) -> dict[str, Any]:
     ns = m.last_modified_ns
     e_tag = m.e_tag
     version = m.version
     return {
         "path": m.location.decode("utf-8", "surrogateescape"),
-        "last_modified": None if ns == _ffi.TIME_UNSET else _EPOCH + timedelta(microseconds=ns // 1000),
+        # Whole microseconds as a float of seconds: exact (< 2**53) and
+        # faster than EPOCH + timedelta.
+        "last_modified": None if ns == _TIME_UNSET else _fromtimestamp(ns // 1000 / 1e6, _UTC),
         "size": m.size,
         "e_tag": None if e_tag is None else e_tag.decode("utf-8", "replace"),
         "version": None if version is None else version.decode("utf-8", "replace"),
