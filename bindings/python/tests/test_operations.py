@@ -292,3 +292,25 @@ def test_unconsumed_results_are_released(store):
     lib = objstore._ffi.lib()
     assert lib.objstore_reader_free(reader_handle) == 100  # OBJSTORE_E_BAD_HANDLE
     assert lib.objstore_list_free(list_handle) == 100
+
+
+def test_first_use_from_many_threads_opens_one_memory_store():
+    import threading
+
+    from objstore.store import MemoryStore
+
+    for _ in range(5):
+        store = MemoryStore()
+        barrier = threading.Barrier(8)
+
+        def worker(i):
+            barrier.wait()
+            objstore.put(store, f"k{i}", b"v")
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Every write landed in the same native store.
+        assert len(objstore.list(store).collect()) == 8

@@ -22,6 +22,7 @@ _c_void_p = ctypes.c_void_p
 _shared: weakref.WeakValueDictionary[str, _ffi.StoreHandle] = weakref.WeakValueDictionary()
 _all: weakref.WeakSet[_ffi.StoreHandle] = weakref.WeakSet()
 _lock = threading.Lock()
+unshared_open_lock = threading.Lock()
 
 
 def _call_json_out(fn_name: str, *args) -> dict[str, Any]:

@@ -192,7 +192,15 @@ class ObjectStore(_StoreMethods):
         h = self._native
         if h is not None and h.handle:
             return h.ref  # (in a forked child the next library call refuses)
-        h = _native.open_store(self._doc, self._canonical, self._shared)
+        if self._shared:
+            # Threads racing here all get the one shared handle (open_store dedups).
+            h = _native.open_store(self._doc, self._canonical, True)
+        else:
+            # An unshared store (memory) must be opened exactly once.
+            with _native.unshared_open_lock:
+                h = self._native
+                if h is None or not h.handle:
+                    h = _native.open_store(self._doc, self._canonical, False)
         self._native = h
         return h.ref
 
