@@ -240,6 +240,21 @@ func TestSuffixAndOffsetRanges(t *testing.T) {
 			t.Fatalf("%s: got %q (size %d), want %q", r, got, res.Meta.Size, c.want)
 		}
 	}
+	if _, err := s.Put(ctx, "empty", nil, core.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []core.Range{core.Suffix(5), core.Suffix(0)} {
+		res, err := s.Get(ctx, "empty", core.GetOptions{Range: &r})
+		if err != nil || res.Len() != 0 || res.Meta.Size != 0 {
+			t.Fatalf("%s of a zero-byte object: %v %+v", r, err, res)
+		}
+		res.Body.Close()
+	}
+	for _, r := range []core.Range{core.Offset(0), core.Bounded(0, 1)} {
+		if _, err := s.Get(ctx, "empty", core.GetOptions{Range: &r}); !core.IsKind(err, core.InvalidArgument) {
+			t.Fatalf("%s of a zero-byte object: %v, want InvalidArgument", r, err)
+		}
+	}
 	past := core.Offset(16)
 	if _, err := s.Get(ctx, "r", core.GetOptions{Range: &past}); !core.IsKind(err, core.InvalidArgument) {
 		t.Fatalf("offset at EOF: %v, want InvalidArgument", err)

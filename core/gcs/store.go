@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 
 	"github.com/libobjstore/objstore/core"
@@ -251,11 +252,11 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 	}
 	rd, err := obj.NewRangeReader(ctx, offset, length)
 	if err != nil {
-		err = mapError(err, path)
-		if opts.Range != nil && core.IsKind(err, core.InvalidArgument) {
-			return nil, &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(path), Msg: "range " + opts.Range.String() + " starts past the end of the object"}
+		var ge *googleapi.Error
+		if opts.Range != nil && errors.As(err, &ge) && ge.Code == http.StatusRequestedRangeNotSatisfiable {
+			return s.unsatisfiable(ctx, path, obj, opts)
 		}
-		return nil, err
+		return nil, mapError(err, path)
 	}
 	ok := false
 	defer func() {
@@ -296,6 +297,31 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 	}
 	res.Body = &reader{r: rd, path: path}
 	ok = true
+	return res, nil
+}
+
+// unsatisfiable answers a range GCS refused (416): an error for a start at
+// or past the end, but an empty read for a suffix of a zero-byte object,
+// which object_store's semantics allow.
+func (s *Store) unsatisfiable(ctx context.Context, path core.Path, obj *storage.ObjectHandle, opts core.GetOptions) (*core.GetResult, error) {
+	mctx, cancel := s.bound(ctx)
+	attrs, err := obj.Attrs(mctx)
+	cancel()
+	if err != nil {
+		return nil, mapError(err, path)
+	}
+	res, err := result(path, attrs, opts)
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := opts.Range.Resolve(uint64(attrs.Size))
+	if err != nil {
+		return nil, core.Wrap(core.InvalidArgument, kind, path, err)
+	}
+	if start != end {
+		return nil, &core.Error{Kind: core.Generic, Store: kind, Path: string(path), Msg: "service refused range " + opts.Range.String() + " of a non-empty object"}
+	}
+	res.Start, res.End, res.Body = start, end, http.NoBody
 	return res, nil
 }
 
