@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/libobjstore/objstore/core"
-	"github.com/libobjstore/objstore/core/stores"
+	s3store "github.com/libobjstore/objstore/core/s3"
 )
 
 type minio struct{ endpoint, accessKey, secretKey string }
@@ -94,7 +94,7 @@ func (m minio) newBucket(t testing.TB) string {
 // with the given retry policy and client timeout.
 func (m minio) openS3(t testing.TB, endpoint, bucket string, retry *core.RetryConfig, timeout time.Duration) core.Store {
 	t.Helper()
-	h, err := stores.Open(context.Background(), core.Config{
+	c, err := s3store.Backend.Normalize(core.Config{
 		Kind:   "s3",
 		Bucket: bucket,
 		Config: core.Options{
@@ -102,12 +102,15 @@ func (m minio) openS3(t testing.TB, endpoint, bucket string, retry *core.RetryCo
 		},
 		ClientOptions: core.Options{"allow_http": "true", "timeout": timeout.String(), "connect_timeout": "1s"},
 		RetryConfig:   retry,
-	}, nil)
+	})
+	if err != nil {
+		t.Fatalf("s3 config: %v", err)
+	}
+	s, err := s3store.Backend.Open(context.Background(), c, nil)
 	if err != nil {
 		t.Fatalf("open s3 store: %v", err)
 	}
-	t.Cleanup(h.Close)
-	return h.Store
+	return s
 }
 
 // retryPolicy is a short policy: the suite must finish in about a minute.
