@@ -6,8 +6,12 @@ package main
 import "C"
 
 import (
+	"sync/atomic"
 	"unsafe"
 )
+
+// liveBufferBytes is the C memory held for read data (objstore_debug_stats).
+var liveBufferBytes atomic.Int64
 
 // cMemory hands out C memory for bodies to be read into directly (a
 // core.Allocator) and remembers it so the buffer handle can free it.
@@ -26,6 +30,7 @@ func (m *cMemory) alloc(n int) []byte {
 	if p == nil {
 		panic(outOfMemory(size))
 	}
+	liveBufferBytes.Add(int64(size))
 	m.blocks = append(m.blocks, cBlock{p, size})
 	return unsafe.Slice((*byte)(p), n)
 }
@@ -44,6 +49,7 @@ func (m *cMemory) owns(b []byte) bool {
 func (m *cMemory) free() {
 	for _, blk := range m.blocks {
 		C.free(blk.p)
+		liveBufferBytes.Add(-int64(blk.n))
 	}
 	m.blocks = nil
 }

@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -133,22 +134,31 @@ func objstoreGo_reader_read_all(rd unsafe.Pointer, out *unsafe.Pointer, data **C
 			return err
 		}
 		return withHandle(rd, kindReader, true, func(r *reader) error {
-			b := &buffer{}
-			if !r.done {
-				rest := *r.res // the part of the body not yet handed out
-				rest.Start += r.consumed
-				r.done, r.consumed = true, r.res.Len() // ReadAll closes the body
-				body, err := core.ReadAll(&rest, b.mem.alloc)
-				if err != nil {
-					b.mem.free()
-					return err
-				}
-				b.data = body
+			b, err := r.readAll()
+			if err != nil {
+				return err
 			}
 			b.hand(out, data, n)
 			return nil
 		})
 	})
+}
+
+// readAll reads the rest of the body into one buffer (empty at the end).
+func (r *reader) readAll() (*buffer, error) {
+	b := &buffer{}
+	if !r.done {
+		rest := *r.res // the part of the body not yet handed out
+		rest.Start += r.consumed
+		r.done, r.consumed = true, r.res.Len() // ReadAll closes the body
+		body, err := core.ReadAll(&rest, b.mem.alloc)
+		if err != nil {
+			b.mem.free()
+			return nil, err
+		}
+		b.data = body
+	}
+	return b, nil
 }
 
 //export objstoreGo_reader_read_chunk
@@ -158,38 +168,51 @@ func objstoreGo_reader_read_chunk(rd unsafe.Pointer, minSize C.size_t, out *unsa
 			return err
 		}
 		return withHandle(rd, kindReader, true, func(r *reader) error {
-			remaining := r.res.Len() - r.consumed
-			if r.done || remaining == 0 {
-				if !r.done {
-					r.res.Body.Close()
-					r.done = true
-				}
+			b, err := r.readChunk(uint64(minSize))
+			if err != nil {
+				return err
+			}
+			if b == nil {
 				*out, *data, *n = nil, nil, 0
 				return nil
 			}
-			size := uint64(minSize)
-			if size == 0 {
-				size = defaultChunkSize
-			}
-			size = min(size, remaining)
-			b := &buffer{}
-			chunk := b.mem.alloc(int(size))
-			if got, err := io.ReadFull(r.res.Body, chunk); err != nil {
-				b.mem.free()
-				r.res.Body.Close()
-				r.done = true
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					return &core.Error{Kind: core.Generic, Path: string(r.res.Meta.Location),
-						Msg: fmt.Sprintf("body ended after %d of %d bytes", r.consumed+uint64(got), r.res.Len())}
-				}
-				return core.Wrap(core.Generic, "", r.res.Meta.Location, err)
-			}
-			r.consumed += size
-			b.data = chunk
 			b.hand(out, data, n)
 			return nil
 		})
 	})
+}
+
+// readChunk reads the next chunk of at least minSize bytes (0: the
+// default); nil at the end of the body.
+func (r *reader) readChunk(minSize uint64) (*buffer, error) {
+	remaining := r.res.Len() - r.consumed
+	if r.done || remaining == 0 {
+		if !r.done {
+			r.res.Body.Close()
+			r.done = true
+		}
+		return nil, nil
+	}
+	size := minSize
+	if size == 0 {
+		size = defaultChunkSize
+	}
+	size = min(size, remaining)
+	b := &buffer{}
+	chunk := b.mem.alloc(int(size))
+	if got, err := io.ReadFull(r.res.Body, chunk); err != nil {
+		b.mem.free()
+		r.res.Body.Close()
+		r.done = true
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, &core.Error{Kind: core.Generic, Path: string(r.res.Meta.Location),
+				Msg: fmt.Sprintf("body ended after %d of %d bytes", r.consumed+uint64(got), r.res.Len())}
+		}
+		return nil, core.Wrap(core.Generic, "", r.res.Meta.Location, err)
+	}
+	r.consumed += size
+	b.data = chunk
+	return b, nil
 }
 
 func needBufferOuts(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) error {
@@ -212,18 +235,10 @@ func objstoreGo_get_bytes(store unsafe.Pointer, path *C.char, opts *C.objstore_g
 			if err != nil {
 				return err
 			}
-			b := &buffer{}
-			var infoPtr *C.objstore_get_info
-			if info != nil {
-				infoPtr = getInfo(&b.info, res)
-			}
-			body, err := core.ReadAll(res, b.mem.alloc)
+			b, infoPtr, err := readBody(res, info != nil)
 			if err != nil {
-				b.mem.free()
-				b.info.free()
 				return err
 			}
-			b.data = body
 			b.hand(out, data, n)
 			if info != nil {
 				*info = infoPtr
@@ -231,6 +246,24 @@ func objstoreGo_get_bytes(store unsafe.Pointer, path *C.char, opts *C.objstore_g
 			return nil
 		})
 	})
+}
+
+// readBody reads a whole response body into a buffer, with the response's
+// metadata (owned by the buffer) when wantInfo.
+func readBody(res *core.GetResult, wantInfo bool) (*buffer, *C.objstore_get_info, error) {
+	b := &buffer{}
+	var infoPtr *C.objstore_get_info
+	if wantInfo {
+		infoPtr = getInfo(&b.info, res)
+	}
+	body, err := core.ReadAll(res, b.mem.alloc)
+	if err != nil {
+		b.mem.free()
+		b.info.free()
+		return nil, nil, err
+	}
+	b.data = body
+	return b, infoPtr, nil
 }
 
 //export objstoreGo_get_ranges
@@ -252,32 +285,54 @@ func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.u
 			if err != nil {
 				return err
 			}
-			ranges := make([]core.Range, int(count))
-			for i := range ranges {
-				ranges[i] = core.Bounded(uint64(unsafe.Slice(starts, count)[i]), uint64(unsafe.Slice(ends, count)[i]))
-			}
-			b := &buffer{}
-			alloc := func(size int) []byte { // called once, for all ranges
-				b.data = b.mem.alloc(size)
-				return b.data
-			}
-			views, err := core.GetRanges(requestContext(), h.Store, p, ranges, alloc)
+			ranges := boundedRanges(starts, ends, count)
+			b, views, err := getRanges(requestContext(), h.Store, p, ranges)
 			if err != nil {
-				b.mem.free()
 				return err
 			}
 			b.hand(out, nil, nil)
-			for i, v := range views {
-				ptr := unsafe.SliceData(b.data)
-				if len(v) > 0 {
-					ptr = unsafe.SliceData(v)
-				}
-				unsafe.Slice(data, count)[i] = (*C.uint8_t)(ptr)
-				unsafe.Slice(lens, count)[i] = C.size_t(len(v))
-			}
+			b.setViews(views, data, lens)
 			return nil
 		})
 	})
+}
+
+func boundedRanges(starts, ends *C.uint64_t, count C.size_t) []core.Range {
+	ranges := make([]core.Range, int(count))
+	for i := range ranges {
+		ranges[i] = core.Bounded(uint64(unsafe.Slice(starts, count)[i]), uint64(unsafe.Slice(ends, count)[i]))
+	}
+	return ranges
+}
+
+// getRanges reads ranges of one object into one buffer; the views point
+// into it.
+func getRanges(ctx context.Context, s core.Store, p core.Path, ranges []core.Range) (*buffer, [][]byte, error) {
+	b := &buffer{}
+	alloc := func(size int) []byte { // called once, for all ranges
+		b.data = b.mem.alloc(size)
+		return b.data
+	}
+	views, err := core.GetRanges(ctx, s, p, ranges, alloc)
+	if err != nil {
+		b.mem.free()
+		return nil, nil, err
+	}
+	return b, views, nil
+}
+
+// setViews writes where each view lies in b (handed out already) to the
+// caller's data and lens arrays.
+func (b *buffer) setViews(views [][]byte, data **C.uint8_t, lens *C.size_t) {
+	count := len(views)
+	for i, v := range views {
+		ptr := unsafe.SliceData(b.data)
+		if len(v) > 0 {
+			ptr = unsafe.SliceData(v)
+		}
+		unsafe.Slice(data, count)[i] = (*C.uint8_t)(ptr)
+		unsafe.Slice(lens, count)[i] = C.size_t(len(v))
+	}
 }
 
 //export objstoreGo_head

@@ -6,8 +6,10 @@ package main
 import "C"
 
 import (
+	"context"
 	"errors"
 	"iter"
+	"sync"
 	"unsafe"
 
 	"github.com/libobjstore/objstore/core"
@@ -41,9 +43,10 @@ func objstoreGo_list_new(store unsafe.Pointer, prefix, offset *C.char, out *unsa
 			if err != nil {
 				return err
 			}
+			ctx, cancel := context.WithCancel(requestContext())
 			l := &listing{}
-			l.next, l.stop = iter.Pull2(h.Store.List(requestContext(), pre, core.ListOptions{Offset: off}))
-			*out = newHandle(kindList, l, l.stop)
+			l.next, l.stop = pull(h.Store.List(ctx, pre, core.ListOptions{Offset: off}))
+			*out = newHandle(kindList, l, func() { l.stop(); cancel() })
 			return nil
 		})
 	})
@@ -56,31 +59,9 @@ func objstoreGo_list_next(lh unsafe.Pointer, maxItems C.size_t, page *unsafe.Poi
 			return err
 		}
 		return withHandle(lh, kindList, true, func(l *listing) error {
-			if l.pending != nil {
-				err := l.pending
-				l.pending, l.done = nil, true
+			metas, err := l.nextPage(uint64(maxItems))
+			if err != nil {
 				return err
-			}
-			limit := int(min(uint64(maxItems), 1<<20))
-			if limit == 0 {
-				limit = defaultPageSize
-			}
-			var metas []core.ObjectMeta
-			for !l.done && len(metas) < limit {
-				meta, err, ok := l.next()
-				if !ok {
-					l.done = true
-					break
-				}
-				if err != nil {
-					if len(metas) == 0 {
-						l.done = true
-						return err
-					}
-					l.pending = err
-					break
-				}
-				metas = append(metas, meta)
 			}
 			if len(metas) == 0 {
 				*page, *items, *n = nil, nil, 0
@@ -93,6 +74,38 @@ func objstoreGo_list_next(lh unsafe.Pointer, maxItems C.size_t, page *unsafe.Poi
 			return nil
 		})
 	})
+}
+
+// nextPage pulls up to maxItems (0: the default) more entries; none at the
+// end. An error after some entries is reported by the next call.
+func (l *listing) nextPage(maxItems uint64) ([]core.ObjectMeta, error) {
+	if l.pending != nil {
+		err := l.pending
+		l.pending, l.done = nil, true
+		return nil, err
+	}
+	limit := int(min(maxItems, 1<<20))
+	if limit == 0 {
+		limit = defaultPageSize
+	}
+	var metas []core.ObjectMeta
+	for !l.done && len(metas) < limit {
+		meta, err, ok := l.next()
+		if !ok {
+			l.done = true
+			break
+		}
+		if err != nil {
+			if len(metas) == 0 {
+				l.done = true
+				return nil, err
+			}
+			l.pending = err
+			break
+		}
+		metas = append(metas, meta)
+	}
+	return metas, nil
 }
 
 //export objstoreGo_list_free
@@ -116,17 +129,73 @@ func objstoreGo_list_with_delimiter(store unsafe.Pointer, prefix *C.char, out *u
 			if err != nil {
 				return err
 			}
-			common := make([]string, len(res.CommonPrefixes))
-			for i, p := range res.CommonPrefixes {
-				common[i] = string(p)
-			}
 			ml := &metaList{}
-			*objects = ml.arena.metas(res.Objects)
-			*nObjects = C.size_t(len(res.Objects))
-			*prefixes = ml.arena.strings(common)
-			*nPrefixes = C.size_t(len(common))
+			*objects, *nObjects, *prefixes, *nPrefixes = ml.fillListResult(res)
 			*out = newMetaList(ml)
 			return nil
 		})
 	})
+}
+
+// fillListResult copies a one-level listing into the list's arena.
+func (ml *metaList) fillListResult(res core.ListResult) (*C.objstore_object_meta, C.size_t, **C.char, C.size_t) {
+	common := make([]string, len(res.CommonPrefixes))
+	for i, p := range res.CommonPrefixes {
+		common[i] = string(p)
+	}
+	return ml.arena.metas(res.Objects), C.size_t(len(res.Objects)), ml.arena.strings(common), C.size_t(len(common))
+}
+
+// pull turns a listing into a next/stop pair, like iter.Pull2 but on a
+// plain goroutine: iter.Pull2's coroutines must be resumed from goroutines
+// with the same OS-thread locking as their creator, and cgo calls (one
+// locked goroutine per calling C thread) and async requests (unlocked
+// workers) resume them from anywhere. Nothing is fetched before the first
+// next; each next lets the listing produce one more entry.
+func pull(seq iter.Seq2[core.ObjectMeta, error]) (next func() (core.ObjectMeta, error, bool), stop func()) {
+	type entry struct {
+		meta core.ObjectMeta
+		err  error
+	}
+	want := make(chan struct{})
+	entries := make(chan entry)
+	done := make(chan struct{})   // closed by stop
+	exited := make(chan struct{}) // closed when the goroutine ends
+	wait := func() bool {
+		select {
+		case <-want:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	go func() {
+		defer close(exited)
+		defer close(entries)
+		if !wait() {
+			return
+		}
+		for meta, err := range seq {
+			select {
+			case entries <- entry{meta, err}:
+			case <-done:
+				return
+			}
+			if !wait() {
+				return
+			}
+		}
+	}()
+	next = func() (core.ObjectMeta, error, bool) {
+		select {
+		case want <- struct{}{}:
+		case <-exited:
+			return core.ObjectMeta{}, nil, false
+		}
+		e, ok := <-entries
+		return e.meta, e.err, ok
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { close(done) }) }
+	return next, stop
 }

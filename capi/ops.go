@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"math"
 	"time"
 	"unsafe"
@@ -38,40 +39,61 @@ func objstoreGo_delete_many(store unsafe.Pointer, paths **C.char, count C.size_t
 			return core.Errorf(core.InvalidArgument, "paths is NULL with %d paths", uint64(count))
 		}
 		return withStore(store, func(h *stores.Handle) error {
-			n := int(count)
-			errs := make([]error, n)
-			var valid []core.Path
-			var validAt []int
-			for i, s := range unsafe.Slice(paths, n) {
-				p, err := parsePath(s)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				valid = append(valid, p)
-				validAt = append(validAt, i)
-			}
-			if len(valid) > 0 {
-				for j, err := range core.DeleteMany(requestContext(), h.Store, valid) {
-					errs[validAt[j]] = err
-				}
-			}
-			var first error
-			for i, err := range errs {
-				if codes != nil {
-					code := codeOK
-					if err != nil {
-						code = codeOf(err)
-					}
-					unsafe.Slice(codes, n)[i] = C.int(code)
-				}
-				if first == nil {
-					first = err
-				}
-			}
-			return first
+			batch := parseDeleteBatch(paths, count)
+			batch.run(requestContext(), h.Store)
+			return batch.report(codes)
 		})
 	})
+}
+
+// deleteBatch is a delete_many: its paths parsed (invalid ones already
+// failed) and, after run, one error per path.
+type deleteBatch struct {
+	errs    []error
+	valid   []core.Path
+	validAt []int
+}
+
+func parseDeleteBatch(paths **C.char, count C.size_t) *deleteBatch {
+	n := int(count)
+	d := &deleteBatch{errs: make([]error, n)}
+	for i, s := range unsafe.Slice(paths, n) {
+		p, err := parsePath(s)
+		if err != nil {
+			d.errs[i] = err
+			continue
+		}
+		d.valid = append(d.valid, p)
+		d.validAt = append(d.validAt, i)
+	}
+	return d
+}
+
+func (d *deleteBatch) run(ctx context.Context, s core.Store) {
+	if len(d.valid) > 0 {
+		for j, err := range core.DeleteMany(ctx, s, d.valid) {
+			d.errs[d.validAt[j]] = err
+		}
+	}
+}
+
+// report writes each path's code to codes (optional) and returns the first
+// failure in path order.
+func (d *deleteBatch) report(codes *C.int) error {
+	var first error
+	for i, err := range d.errs {
+		if codes != nil {
+			code := codeOK
+			if err != nil {
+				code = codeOf(err)
+			}
+			unsafe.Slice(codes, len(d.errs))[i] = C.int(code)
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 func copyOptions(flags C.uint) (core.CopyOptions, error) {

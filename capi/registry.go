@@ -10,6 +10,7 @@ import "C"
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	pointer "github.com/mattn/go-pointer"
@@ -41,6 +42,10 @@ var kindNames = [...]string{
 
 func (k handleKind) String() string { return kindNames[k] }
 
+// liveHandles counts the handles of each kind not yet freed
+// (objstore_debug_stats).
+var liveHandles [len(kindNames)]atomic.Int64
+
 // handle is what a C handle address refers to. The address itself comes
 // from go-pointer (a 1-byte C allocation, so C never holds a Go pointer) and
 // go-pointer's table maps it back to this struct.
@@ -61,6 +66,7 @@ type handle struct {
 func newHandle(kind handleKind, value any, release func()) unsafe.Pointer {
 	h := &handle{kind: kind, value: value, release: release}
 	h.key = pointer.Save(h)
+	liveHandles[kind].Add(1)
 	return h.key
 }
 
@@ -100,6 +106,7 @@ func freeHandle(p unsafe.Pointer, kind handleKind) error {
 		return err
 	}
 	h.freed = true
+	liveHandles[h.kind].Add(-1)
 	release := h.release
 	h.value, h.release = nil, nil
 	unlock()

@@ -7,8 +7,11 @@
  * Functions that need no Go (versions, code names, freeing strings) are
  * plain C here.
  */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include "capi.h"
 #include "_cgo_export.h"
@@ -298,4 +301,230 @@ int objstore_list_with_delimiter(objstore_store *store, const char *prefix,
     return objstoreGo_list_with_delimiter(store, (char *)prefix, (void **)out,
                                           (objstore_object_meta **)objects, n_objects,
                                           (char ***)common_prefixes, n_prefixes, err);
+}
+
+/* ---- Many objects at once ---- */
+
+int objstore_get_many(objstore_store *store, const char *const *paths,
+                      const objstore_range *ranges, size_t n,
+                      size_t max_concurrency, unsigned int flags,
+                      objstore_buffer **buffers, const uint8_t **data,
+                      size_t *lens, int *codes, objstore_error **errors,
+                      objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_get_many(store, (char **)paths, (objstore_range *)ranges, n, max_concurrency, flags,
+                               (void **)buffers, (uint8_t **)data, lens, codes, errors, err);
+}
+
+/* ---- Asynchronous requests and the completion queue ---- */
+
+int objstore_cq_fd(int *fd, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_cq_fd(fd, err);
+}
+
+int objstore_cq_poll(objstore_completion *out, size_t max, size_t *n) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_cq_poll(out, max, n);
+}
+
+/* Waits in poll() on the queue's fd (no Go thread blocks), polling the
+ * queue each time it becomes readable. */
+int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
+                     int timeout_ms) {
+    REFUSE_IF_FORKED();
+    int fd;
+    int rc = objstoreGo_cq_fd(&fd, NULL);
+    if (rc != OBJSTORE_OK) return rc;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        rc = objstoreGo_cq_poll(out, max, n);
+        if (rc != OBJSTORE_OK || *n > 0 || max == 0) return rc;
+        int wait = -1;
+        if (timeout_ms >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long elapsed = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+            if (elapsed >= timeout_ms) return OBJSTORE_OK; /* *n is 0 */
+            wait = (int)(timeout_ms - elapsed);
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, wait) < 0 && errno != EINTR) return OBJSTORE_E_GENERIC;
+    }
+}
+
+int objstore_cancel(uint64_t request_id) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_cancel(request_id);
+}
+
+int objstore_set_async_limit(size_t limit, size_t *previous) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_set_async_limit(limit, previous);
+}
+
+int objstore_submit_get(objstore_store *store, const char *path,
+                        const objstore_get_options *opts, unsigned int flags,
+                        uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_get(store, (char *)path, (objstore_get_options *)opts, flags, request_id, err);
+}
+
+int objstore_submit_get_reader(objstore_store *store, const char *path,
+                               const objstore_get_options *opts,
+                               size_t prefetch_max, uint64_t request_id,
+                               objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_get_reader(store, (char *)path, (objstore_get_options *)opts, prefetch_max, request_id, err);
+}
+
+int objstore_submit_reader_read_all(objstore_reader *reader,
+                                    uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_reader_read_all(reader, request_id, err);
+}
+
+int objstore_submit_reader_read_chunk(objstore_reader *reader, size_t min_size,
+                                      uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_reader_read_chunk(reader, min_size, request_id, err);
+}
+
+int objstore_submit_get_ranges(objstore_store *store, const char *path,
+                               const uint64_t *starts, const uint64_t *ends,
+                               size_t n, const uint8_t **data, size_t *lens,
+                               uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_get_ranges(store, (char *)path, (uint64_t *)starts, (uint64_t *)ends, n,
+                                        (uint8_t **)data, lens, request_id, err);
+}
+
+int objstore_submit_get_many(objstore_store *store, const char *const *paths,
+                             const objstore_range *ranges, size_t n,
+                             size_t max_concurrency, unsigned int flags,
+                             objstore_buffer **buffers, const uint8_t **data,
+                             size_t *lens, int *codes, objstore_error **errors,
+                             uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_get_many(store, (char **)paths, (objstore_range *)ranges, n, max_concurrency, flags,
+                                      (void **)buffers, (uint8_t **)data, lens, codes, errors, request_id, err);
+}
+
+int objstore_submit_head(objstore_store *store, const char *path,
+                         uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_head(store, (char *)path, request_id, err);
+}
+
+int objstore_submit_put(objstore_store *store, const char *path,
+                        const uint8_t *data, size_t len,
+                        const objstore_put_options *opts, uint64_t request_id,
+                        objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_put(store, (char *)path, (uint8_t *)data, len, (objstore_put_options *)opts, request_id, err);
+}
+
+int objstore_submit_delete(objstore_store *store, const char *path,
+                           uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_delete(store, (char *)path, request_id, err);
+}
+
+int objstore_submit_delete_many(objstore_store *store, const char *const *paths,
+                                size_t n, int *codes, uint64_t request_id,
+                                objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_delete_many(store, (char **)paths, n, codes, request_id, err);
+}
+
+int objstore_submit_copy(objstore_store *store, const char *from,
+                         const char *to, unsigned int flags,
+                         uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_copy(store, (char *)from, (char *)to, flags, request_id, err);
+}
+
+int objstore_submit_rename(objstore_store *store, const char *from,
+                           const char *to, unsigned int flags,
+                           uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_rename(store, (char *)from, (char *)to, flags, request_id, err);
+}
+
+int objstore_submit_sign(objstore_store *store, const char *method,
+                         const char *path, uint64_t expires_secs,
+                         uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_sign(store, (char *)method, (char *)path, expires_secs, request_id, err);
+}
+
+int objstore_submit_list_next(objstore_list *list, size_t max_items,
+                              uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_list_next(list, max_items, request_id, err);
+}
+
+int objstore_submit_list_with_delimiter(objstore_store *store,
+                                        const char *prefix,
+                                        uint64_t request_id,
+                                        objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_list_with_delimiter(store, (char *)prefix, request_id, err);
+}
+
+int objstore_submit_writer_write(objstore_writer *w, const uint8_t *data,
+                                 size_t len, uint64_t request_id,
+                                 objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_writer_write(w, (uint8_t *)data, len, request_id, err);
+}
+
+int objstore_submit_writer_close(objstore_writer *w, uint64_t request_id,
+                                 objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_writer_close(w, request_id, err);
+}
+
+int objstore_submit_upload_new(objstore_store *store, const char *path,
+                               const objstore_put_options *opts,
+                               uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_upload_new(store, (char *)path, (objstore_put_options *)opts, request_id, err);
+}
+
+int objstore_submit_upload_put_part(objstore_upload *up, size_t index,
+                                    const uint8_t *data, size_t len,
+                                    uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_upload_put_part(up, index, (uint8_t *)data, len, request_id, err);
+}
+
+int objstore_submit_upload_complete(objstore_upload *up, uint64_t request_id,
+                                    objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_upload_complete(up, request_id, err);
+}
+
+int objstore_submit_upload_abort(objstore_upload *up, uint64_t request_id,
+                                 objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_upload_abort(up, request_id, err);
+}
+
+/* ---- Runtime settings and diagnostics ---- */
+
+int objstore_set_max_procs(int n, int *previous) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_set_max_procs(n, previous);
+}
+
+int objstore_set_memory_limit(int64_t bytes, int64_t *previous) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_set_memory_limit(bytes, previous);
+}
+
+int objstore_debug_stats(objstore_stats *out) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_debug_stats(out);
 }

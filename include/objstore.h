@@ -426,6 +426,278 @@ int objstore_list_with_delimiter(objstore_store *store, const char *prefix,
                                  const char *const **common_prefixes,
                                  size_t *n_prefixes, objstore_error **err);
 
+/* ---- Many objects at once ------------------------------------------------ */
+
+#define OBJSTORE_GET_MANY_STRICT 1u /* objstore_get_many: fail the call on any item's failure */
+
+/* Reads n (path, range) requests across any number of objects in one call,
+ * fetched concurrently (up to max_concurrency objects at once; 0: 64).
+ * Bounded ranges of the same object are coalesced as in
+ * objstore_get_ranges. ranges is optional (NULL: every item is the whole
+ * object); ranges[i].kind OBJSTORE_RANGE_NONE is the whole object.
+ *
+ * Results, in input order, in caller arrays of n: buffers[i] a buffer the
+ * caller frees with objstore_buffer_free() (NULL for a failed item), data[i]
+ * and lens[i] its bytes; codes[i] (optional) the item's status; errors[i]
+ * (optional) NULL or the item's error, which the caller frees. Items read
+ * from one object may share memory: it is released when the last of their
+ * buffers is freed. An invalid path or range fails only its item
+ * (OBJSTORE_E_INVALID_PATH / _INVALID_ARGUMENT, nothing sent), a missing
+ * object only the items on it; items coalesced into one read share its
+ * failure.
+ *
+ * Without flags the call returns OBJSTORE_OK even when items failed. With
+ * OBJSTORE_GET_MANY_STRICT the first failure stops the other reads (they
+ * fail with OBJSTORE_E_CANCELLED) and the call returns the code of the
+ * first item (in input order) that failed otherwise, with *err describing
+ * it; then no buffers are returned (all NULL), while codes and errors are
+ * still filled. */
+int objstore_get_many(objstore_store *store, const char *const *paths,
+                      const objstore_range *ranges, size_t n,
+                      size_t max_concurrency, unsigned int flags,
+                      objstore_buffer **buffers, const uint8_t **data,
+                      size_t *lens, int *codes, objstore_error **errors,
+                      objstore_error **err);
+
+/* ---- Asynchronous requests and the completion queue ------------------------ */
+
+/*
+ * Every blocking operation has a non-blocking objstore_submit_* twin. A
+ * submit checks its handles, paths and options at once (a failure is
+ * returned right away and nothing is queued), starts the request and
+ * returns OBJSTORE_OK. The request runs on the library's own threads and,
+ * when it ends, posts exactly one objstore_completion, carrying the caller's
+ * request_id, to the one completion queue of the process. The library never
+ * calls back into the caller's code.
+ *
+ * - request_id is any number the caller chooses, unique among the caller's
+ *   requests in flight (a duplicate is OBJSTORE_E_INVALID_ARGUMENT).
+ * - Memory the caller passes (put data, output arrays of get_ranges,
+ *   get_many, delete_many) must stay valid, unchanged, until the request's
+ *   completion has been taken from the queue. Strings and option structs
+ *   are read during the submit call only.
+ * - A reader, list or writer runs one request at a time: a submit on one
+ *   with a call or request in flight is OBJSTORE_E_INVALID_ARGUMENT
+ *   (the submit never blocks). Handles used by a request stay valid until
+ *   its completion; a _free of them waits for it.
+ * - At most objstore_set_async_limit() requests run at once (default 256);
+ *   more wait in order. Any number may be submitted.
+ * - The queue is shared by everything in the process that uses the async
+ *   API: use one consumer (one event-loop integration) per process.
+ */
+
+/* What a completed request was. */
+enum objstore_op {
+    OBJSTORE_OP_GET = 1,           /* submit_get: buffer, data/len, info (flag) */
+    OBJSTORE_OP_GET_READER,        /* submit_get_reader: reader, info; buffer if prefetched */
+    OBJSTORE_OP_READ_ALL,          /* submit_reader_read_all: buffer, data/len */
+    OBJSTORE_OP_READ_CHUNK,        /* submit_reader_read_chunk: buffer, data/len (NULL/0 at end) */
+    OBJSTORE_OP_GET_RANGES,        /* submit_get_ranges: buffer; caller's data/lens arrays */
+    OBJSTORE_OP_GET_MANY,          /* submit_get_many: the caller's arrays */
+    OBJSTORE_OP_HEAD,              /* submit_head: meta_list, items (1) */
+    OBJSTORE_OP_PUT,               /* submit_put: e_tag, version */
+    OBJSTORE_OP_DELETE,            /* submit_delete */
+    OBJSTORE_OP_DELETE_MANY,       /* submit_delete_many: caller's codes array */
+    OBJSTORE_OP_COPY,              /* submit_copy */
+    OBJSTORE_OP_RENAME,            /* submit_rename */
+    OBJSTORE_OP_SIGN,              /* submit_sign: url */
+    OBJSTORE_OP_LIST_NEXT,         /* submit_list_next: meta_list, items, n_items (NULL/0 at end) */
+    OBJSTORE_OP_LIST_WITH_DELIMITER, /* meta_list, items, n_items, common_prefixes, n_prefixes */
+    OBJSTORE_OP_WRITER_WRITE,      /* submit_writer_write */
+    OBJSTORE_OP_WRITER_CLOSE,      /* submit_writer_close: e_tag, version */
+    OBJSTORE_OP_UPLOAD_NEW,        /* submit_upload_new: upload */
+    OBJSTORE_OP_UPLOAD_PUT_PART,   /* submit_upload_put_part */
+    OBJSTORE_OP_UPLOAD_COMPLETE,   /* submit_upload_complete: e_tag, version */
+    OBJSTORE_OP_UPLOAD_ABORT       /* submit_upload_abort */
+};
+
+/*
+ * One finished request. Fields the operation does not produce are zero.
+ * Ownership passes to whoever takes the completion from the queue: free
+ * error (objstore_error_free), buffer, reader, meta_list, upload (their
+ * _free functions), and e_tag, version, url (objstore_string_free). data,
+ * info, items and common_prefixes point into buffer, reader or meta_list
+ * and live as long as they do. On failure only error is set.
+ */
+typedef struct objstore_completion {
+    uint64_t request_id;
+    int op;                     /* enum objstore_op */
+    int code;                   /* OBJSTORE_OK or the failure's code */
+    objstore_error *error;      /* on failure (never NULL then), else NULL */
+    objstore_buffer *buffer;
+    const uint8_t *data;        /* the bytes of buffer */
+    size_t len;
+    const objstore_get_info *info; /* owned by buffer (GET) or reader (GET_READER) */
+    objstore_reader *reader;
+    objstore_meta_list *meta_list;
+    const objstore_object_meta *items;
+    size_t n_items;
+    const char *const *common_prefixes;
+    size_t n_prefixes;
+    char *e_tag;
+    char *version;
+    char *url;
+    objstore_upload *upload;
+    void *reserved[4];          /* zero; room for later fields */
+} objstore_completion;
+
+/* The file descriptor that is readable while the queue holds completions
+ * (an eventfd; a pipe where there is none). Watch it with poll/epoll or an
+ * event loop, then drain with objstore_cq_poll(). It is written only when
+ * the queue goes from empty to non-empty and reset when a poll empties the
+ * queue, so the fd is readable exactly while completions wait. Do not read,
+ * write or close it. The same fd is returned for the life of the process. */
+int objstore_cq_fd(int *fd, objstore_error **err);
+
+/* Moves up to max completions (oldest first) into out[0..*n) without
+ * blocking; *n is 0 when none are waiting. */
+int objstore_cq_poll(objstore_completion *out, size_t max, size_t *n);
+
+/* objstore_cq_poll, but waits up to timeout_ms (-1: forever, 0: not at all)
+ * for at least one completion; *n is 0 when the time ran out. Waits in
+ * poll(), not in the library's threads. */
+int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
+                     int timeout_ms);
+
+/* Cancels a request in flight: its context is cancelled and it completes
+ * with OBJSTORE_E_CANCELLED (exactly one completion, as always; any result
+ * it produced meanwhile is freed by the library). A cancelled put, delete,
+ * copy... may or may not have taken effect. OBJSTORE_E_NOT_FOUND if no
+ * request with this id is in flight (never submitted, or its completion is
+ * already posted or being posted: then it completes normally). */
+int objstore_cancel(uint64_t request_id);
+
+/* How many requests may run at once (0 leaves it); *previous (optional)
+ * receives the limit before the call. */
+int objstore_set_async_limit(size_t limit, size_t *previous);
+
+#define OBJSTORE_SUBMIT_INFO 1u /* submit_get: also return the response's metadata */
+
+int objstore_submit_get(objstore_store *store, const char *path,
+                        const objstore_get_options *opts, unsigned int flags,
+                        uint64_t request_id, objstore_error **err);
+
+/* Opens the body (objstore_get): completes with reader and info. When the
+ * body is at most prefetch_max bytes it is also read whole into buffer
+ * (data, len) and the reader is at its end. */
+int objstore_submit_get_reader(objstore_store *store, const char *path,
+                               const objstore_get_options *opts,
+                               size_t prefetch_max, uint64_t request_id,
+                               objstore_error **err);
+
+int objstore_submit_reader_read_all(objstore_reader *reader,
+                                    uint64_t request_id, objstore_error **err);
+
+int objstore_submit_reader_read_chunk(objstore_reader *reader, size_t min_size,
+                                      uint64_t request_id, objstore_error **err);
+
+/* data and lens (arrays of n) are filled before the completion is posted;
+ * starts and ends are read during the call. */
+int objstore_submit_get_ranges(objstore_store *store, const char *path,
+                               const uint64_t *starts, const uint64_t *ends,
+                               size_t n, const uint8_t **data, size_t *lens,
+                               uint64_t request_id, objstore_error **err);
+
+/* objstore_get_many as a request: paths and ranges are read during the
+ * call; the output arrays are filled before the one completion of the
+ * batch is posted. Its code is OK, or with OBJSTORE_GET_MANY_STRICT what
+ * objstore_get_many would return. */
+int objstore_submit_get_many(objstore_store *store, const char *const *paths,
+                             const objstore_range *ranges, size_t n,
+                             size_t max_concurrency, unsigned int flags,
+                             objstore_buffer **buffers, const uint8_t **data,
+                             size_t *lens, int *codes, objstore_error **errors,
+                             uint64_t request_id, objstore_error **err);
+
+int objstore_submit_head(objstore_store *store, const char *path,
+                         uint64_t request_id, objstore_error **err);
+
+/* data[0..len) is read in place while the request runs. */
+int objstore_submit_put(objstore_store *store, const char *path,
+                        const uint8_t *data, size_t len,
+                        const objstore_put_options *opts, uint64_t request_id,
+                        objstore_error **err);
+
+int objstore_submit_delete(objstore_store *store, const char *path,
+                           uint64_t request_id, objstore_error **err);
+
+/* codes (optional array of n) is filled before the completion; its code is
+ * the first failure's, as objstore_delete_many returns. */
+int objstore_submit_delete_many(objstore_store *store, const char *const *paths,
+                                size_t n, int *codes, uint64_t request_id,
+                                objstore_error **err);
+
+int objstore_submit_copy(objstore_store *store, const char *from,
+                         const char *to, unsigned int flags,
+                         uint64_t request_id, objstore_error **err);
+
+int objstore_submit_rename(objstore_store *store, const char *from,
+                           const char *to, unsigned int flags,
+                           uint64_t request_id, objstore_error **err);
+
+int objstore_submit_sign(objstore_store *store, const char *method,
+                         const char *path, uint64_t expires_secs,
+                         uint64_t request_id, objstore_error **err);
+
+int objstore_submit_list_next(objstore_list *list, size_t max_items,
+                              uint64_t request_id, objstore_error **err);
+
+int objstore_submit_list_with_delimiter(objstore_store *store,
+                                        const char *prefix,
+                                        uint64_t request_id,
+                                        objstore_error **err);
+
+/* data is read (copied into the writer) while the request runs. */
+int objstore_submit_writer_write(objstore_writer *w, const uint8_t *data,
+                                 size_t len, uint64_t request_id,
+                                 objstore_error **err);
+
+int objstore_submit_writer_close(objstore_writer *w, uint64_t request_id,
+                                 objstore_error **err);
+
+int objstore_submit_upload_new(objstore_store *store, const char *path,
+                               const objstore_put_options *opts,
+                               uint64_t request_id, objstore_error **err);
+
+/* data is read in place while the request runs. */
+int objstore_submit_upload_put_part(objstore_upload *up, size_t index,
+                                    const uint8_t *data, size_t len,
+                                    uint64_t request_id, objstore_error **err);
+
+int objstore_submit_upload_complete(objstore_upload *up, uint64_t request_id,
+                                    objstore_error **err);
+
+int objstore_submit_upload_abort(objstore_upload *up, uint64_t request_id,
+                                 objstore_error **err);
+
+/* ---- Runtime settings and diagnostics ------------------------------------ */
+
+/* Sets how many OS threads run Go code at once (GOMAXPROCS; n <= 0 leaves
+ * it). *previous (optional) receives the value before the call. */
+int objstore_set_max_procs(int n, int *previous);
+
+/* Sets the Go runtime's soft memory limit in bytes (debug.SetMemoryLimit;
+ * a negative value leaves it). *previous (optional) receives the limit
+ * before the call. */
+int objstore_set_memory_limit(int64_t bytes, int64_t *previous);
+
+#define OBJSTORE_STATS_VERSION 1
+
+/* Counts of what is alive in the library, for leak checks. Set version to
+ * OBJSTORE_STATS_VERSION before the call. */
+typedef struct objstore_stats {
+    unsigned int version;
+    uint64_t goroutines;          /* Go goroutines (includes the runtime's own) */
+    uint64_t stores, readers, buffers, meta_lists, lists, uploads, writers; /* live handles */
+    uint64_t errors;              /* objstore_error structs not yet freed */
+    uint64_t buffer_bytes;        /* C memory held for read data */
+    uint64_t requests_in_flight;  /* submitted, not yet completed */
+    uint64_t requests_running;    /* of those, running now */
+    uint64_t completions_queued;  /* posted, not yet taken by cq_poll */
+} objstore_stats;
+
+int objstore_debug_stats(objstore_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,5 +53,8 @@ int main(void) {
 
     printf("-- misuse\n");
     run_misuse_tests();
+
+    printf("-- async\n");
+    run_async_tests();
     return harness_summary();
 }

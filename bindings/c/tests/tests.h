@@ -10,5 +10,6 @@ extern int store_is_local;
 void run_config_tests(void);
 void run_store_tests(void);
 void run_misuse_tests(void);
+void run_async_tests(void);
 
 #endif
