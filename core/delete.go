@@ -15,8 +15,14 @@ func DeleteMany(ctx context.Context, s Store, paths []Path) []error {
 	if bd, ok := s.(BulkDeleter); ok {
 		return bd.DeleteMany(ctx, paths)
 	}
+	return DeleteConcurrently(ctx, s, paths, DefaultDeleteConcurrency)
+}
+
+// DeleteConcurrently deletes paths one by one with at most concurrency
+// deletes in flight: the bulk delete of stores without a batch call.
+func DeleteConcurrently(ctx context.Context, s Store, paths []Path, concurrency int) []error {
 	errs := make([]error, len(paths))
-	sem := make(chan struct{}, DefaultDeleteConcurrency)
+	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
 	for i, p := range paths {
 		sem <- struct{}{}

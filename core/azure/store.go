@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,51 +255,44 @@ func propsMeta(path core.Path, p blob.GetPropertiesResponse) (core.ObjectMeta, c
 // Metadata names come back lower-cased: Azure compares them ignoring case
 // and HTTP headers do not keep it.
 func attributes(ctype, disp, enc, lang, cache *string, md map[string]*string) core.Attributes {
-	a := core.Attributes{}
-	set := func(k string, v *string) {
-		if v != nil && *v != "" {
-			a[k] = *v
-		}
-	}
-	set(core.AttrContentType, ctype)
-	set(core.AttrContentDisposition, disp)
-	set(core.AttrContentEncoding, enc)
-	set(core.AttrContentLanguage, lang)
-	set(core.AttrCacheControl, cache)
+	metadata := make(map[string]string, len(md))
 	for k, v := range md {
 		if v != nil {
-			a[strings.ToLower(k)] = *v
+			metadata[strings.ToLower(k)] = *v
 		}
 	}
-	return a
+	return core.JoinAttributes(core.HTTPAttributes{
+		ContentType: deref(ctype), ContentDisposition: deref(disp), ContentEncoding: deref(enc),
+		ContentLanguage: deref(lang), CacheControl: deref(cache),
+	}, metadata)
+}
+
+// optional is nil for an unset (empty) attribute.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // splitAttributes turns core attributes into Azure's HTTP headers and
 // metadata. Azure metadata names must be C# identifiers.
 func (s *Store) splitAttributes(path core.Path, attrs core.Attributes) (*blob.HTTPHeaders, map[string]*string, error) {
-	h := &blob.HTTPHeaders{}
+	std, metadata := attrs.Split()
+	h := &blob.HTTPHeaders{
+		BlobContentType: optional(std.ContentType), BlobContentDisposition: optional(std.ContentDisposition),
+		BlobContentEncoding: optional(std.ContentEncoding), BlobContentLanguage: optional(std.ContentLanguage),
+		BlobCacheControl: optional(std.CacheControl),
+	}
 	var md map[string]*string
-	for k, v := range attrs {
-		switch {
-		case strings.EqualFold(k, core.AttrContentType):
-			h.BlobContentType = to.Ptr(v)
-		case strings.EqualFold(k, core.AttrContentDisposition):
-			h.BlobContentDisposition = to.Ptr(v)
-		case strings.EqualFold(k, core.AttrContentEncoding):
-			h.BlobContentEncoding = to.Ptr(v)
-		case strings.EqualFold(k, core.AttrContentLanguage):
-			h.BlobContentLanguage = to.Ptr(v)
-		case strings.EqualFold(k, core.AttrCacheControl):
-			h.BlobCacheControl = to.Ptr(v)
-		default:
-			if !validMetadataName(k) {
-				return nil, nil, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "Azure metadata name " + strconv.Quote(k) + " is not a valid identifier (letters, digits, underscore; not starting with a digit)"}
-			}
-			if md == nil {
-				md = map[string]*string{}
-			}
-			md[k] = to.Ptr(v)
+	for k, v := range metadata {
+		if !validMetadataName(k) {
+			return nil, nil, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "Azure metadata name " + strconv.Quote(k) + " is not a valid identifier (letters, digits, underscore; not starting with a digit)"}
 		}
+		if md == nil {
+			md = map[string]*string{}
+		}
+		md[k] = to.Ptr(v)
 	}
 	if h.BlobContentType == nil && s.defaultContentType != "" {
 		h.BlobContentType = to.Ptr(s.defaultContentType)
@@ -512,8 +504,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 			}
 		}
 	}
-	sort.Slice(res.CommonPrefixes, func(i, j int) bool { return res.CommonPrefixes[i] < res.CommonPrefixes[j] })
-	sort.Slice(res.Objects, func(i, j int) bool { return res.Objects[i].Location < res.Objects[j].Location })
+	res.Sort()
 	return res, nil
 }
 

@@ -9,10 +9,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"cloud.google.com/go/storage"
@@ -123,44 +121,20 @@ func metaOf(a *storage.ObjectAttrs) (core.ObjectMeta, error) {
 }
 
 func attributesOf(a *storage.ObjectAttrs) core.Attributes {
-	out := core.Attributes{}
-	set := func(k, v string) {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	set(core.AttrContentType, a.ContentType)
-	set(core.AttrContentDisposition, a.ContentDisposition)
-	set(core.AttrContentEncoding, a.ContentEncoding)
-	set(core.AttrContentLanguage, a.ContentLanguage)
-	set(core.AttrCacheControl, a.CacheControl)
-	for k, v := range a.Metadata {
-		out[k] = v
-	}
-	return out
+	return core.JoinAttributes(core.HTTPAttributes{
+		ContentType: a.ContentType, ContentDisposition: a.ContentDisposition, ContentEncoding: a.ContentEncoding,
+		ContentLanguage: a.ContentLanguage, CacheControl: a.CacheControl,
+	}, a.Metadata)
 }
 
 // applyAttributes copies attributes onto the attributes of an object to be
 // written. Keys are matched case-insensitively; anything else is metadata.
 func applyAttributes(dst *storage.ObjectAttrs, attrs core.Attributes) {
-	for k, v := range attrs {
-		switch {
-		case strings.EqualFold(k, core.AttrContentType):
-			dst.ContentType = v
-		case strings.EqualFold(k, core.AttrContentDisposition):
-			dst.ContentDisposition = v
-		case strings.EqualFold(k, core.AttrContentEncoding):
-			dst.ContentEncoding = v
-		case strings.EqualFold(k, core.AttrContentLanguage):
-			dst.ContentLanguage = v
-		case strings.EqualFold(k, core.AttrCacheControl):
-			dst.CacheControl = v
-		default:
-			if dst.Metadata == nil {
-				dst.Metadata = map[string]string{}
-			}
-			dst.Metadata[k] = v
-		}
+	h, metadata := attrs.Split()
+	dst.ContentType, dst.ContentDisposition, dst.ContentEncoding = h.ContentType, h.ContentDisposition, h.ContentEncoding
+	dst.ContentLanguage, dst.CacheControl = h.ContentLanguage, h.CacheControl
+	if metadata != nil {
+		dst.Metadata = metadata
 	}
 }
 
@@ -447,19 +421,7 @@ const deleteConcurrency = 32
 
 // DeleteMany deletes with bounded concurrency; a missing object is NotFound.
 func (s *Store) DeleteMany(ctx context.Context, paths []core.Path) []error {
-	errs := make([]error, len(paths))
-	sem := make(chan struct{}, deleteConcurrency)
-	var wg sync.WaitGroup
-	for i, p := range paths {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = s.Delete(ctx, p)
-		}()
-	}
-	wg.Wait()
-	return errs
+	return core.DeleteConcurrently(ctx, s, paths, deleteConcurrency)
 }
 
 // listPrefix is the service prefix of a whole-segment prefix.
@@ -546,8 +508,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 		}
 		res.Objects = append(res.Objects, m)
 	}
-	sort.Slice(res.CommonPrefixes, func(i, j int) bool { return res.CommonPrefixes[i] < res.CommonPrefixes[j] })
-	sort.Slice(res.Objects, func(i, j int) bool { return res.Objects[i].Location < res.Objects[j].Location })
+	res.Sort()
 	return res, nil
 }
 

@@ -229,19 +229,18 @@ func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, erro
 }
 
 func attributesOf(contentType, disposition, encoding, language, cacheControl *string, metadata map[string]string) core.Attributes {
-	attrs := core.Attributes{}
-	for k, v := range map[string]*string{
-		core.AttrContentType: contentType, core.AttrContentDisposition: disposition,
-		core.AttrContentEncoding: encoding, core.AttrContentLanguage: language, core.AttrCacheControl: cacheControl,
-	} {
-		if v != nil && *v != "" {
-			attrs[k] = *v
-		}
+	return core.JoinAttributes(core.HTTPAttributes{
+		ContentType: aws.ToString(contentType), ContentDisposition: aws.ToString(disposition), ContentEncoding: aws.ToString(encoding),
+		ContentLanguage: aws.ToString(language), CacheControl: aws.ToString(cacheControl),
+	}, metadata)
+}
+
+// optional is nil for an unset (empty) attribute.
+func optional(s string) *string {
+	if s == "" {
+		return nil
 	}
-	for k, v := range metadata {
-		attrs[k] = v
-	}
-	return attrs
+	return &s
 }
 
 // ---- writes ----
@@ -255,29 +254,20 @@ type objectHeaders struct {
 }
 
 func (s *Store) headersFor(path core.Path, attrs core.Attributes, tags map[string]string) (objectHeaders, error) {
-	var h objectHeaders
-	for k, v := range attrs {
-		switch {
-		case strings.EqualFold(k, core.AttrContentType):
-			h.contentType = aws.String(v)
-		case strings.EqualFold(k, core.AttrContentDisposition):
-			h.disposition = aws.String(v)
-		case strings.EqualFold(k, core.AttrContentEncoding):
-			h.encoding = aws.String(v)
-		case strings.EqualFold(k, core.AttrContentLanguage):
-			h.language = aws.String(v)
-		case strings.EqualFold(k, core.AttrCacheControl):
-			h.cacheControl = aws.String(v)
-		default:
-			if !validHeaderToken(k) {
-				return h, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path),
-					Msg: fmt.Sprintf("metadata key %q cannot be sent to S3: keys must be HTTP header tokens (letters, digits, -_. and similar, no spaces)", k)}
-			}
-			if h.metadata == nil {
-				h.metadata = map[string]string{}
-			}
-			h.metadata[strings.ToLower(k)] = v
+	std, metadata := attrs.Split()
+	h := objectHeaders{
+		contentType: optional(std.ContentType), disposition: optional(std.ContentDisposition), encoding: optional(std.ContentEncoding),
+		language: optional(std.ContentLanguage), cacheControl: optional(std.CacheControl),
+	}
+	for k, v := range metadata {
+		if !validHeaderToken(k) {
+			return h, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path),
+				Msg: fmt.Sprintf("metadata key %q cannot be sent to S3: keys must be HTTP header tokens (letters, digits, -_. and similar, no spaces)", k)}
 		}
+		if h.metadata == nil {
+			h.metadata = map[string]string{}
+		}
+		h.metadata[strings.ToLower(k)] = v
 	}
 	if h.contentType == nil && s.c.opts.DefaultContentType != "" {
 		h.contentType = aws.String(s.c.opts.DefaultContentType)
@@ -560,8 +550,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 			}
 		}
 	}
-	sort.Slice(res.CommonPrefixes, func(i, j int) bool { return res.CommonPrefixes[i] < res.CommonPrefixes[j] })
-	sort.Slice(res.Objects, func(i, j int) bool { return res.Objects[i].Location < res.Objects[j].Location })
+	res.Sort()
 	return res, nil
 }
 
