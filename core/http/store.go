@@ -309,10 +309,6 @@ func (s *Store) write(ctx context.Context, r request, target core.Path) (*http.R
 	return s.c.do(ctx, r, nil)
 }
 
-func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
-	return nil, s.errorf(core.NotSupported, path, "HTTP stores have no multipart upload: a large put is one streamed request")
-}
-
 // Delete removes an object. A missing object, or a path that names a
 // collection (nginx answers 409 to DELETE of a directory without its
 // trailing "/"), is NotFound: collections are never deleted.

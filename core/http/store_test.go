@@ -67,7 +67,6 @@ var caps = storetest.Capabilities{
 	NoAttributes:            true, // nginx stores bytes only
 	NoConditionalPut:        true, // nginx ignores If-None-Match/If-Match on PUT
 	NoVersions:              true,
-	NoMultipart:             true,
 	NoSign:                  true,
 	ObjectAndPrefixConflict: true, // files and directories on disk
 }
@@ -208,13 +207,11 @@ func TestCopyAndRenameCreateParents(t *testing.T) {
 	wantKind(t, err, core.AlreadyExists, "put below an object")
 }
 
-func TestUnsupportedOperations(t *testing.T) {
+func TestUnsupportedOperationsAndWriter(t *testing.T) {
 	ctx := context.Background()
 	s := newDAVStore(t)
 	_, err := s.Put(ctx, "a", []byte("x"), core.PutOptions{Mode: core.PutMode{Kind: core.PutCreate}})
 	wantKind(t, err, core.NotSupported, "put create")
-	_, err = s.PutMultipart(ctx, "a", core.MultipartOptions{})
-	wantKind(t, err, core.NotSupported, "multipart")
 	_, err = core.Sign(ctx, s, http.MethodGet, "a", time.Minute)
 	wantKind(t, err, core.NotSupported, "sign")
 	_, _, err = read(t, s, "a", core.GetOptions{Version: "1"})
@@ -225,11 +222,17 @@ func TestUnsupportedOperations(t *testing.T) {
 	if _, err := w.Close(); err != nil {
 		t.Fatalf("writer of a small object: %v", err)
 	}
-	// A large one needs multipart, which the store refuses clearly.
-	w = core.NewWriter(ctx, s, "large", core.WriterOptions{ChunkSize: 1 << 10})
-	w.Write(bytes.Repeat([]byte("x"), 4<<10))
-	_, err = w.Close()
-	wantKind(t, err, core.NotSupported, "writer of an object larger than a chunk")
+	// A large one is one streamed PUT of its parts, in order.
+	large := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
+	w = core.NewWriter(ctx, s, "large/object", core.WriterOptions{ChunkSize: 1 << 10, MaxConcurrency: 4})
+	w.Write(large)
+	if _, err := w.Close(); err != nil {
+		t.Fatalf("writer of an object larger than a chunk: %v", err)
+	}
+	got, _, err := read(t, s, "large/object", core.GetOptions{})
+	if err != nil || !bytes.Equal(got, large) {
+		t.Fatalf("streamed upload read back %d bytes (want %d), %v", len(got), len(large), err)
+	}
 }
 
 // Reads work against a plain static server (no WebDAV): ranges, heads
