@@ -18,4 +18,9 @@ start_fakegcs() {
   track_pid $!
   wait_http "http://127.0.0.1:$port/_internal/healthcheck" 60
   export OBJSTORE_TEST_GCS_ENDPOINT="http://127.0.0.1:$port"
+  # A ready-made bucket for tests that cannot create one (the C tests).
+  export OBJSTORE_TEST_GCS_BUCKET=objstore-test
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$OBJSTORE_TEST_GCS_BUCKET\"}" \
+    "$OBJSTORE_TEST_GCS_ENDPOINT/storage/v1/b?project=objstore-test" || die "cannot create bucket on fake-gcs-server"
 }

@@ -56,5 +56,8 @@ int main(void) {
 
     printf("-- async\n");
     run_async_tests();
+
+    printf("-- network stores from their config documents\n");
+    run_cloud_tests();
     return harness_summary();
 }

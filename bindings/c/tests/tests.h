@@ -11,5 +11,6 @@ void run_config_tests(void);
 void run_store_tests(void);
 void run_misuse_tests(void);
 void run_async_tests(void);
+void run_cloud_tests(void);
 
 #endif
