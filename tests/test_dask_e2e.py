@@ -1,0 +1,109 @@
+"""Dask end to end: a store created on the client travels (pickled) to the
+worker processes of a LocalCluster, which read 1,000 objects of the MinIO
+test server through it; and a zarr array is written and read by Dask
+through objstore.zarr.
+
+Run via: buildscripts/with-servers.sh minio -- python3 -m pytest tests/test_dask_e2e.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from dask.base import tokenize
+from distributed import Client, LocalCluster
+
+import objstore
+from objstore.store import S3Store
+from objstore.zarr import ZarrStore
+
+N_OBJECTS = 1000
+
+
+def _minio_store(prefix: str) -> S3Store:
+    names = ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET")
+    m = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
+    if not all(m.values()):
+        pytest.fail("OBJSTORE_TEST_MINIO_* not set: run via buildscripts/with-servers.sh minio -- ...")
+    return S3Store(
+        m["BUCKET"],
+        prefix=prefix,
+        endpoint=m["ENDPOINT"],
+        access_key_id=m["ACCESS_KEY"],
+        secret_access_key=m["SECRET_KEY"],
+        region="us-east-1",
+        client_options={"allow_http": True},
+    )
+
+
+def _payload(i: int) -> bytes:
+    return f"object {i} ".encode() * (i % 50 + 1)
+
+
+def digest_of_object(store: S3Store, path: str) -> tuple[str, str]:
+    """Runs on a worker: read one object through the unpickled store."""
+    return path, hashlib.sha256(objstore.get(store, path).bytes()).hexdigest()
+
+
+def worker_state() -> tuple[bool, int]:
+    """Runs on a worker: was the library loaded there, and how many native
+    clients does the process hold."""
+    from objstore import _ffi, _native
+
+    return _ffi.is_loaded(), _native.shared_handle_count()
+
+
+@pytest.fixture(scope="module")
+def client():
+    # spawn (distributed's default for worker processes): the Go runtime does not survive fork
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
+        with LocalCluster(
+            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None, memory_limit="2GiB"
+        ) as cluster, Client(cluster) as c:
+            yield c
+
+
+def test_workers_read_objects_through_a_pickled_store(client):
+    prefix = "dask-" + uuid.uuid4().hex
+    store = _minio_store(prefix)
+    paths = [f"objects/{i:04d}.bin" for i in range(N_OBJECTS)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: objstore.put(store, paths[i], _payload(i)), range(N_OBJECTS)))
+
+    # cheap to pickle, deterministic to tokenize
+    assert len(pickle.dumps(store)) < 1024
+    assert tokenize(store) == tokenize(pickle.loads(pickle.dumps(store))) == tokenize(_minio_store(prefix))
+    assert tokenize(store) != tokenize(_minio_store(prefix + "-other"))
+
+    futures = client.map(digest_of_object, [store] * N_OBJECTS, paths, pure=False)
+    results = dict(client.gather(futures))
+    assert results == {p: hashlib.sha256(_payload(i)).hexdigest() for i, p in enumerate(paths)}
+
+    # every worker did work, and each holds one native client for the many
+    # store copies it unpickled (equal configs share a client per process)
+    states = client.run(worker_state)
+    assert len(states) == 2
+    assert all(loaded and count == 1 for loaded, count in states.values()), states
+    objstore.delete(store, paths)
+
+
+def test_zarr_array_written_and_read_by_dask(client):
+    store = ZarrStore(_minio_store("dask-zarr-" + uuid.uuid4().hex))
+    x = da.random.default_rng(42).random((400, 300), chunks=(100, 75)).astype("float32")
+    expected = x.compute()
+    da.to_zarr(x, store, component="data")
+    loaded = da.from_zarr(store, component="data")
+    assert loaded.chunks == x.chunks
+    np.testing.assert_array_equal(loaded.compute(), expected)
+    total = (loaded * 2).sum().compute()
+    assert np.isclose(total, 2 * expected.sum(dtype="float64"), rtol=1e-5)
+    chunk_keys = [m["path"] for m in objstore.list(store.store, "data/c").collect()]
+    assert len(chunk_keys) == 16  # 4 x 4 chunks, each written by a worker
