@@ -51,6 +51,18 @@ test-c: build
 test-python: build
 	PYTHONPATH=bindings/python/src $(PYTHON) -m pytest -q bindings/python/tests
 
+# Each fuzz target runs for FUZZTIME; a crasher is written to the package's
+# testdata/fuzz/ and then runs in every `go test` as a regression test.
+FUZZTIME ?= 2m
+FUZZ_TARGETS := ./core:FuzzParsePath ./core:FuzzParseConfig ./core:FuzzRangeResolve ./core/stores:FuzzFromURL
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0755 $(BUILD)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/$(SONAME)

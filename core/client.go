@@ -125,7 +125,7 @@ func (c ClientOptions) CheckScheme(endpoint string) error {
 		return &Error{Kind: InvalidArgument, Msg: "endpoint is not a URL", Err: err}
 	}
 	if u.Scheme == "http" && !c.AllowHTTP {
-		return Errorf(InvalidArgument, "endpoint %s uses plain http: set client option allow_http to true", u.Redacted())
+		return Errorf(InvalidArgument, "endpoint %s uses plain http: set client option allow_http to true", RedactURL(u))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is the document that fully describes a store. It is the pickle
@@ -283,6 +284,10 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 	if c.Kind != kind {
 		return c, Errorf(InvalidArgument, "config document is for %q, not %q", c.Kind, kind)
 	}
+	// A document must survive its JSON form, which has no invalid UTF-8.
+	if err := checkUTF8(c); err != nil {
+		return c, err
+	}
 	var err error
 	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
 		return c, err
@@ -291,4 +296,19 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+func checkUTF8(c Config) error {
+	fields := map[string]string{"bucket": c.Bucket, "prefix": c.Prefix, "url": c.URL}
+	for section, opts := range map[string]Options{"config": c.Config, "client_options": c.ClientOptions} {
+		for k, v := range opts {
+			fields[fmt.Sprintf("%s key %q (or its value)", section, k)] = k + v
+		}
+	}
+	for what, v := range fields {
+		if !utf8.ValidString(v) {
+			return Errorf(InvalidArgument, "%s is not valid UTF-8", what)
+		}
+	}
+	return nil
 }

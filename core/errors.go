@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // Kind classifies every error the library returns. Backends map their SDK's
@@ -142,3 +144,23 @@ func contextKind(err error) (Kind, bool) {
 
 // IsKind reports whether err is of kind k.
 func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// RedactURL renders u for an error message without what may be a secret:
+// the user info (a password, an access key), the query (SAS tokens,
+// signatures) and the fragment are replaced by "xxxxx".
+func RedactURL(u *url.URL) string {
+	r := *u
+	if r.User != nil {
+		r.User = url.User("xxxxx")
+	}
+	if r.RawQuery != "" || r.ForceQuery {
+		r.RawQuery, r.ForceQuery = "xxxxx", false
+	}
+	if r.Fragment != "" || r.RawFragment != "" {
+		r.Fragment, r.RawFragment = "xxxxx", ""
+	}
+	if strings.ContainsAny(r.Opaque, "@?#") {
+		r.Opaque = "xxxxx"
+	}
+	return r.String()
+}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Fuzz targets for the parsers that take untrusted input. `make fuzz` runs
@@ -12,7 +13,7 @@ import (
 
 func FuzzParsePath(f *testing.F) {
 	for _, s := range []string{"", "/", "a", "a/b", "/a/b/", "a//b", "a/./b", "a/../b", "..", "a\x00b", "a\tb",
-		"🇦🇺/$shenanigans@@~.txt", "%48%45%4C%4C%4F", "%Q.parquet", "a b/c d", "\x7f", "//", "a/"} {
+		"🇦🇺/$shenanigans@@~.txt", "%48%45%4C%4C%4F", "%Q.parquet", "a b/c d", "\x7f", "//", "a/", "a/\xff/b", "\xc3", "caf\xc3\xa9/\xed\xa0\x80"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -22,6 +23,9 @@ func FuzzParsePath(f *testing.F) {
 				t.Fatalf("ParsePath(%q): error of kind %v, want InvalidPath", s, KindOf(err))
 			}
 			return
+		}
+		if !utf8.ValidString(string(p)) {
+			t.Fatalf("ParsePath(%q) = %q is not valid UTF-8", s, p)
 		}
 		again, err := ParsePath(string(p))
 		if err != nil || again != p {

@@ -2,13 +2,14 @@ package core
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // Delimiter separates path segments.
 const Delimiter = "/"
 
 // Path is a validated object location: "/"-delimited segments, none empty,
-// "." or "..", none holding an ASCII control character. The root is "".
+// "." or "..", none holding an ASCII control character; valid UTF-8. The root is "".
 // Percent sequences are kept verbatim: "%48" is three characters, not "H".
 type Path string
 
@@ -20,6 +21,9 @@ func ParsePath(s string) (Path, error) {
 		return "", nil
 	}
 	s = strings.TrimSuffix(s, Delimiter)
+	if !utf8.ValidString(s) {
+		return "", &Error{Kind: InvalidPath, Path: strings.ToValidUTF8(s, "\uFFFD"), Msg: "path is not valid UTF-8"}
+	}
 	if err := checkSegments(s); err != nil {
 		return "", err
 	}

@@ -85,7 +85,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 		c.Bucket, rest, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 	}
 	if c.Bucket == "" {
-		return c, core.Errorf(core.InvalidArgument, "GCS URL %s names no bucket (expected gs://bucket/prefix)", u.Redacted())
+		return c, core.Errorf(core.InvalidArgument, "GCS URL %s names no bucket (expected gs://bucket/prefix)", core.RedactURL(u))
 	}
 	if u.RawQuery != "" || u.User != nil {
 		return c, core.Errorf(core.InvalidArgument, "GCS URL must not carry a query or user info (expected gs://bucket/prefix)")

@@ -77,7 +77,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, core.Errorf(core.InvalidArgument, "http store url must start with http:// or https://, not %q", u.Scheme+":")
 	}
 	if u.Host == "" {
-		return nil, core.Errorf(core.InvalidArgument, "http store url %q has no host", u.Redacted())
+		return nil, core.Errorf(core.InvalidArgument, "http store url %q has no host", core.RedactURL(u))
 	}
 	if u.User != nil {
 		// Credentials would end up in the config document, in repr() and in
@@ -85,7 +85,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, core.Errorf(core.InvalidArgument, "http store url must not hold credentials")
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, core.Errorf(core.InvalidArgument, "http store url %s must not have a query or fragment", u.Redacted())
+		return nil, core.Errorf(core.InvalidArgument, "http store url %s must not have a query or fragment", core.RedactURL(u))
 	}
 	u.Host = strings.ToLower(u.Host)
 	if !strings.HasSuffix(u.Path, "/") {

@@ -249,13 +249,13 @@ type parsedHTTPSURL struct {
 func parseHTTPSURL(u *url.URL) (parsedHTTPSURL, error) {
 	host := strings.ToLower(u.Hostname())
 	c := core.Config{Kind: kind}
-	notRecognised := &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "not a recognised S3 URL: " + u.Redacted()}
+	notRecognised := &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "not a recognised S3 URL: " + core.RedactURL(u)}
 	// The first path segment is the bucket in path-style URLs.
 	bucketFromPath := func() (string, string, error) {
 		rest := strings.TrimPrefix(u.Path, "/")
 		bucket, prefix, _ := strings.Cut(rest, "/")
 		if bucket == "" {
-			return "", "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "S3 URL names no bucket: " + u.Redacted()}
+			return "", "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "S3 URL names no bucket: " + core.RedactURL(u)}
 		}
 		return bucket, prefix, nil
 	}

@@ -122,8 +122,7 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 
 func redactURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
-		u.RawQuery = "" // SAS tokens and signatures live in the query
-		return u.Redacted()
+		return core.RedactURL(u)
 	}
 	if i := strings.IndexAny(raw, "?@"); i >= 0 {
 		return raw[:i] + "…"
