@@ -59,9 +59,22 @@ async def read(store: Any, path: str, byte_range: ByteRange = None) -> Bytes:
     return await result.bytes_async()
 
 
+def _range_option(byte_range: ByteRange) -> Any:
+    """A ByteRange in the form of get_many's requests."""
+    if byte_range is None or byte_range[0] not in ("offset", "suffix"):
+        return byte_range
+    return {byte_range[0]: byte_range[1]}
+
+
 async def read_many(store: Any, requests: Sequence[tuple[str, ByteRange]]) -> builtins.list[Bytes | BaseException]:
     """Many reads at once, possibly across objects. Each result is the bytes
     or the exception that read raised, in the order of `requests`."""
+    if not requests:
+        return []
+    get_many_async = _native("get_many")
+    if get_many_async is not None:
+        # one library call; ranges on one object are coalesced there
+        return await get_many_async(store, [(p, _range_option(r)) for p, r in requests])
 
     async def one(path: str, byte_range: ByteRange) -> Bytes | BaseException:
         try:
@@ -70,6 +83,22 @@ async def read_many(store: Any, requests: Sequence[tuple[str, ByteRange]]) -> bu
             return e
 
     return await asyncio.gather(*(one(p, r) for p, r in requests))
+
+
+def read_many_sync(store: Any, requests: Sequence[tuple[str, ByteRange]]) -> builtins.list[Bytes | BaseException]:
+    """:func:`read_many` for synchronous callers."""
+    import objstore
+
+    get_many = getattr(objstore, "get_many", None)
+    if get_many is not None:
+        return get_many(store, [(p, _range_option(r)) for p, r in requests])
+    results: builtins.list[Bytes | BaseException] = []
+    for path, byte_range in requests:
+        try:
+            results.append(read_sync(store, path, byte_range))
+        except Exception as e:
+            results.append(e)
+    return results
 
 
 async def head(store: Any, path: str) -> dict[str, Any]:
@@ -99,10 +128,12 @@ async def copy(store: Any, from_: str, to: str, *, overwrite: bool = True) -> No
 async def list_all(store: Any, prefix: str | None) -> builtins.list[dict[str, Any]]:
     """Every object under `prefix` (by whole segments)."""
     stream = _ops.list(store, prefix or None, chunk_size=1000)
-    collect_async = getattr(stream, "collect_async", None)
-    if collect_async is not None:
-        return await collect_async()
-    return await run(stream.collect)
+    if not hasattr(stream, "__aiter__"):
+        return await run(stream.collect)
+    found: builtins.list[dict[str, Any]] = []
+    async for chunk in stream:
+        found.extend(chunk)
+    return found
 
 
 async def list_with_delimiter(store: Any, prefix: str | None) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, NamedTuple, TypeVar
 
+from . import _adapter_io as _io
 from . import _config, _ops
 from .store import ObjectStore as _ObjstoreStore
 from .store import from_config as _store_from_config
@@ -202,4 +203,13 @@ class ObjectStoreConnector:
 
     def get_batch(self, keys: Sequence[ObjectStoreKey]) -> list[Any]:
         """Several values fetched concurrently, in order; None where missing."""
-        return _map_concurrently(self.get, list(keys))
+        results = _io.read_many_sync(self.store, [(key.path, None) for key in keys])
+        out: list[Any] = []
+        for result in results:
+            if isinstance(result, FileNotFoundError):
+                out.append(None)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                out.append(memoryview(result).toreadonly())
+        return out
