@@ -2,6 +2,7 @@
 #   make          build build/libobjstore.so (and place it for the Python package)
 #   make demo     run the quickstart on a LocalStore in a temp dir
 #   make test     start the test servers, run Go, C and Python tests, stop them
+#   make bench    libobjstore vs obstore side by side (docs/benchmarks.md)
 
 GO      ?= go
 PYTHON  ?= python3
@@ -41,6 +42,11 @@ demo: build
 
 test: build
 	buildscripts/with-servers.sh -- buildscripts/run-tests.sh
+
+# Side-by-side benchmarks vs obstore/s3fs (bench-venv, local servers);
+# writes docs/benchmarks.md and docs/benchmarks.png. BENCH_ROUNDS=5 etc.
+bench: build
+	buildscripts/bench/run.sh
 
 test-go:
 	$(GO) test ./...

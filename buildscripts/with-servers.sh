@@ -35,7 +35,12 @@ stop_all() {
 trap stop_all EXIT INT TERM
 
 for n in "${names[@]}"; do
-  source "$REPO_ROOT/buildscripts/servers/$n.sh"
+  # Benchmark-only servers live in buildscripts/bench/servers/: started only
+  # when named, never by default.
+  script="$REPO_ROOT/buildscripts/servers/$n.sh"
+  [ -f "$script" ] || script="$REPO_ROOT/buildscripts/bench/servers/$n.sh"
+  [ -f "$script" ] || die "no server script $n.sh in buildscripts/servers or buildscripts/bench/servers"
+  source "$script"
   "install_$n"
 done
 for n in "${names[@]}"; do

@@ -1,0 +1,419 @@
+// Command s3bench-server is a minimal in-memory S3 responder for benchmarks
+// only: it answers GET/HEAD (with ranges), PUT, DELETE, multipart uploads and
+// ListObjectsV2 on path-style URLs, ignores authentication and keeps nothing
+// on disk. Third-party fakes serve only a few thousand small GETs per second
+// on two shared cores, so every client ties at the server's limit; this one
+// does as little per request as it can so that the clients are measured.
+//
+//	s3bench-server -addr 127.0.0.1:PORT
+package main
+
+import (
+	"crypto/md5" //nolint:gosec // an ETag, not security
+	"encoding/hex"
+	"encoding/xml"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type object struct {
+	data         []byte
+	etag         string // quoted
+	lastModified string // HTTP date
+	lastISO      string // for listings
+}
+
+type upload struct {
+	key   string
+	mu    sync.Mutex
+	parts map[int][]byte
+}
+
+type bucket struct {
+	mu      sync.RWMutex
+	objects map[string]*object
+	sorted  []string // keys in order; nil when stale
+}
+
+type server struct {
+	mu       sync.RWMutex
+	buckets  map[string]*bucket
+	uploads  sync.Map // upload id -> *upload
+	uploadID atomic.Uint64
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
+	flag.Parse()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := &server{buckets: map[string]*bucket{}}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: time.Minute, ErrorLog: log.New(io.Discard, "", 0)}
+	log.Fatal(srv.Serve(ln))
+}
+
+func (s *server) bucket(name string, create bool) *bucket {
+	s.mu.RLock()
+	b := s.buckets[name]
+	s.mu.RUnlock()
+	if b != nil || !create {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b = s.buckets[name]; b == nil {
+		b = &bucket{objects: map[string]*object{}}
+		s.buckets[name] = b
+	}
+	return b
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" || r.URL.Path == "" {
+		w.WriteHeader(http.StatusOK) // readiness probe
+		return
+	}
+	name, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if key == "" {
+		s.serveBucket(w, r, name)
+		return
+	}
+	q := r.URL.RawQuery
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s.get(w, r, name, key)
+	case http.MethodPut:
+		if q != "" {
+			if id := r.URL.Query().Get("uploadId"); id != "" {
+				s.putPart(w, r, id)
+				return
+			}
+		}
+		data, err := readBody(r)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "IncompleteBody")
+			return
+		}
+		s.store(name, key, data, w)
+	case http.MethodPost:
+		vals := r.URL.Query()
+		if _, ok := vals["uploads"]; ok {
+			id := strconv.FormatUint(s.uploadID.Add(1), 10)
+			s.uploads.Store(id, &upload{key: key, parts: map[int][]byte{}})
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>%s</Bucket><Key>%s</Key><UploadId>%s</UploadId></InitiateMultipartUploadResult>`, esc(name), esc(key), id)
+			return
+		}
+		if id := vals.Get("uploadId"); id != "" {
+			s.complete(w, r, name, key, id)
+			return
+		}
+		fail(w, http.StatusNotImplemented, "NotImplemented")
+	case http.MethodDelete:
+		if id := r.URL.Query().Get("uploadId"); id != "" {
+			s.uploads.Delete(id)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if b := s.bucket(name, false); b != nil {
+			b.mu.Lock()
+			if _, ok := b.objects[key]; ok {
+				delete(b.objects, key)
+				b.sorted = nil
+			}
+			b.mu.Unlock()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		fail(w, http.StatusNotImplemented, "NotImplemented")
+	}
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength >= 0 {
+		data := make([]byte, r.ContentLength)
+		_, err := io.ReadFull(r.Body, data)
+		return data, err
+	}
+	return io.ReadAll(r.Body)
+}
+
+func (s *server) store(name, key string, data []byte, w http.ResponseWriter) {
+	sum := md5.Sum(data) //nolint:gosec
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	s.storeWithETag(name, key, data, etag)
+	w.Header().Set("ETag", etag)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) storeWithETag(name, key string, data []byte, etag string) {
+	now := time.Now().UTC()
+	o := &object{data: data, etag: etag, lastModified: now.Format(http.TimeFormat), lastISO: now.Format("2006-01-02T15:04:05.000Z")}
+	b := s.bucket(name, true)
+	b.mu.Lock()
+	if _, existed := b.objects[key]; !existed {
+		b.sorted = nil
+	}
+	b.objects[key] = o
+	b.mu.Unlock()
+}
+
+func (s *server) get(w http.ResponseWriter, r *http.Request, name, key string) {
+	b := s.bucket(name, false)
+	if b == nil {
+		fail(w, http.StatusNotFound, "NoSuchBucket")
+		return
+	}
+	b.mu.RLock()
+	o := b.objects[key]
+	b.mu.RUnlock()
+	if o == nil {
+		fail(w, http.StatusNotFound, "NoSuchKey")
+		return
+	}
+	h := w.Header()
+	h["Etag"] = []string{o.etag}
+	h["Last-Modified"] = []string{o.lastModified}
+	h["Accept-Ranges"] = []string{"bytes"}
+	h["Content-Type"] = []string{"application/octet-stream"}
+	size := int64(len(o.data))
+	start, end, status := int64(0), size, http.StatusOK
+	if rg := r.Header.Get("Range"); rg != "" {
+		var ok bool
+		start, end, ok = parseRange(rg, size)
+		if !ok {
+			h["Content-Range"] = []string{"bytes */" + strconv.FormatInt(size, 10)}
+			fail(w, http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+			return
+		}
+		h["Content-Range"] = []string{fmt.Sprintf("bytes %d-%d/%d", start, end-1, size)}
+		status = http.StatusPartialContent
+	}
+	h["Content-Length"] = []string{strconv.FormatInt(end-start, 10)}
+	w.WriteHeader(status)
+	if r.Method == http.MethodGet {
+		w.Write(o.data[start:end]) //nolint:errcheck // the client went away
+	}
+}
+
+// parseRange reads one "bytes=a-b", "bytes=a-" or "bytes=-n" into [start, end).
+func parseRange(v string, size int64) (int64, int64, bool) {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return 0, 0, false
+	}
+	first, last, ok := strings.Cut(spec, "-")
+	if !ok {
+		return 0, 0, false
+	}
+	if first == "" {
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n <= 0 || size == 0 {
+			return 0, 0, false
+		}
+		return max(size-n, 0), size, true
+	}
+	a, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || a >= size {
+		return 0, 0, false
+	}
+	if last == "" {
+		return a, size, true
+	}
+	e, err := strconv.ParseInt(last, 10, 64)
+	if err != nil || e < a {
+		return 0, 0, false
+	}
+	return a, min(e+1, size), true
+}
+
+func (s *server) putPart(w http.ResponseWriter, r *http.Request, id string) {
+	v, ok := s.uploads.Load(id)
+	if !ok {
+		fail(w, http.StatusNotFound, "NoSuchUpload")
+		return
+	}
+	n, err := strconv.Atoi(r.URL.Query().Get("partNumber"))
+	if err != nil || n < 1 {
+		fail(w, http.StatusBadRequest, "InvalidArgument")
+		return
+	}
+	data, err := readBody(r)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "IncompleteBody")
+		return
+	}
+	u := v.(*upload)
+	u.mu.Lock()
+	u.parts[n] = data
+	u.mu.Unlock()
+	w.Header().Set("ETag", fmt.Sprintf(`"part-%d-%d"`, n, len(data)))
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) complete(w http.ResponseWriter, r *http.Request, name, key, id string) {
+	v, ok := s.uploads.LoadAndDelete(id)
+	if !ok {
+		fail(w, http.StatusNotFound, "NoSuchUpload")
+		return
+	}
+	io.Copy(io.Discard, r.Body) //nolint:errcheck // parts are assembled in number order
+	u := v.(*upload)
+	u.mu.Lock()
+	numbers := make([]int, 0, len(u.parts))
+	total := 0
+	for n, p := range u.parts {
+		numbers = append(numbers, n)
+		total += len(p)
+	}
+	sort.Ints(numbers)
+	data := make([]byte, 0, total)
+	for _, n := range numbers {
+		data = append(data, u.parts[n]...)
+	}
+	u.mu.Unlock()
+	etag := fmt.Sprintf(`"%s-%d"`, strconv.FormatUint(uint64(total), 16), len(numbers))
+	s.storeWithETag(name, key, data, etag)
+	w.Header().Set("Content-Type", "application/xml")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Bucket>%s</Bucket><Key>%s</Key><ETag>%s</ETag></CompleteMultipartUploadResult>`, esc(name), esc(key), esc(etag))
+}
+
+func (s *server) serveBucket(w http.ResponseWriter, r *http.Request, name string) {
+	switch r.Method {
+	case http.MethodPut:
+		s.bucket(name, true)
+		w.WriteHeader(http.StatusOK)
+	case http.MethodHead:
+		if s.bucket(name, false) == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case http.MethodGet:
+		b := s.bucket(name, false)
+		if b == nil {
+			fail(w, http.StatusNotFound, "NoSuchBucket")
+			return
+		}
+		s.list(w, r, name, b)
+	case http.MethodPost: // DeleteObjects is not needed by the benchmarks
+		fail(w, http.StatusNotImplemented, "NotImplemented")
+	default:
+		fail(w, http.StatusNotImplemented, "NotImplemented")
+	}
+}
+
+// list answers ListObjectsV2 (with delimiter too); the continuation token is
+// the last key returned.
+func (s *server) list(w http.ResponseWriter, r *http.Request, name string, b *bucket) {
+	q := r.URL.Query()
+	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	after := q.Get("start-after")
+	if t := q.Get("continuation-token"); t != "" {
+		after = t
+	}
+	maxKeys := 1000
+	if v, err := strconv.Atoi(q.Get("max-keys")); err == nil && v > 0 && v < maxKeys {
+		maxKeys = v
+	}
+	b.mu.Lock()
+	if b.sorted == nil {
+		b.sorted = make([]string, 0, len(b.objects))
+		for k := range b.objects {
+			b.sorted = append(b.sorted, k)
+		}
+		sort.Strings(b.sorted)
+	}
+	keys := b.sorted
+	b.mu.Unlock()
+	from := sort.SearchStrings(keys, prefix)
+	if after != "" && after >= prefix {
+		from = sort.Search(len(keys), func(i int) bool { return keys[i] > after })
+	}
+	var sb strings.Builder
+	sb.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>`)
+	sb.WriteString(esc(name))
+	sb.WriteString(`</Name><Prefix>`)
+	sb.WriteString(esc(prefix))
+	sb.WriteString(`</Prefix>`)
+	count, last, truncated := 0, "", false
+	seenPrefix := map[string]bool{}
+	var prefixes []string
+	b.mu.RLock()
+	for i := from; i < len(keys); i++ {
+		k := keys[i]
+		if !strings.HasPrefix(k, prefix) {
+			break
+		}
+		if count >= maxKeys {
+			truncated = true
+			break
+		}
+		if delim != "" {
+			if rest := k[len(prefix):]; strings.Contains(rest, delim) {
+				cp := prefix + rest[:strings.Index(rest, delim)+len(delim)]
+				if !seenPrefix[cp] {
+					seenPrefix[cp] = true
+					prefixes = append(prefixes, cp)
+					count++
+				}
+				last = k
+				continue
+			}
+		}
+		o := b.objects[k]
+		if o == nil {
+			continue
+		}
+		sb.WriteString(`<Contents><Key>`)
+		sb.WriteString(esc(k))
+		sb.WriteString(`</Key><LastModified>`)
+		sb.WriteString(o.lastISO)
+		sb.WriteString(`</LastModified><ETag>`)
+		sb.WriteString(esc(o.etag))
+		sb.WriteString(`</ETag><Size>`)
+		sb.WriteString(strconv.Itoa(len(o.data)))
+		sb.WriteString(`</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+		count++
+		last = k
+	}
+	b.mu.RUnlock()
+	for _, cp := range prefixes {
+		sb.WriteString(`<CommonPrefixes><Prefix>`)
+		sb.WriteString(esc(cp))
+		sb.WriteString(`</Prefix></CommonPrefixes>`)
+	}
+	fmt.Fprintf(&sb, `<KeyCount>%d</KeyCount><MaxKeys>%d</MaxKeys><IsTruncated>%t</IsTruncated>`, count, maxKeys, truncated)
+	if truncated {
+		sb.WriteString(`<NextContinuationToken>`)
+		sb.WriteString(esc(last))
+		sb.WriteString(`</NextContinuationToken>`)
+	}
+	sb.WriteString(`</ListBucketResult>`)
+	w.Header().Set("Content-Type", "application/xml")
+	io.WriteString(w, sb.String()) //nolint:errcheck
+}
+
+func esc(s string) string {
+	var sb strings.Builder
+	xml.EscapeText(&sb, []byte(s)) //nolint:errcheck // strings.Builder never fails
+	return sb.String()
+}
+
+func fail(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, code)
+}
