@@ -41,6 +41,8 @@ from fsspec.asyn import AsyncFileSystem
 from fsspec.registry import register_implementation
 from fsspec.spec import AbstractBufferedFile
 
+import objstore
+
 from . import _adapter_io as _io
 from . import _ops
 from . import exceptions as _exc
@@ -397,25 +399,40 @@ class ObjectStoreFile(AbstractBufferedFile):
     """A file of an :class:`ObjectStoreFileSystem`.
 
     Reading fetches ranges of ``block_size`` (default 5 MiB) as needed.
-    Writing keeps the blocks and uploads them on close as one object (a
-    parallel multipart upload when large); ``"xb"`` uploads create-only.
+    Writing (``"wb"``) streams the blocks into an upload that becomes the
+    object on close (multipart when large); ``"xb"`` and files in a
+    transaction (``autocommit=False``) keep the blocks and put them on
+    commit, ``"xb"`` create-only.
     Append (``"ab"``) is not supported: objects are immutable.
     """
 
     def __init__(self, fs: ObjectStoreFileSystem, path: str, mode: str = "rb", **kwargs: Any) -> None:
         if mode == "ab":
             raise NotImplementedError("append ('ab') is not supported: objects are immutable")
-        super().__init__(fs, path, mode, **kwargs)
         self._parts: list[bytes] = []
+        self._writer: Any = None
+        super().__init__(fs, path, mode, **kwargs)
 
     def _fetch_range(self, start: int, end: int) -> bytes:
         return self.fs.cat_file(self.path, start=start, end=end)
 
     def _initiate_upload(self) -> None:
         self._parts = []
+        self._writer = None
+        open_writer = getattr(objstore, "open_writer", None)
+        if open_writer is not None and self.mode == "wb" and self.autocommit:
+            # Stream the blocks into a (multipart) upload: memory stays bounded.
+            self._writer = open_writer(self.fs.store, self.path)
 
     def _upload_chunk(self, final: bool = False) -> bool:
-        self._parts.append(self.buffer.getvalue())
+        data = self.buffer.getvalue()
+        if self._writer is not None:
+            if data:
+                self._writer.write(data)
+            if final:
+                self._writer.close()
+            return True
+        self._parts.append(data)
         if final and self.autocommit:
             self.commit()
         return True
