@@ -288,6 +288,9 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 	if err := checkUTF8(c); err != nil {
 		return c, err
 	}
+	if err := c.RetryConfig.Validate(); err != nil {
+		return c, err
+	}
 	var err error
 	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
 		return c, err

@@ -39,6 +39,30 @@ type Policy struct {
 	Base         float64
 }
 
+// Validate refuses settings no retry loop can follow: a negative count or
+// duration, or a base below 1 (backoff that shrinks).
+func (r *RetryConfig) Validate() error {
+	if r == nil {
+		return nil
+	}
+	if r.MaxRetries != nil && *r.MaxRetries < 0 {
+		return Errorf(InvalidArgument, "retry_config max_retries must not be negative, got %d", *r.MaxRetries)
+	}
+	durations := map[string]*Duration{"retry_timeout": r.RetryTimeout}
+	if b := r.Backoff; b != nil {
+		durations["backoff init_backoff"], durations["backoff max_backoff"] = b.InitBackoff, b.MaxBackoff
+		if b.Base != nil && !(*b.Base >= 1) {
+			return Errorf(InvalidArgument, "retry_config backoff base must be at least 1, got %v", *b.Base)
+		}
+	}
+	for name, d := range durations {
+		if d != nil && *d < 0 {
+			return Errorf(InvalidArgument, "retry_config %s must not be negative, got %s", name, time.Duration(*d))
+		}
+	}
+	return nil
+}
+
 // Policy resolves the defaults. A nil config gives the default policy.
 func (r *RetryConfig) Policy() Policy {
 	p := Policy{DefaultMaxRetries, DefaultRetryTimeout, DefaultInitBackoff, DefaultMaxBackoff, DefaultBackoffBase}

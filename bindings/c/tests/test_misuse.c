@@ -231,6 +231,66 @@ static void test_null_out_pointers(void) {
     EXPECT(objstore_store_free(s), OBJSTORE_OK);
 }
 
+/* NULL or non-UTF-8 paths and NULL data are typed errors, never crashes; a
+ * refused call changes nothing. */
+static void test_null_and_bad_arguments(void) {
+    objstore_store *s = NULL;
+    OK(objstore_store_new("{\"kind\":\"memory\"}", NULL, &s, &err));
+    OK(objstore_put(s, "x", (const uint8_t *)"x", 1, NULL, NULL, NULL, &err));
+    objstore_buffer *buf;
+    objstore_reader *r;
+    objstore_meta_list *ml;
+    const objstore_object_meta *m;
+    objstore_upload *up;
+    objstore_writer *w;
+    const uint8_t *data;
+    size_t len;
+    uint64_t st = 0, en = 1;
+    const uint8_t *d[1];
+    size_t ls[1];
+    const char *bad_paths[] = {NULL, "bad\xff/utf8", "../escape", "a//b", "ctl\x01"};
+    for (size_t i = 0; i < sizeof bad_paths / sizeof *bad_paths; i++) {
+        const char *p = bad_paths[i];
+        FAILS(objstore_get(s, p, NULL, &r, NULL, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_get_bytes(s, p, NULL, &buf, &data, &len, NULL, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_get_ranges(s, p, &st, &en, 1, &buf, d, ls, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_head(s, p, &ml, &m, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_put(s, p, (const uint8_t *)"x", 1, NULL, NULL, NULL, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_upload_new(s, p, NULL, &up, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_writer_new(s, p, NULL, &w, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_delete(s, p, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_copy(s, p, "y", 0, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_copy(s, "x", p, 0, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_rename(s, p, "y", 0, &err), OBJSTORE_E_INVALID_PATH);
+        FAILS(objstore_rename(s, "x", p, 0, &err), OBJSTORE_E_INVALID_PATH);
+        const char *many[] = {"x", p};
+        int codes[2] = {-1, -1};
+        FAILS(objstore_delete_many(s, many, 2, codes, &err), OBJSTORE_E_INVALID_PATH);
+        CHECK(codes[1] == OBJSTORE_E_INVALID_PATH);
+        OK(objstore_put(s, "x", (const uint8_t *)"x", 1, NULL, NULL, NULL, &err)); /* deleted by delete_many */
+    }
+    /* NULL data: fine for zero bytes, an error for more */
+    FAILS(objstore_put(s, "n", NULL, 5, NULL, NULL, NULL, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    OK(objstore_put(s, "empty", NULL, 0, NULL, NULL, NULL, &err));
+    OK(objstore_writer_new(s, "w", NULL, &w, &err));
+    FAILS(objstore_writer_write(w, NULL, 5, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_writer_free(w), OBJSTORE_OK);
+    OK(objstore_upload_new(s, "u", NULL, &up, &err));
+    FAILS(objstore_upload_put_part(up, 0, NULL, 5, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_upload_free(up), OBJSTORE_OK);
+    /* nothing the refused calls named was created, x is intact */
+    FAILS(objstore_head(s, "n", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
+    FAILS(objstore_head(s, "w", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
+    FAILS(objstore_head(s, "u", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
+    OK(objstore_get_bytes(s, "x", NULL, &buf, &data, &len, NULL, &err));
+    CHECK_MEM(data, len, "x");
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
+    /* a bounded range that is empty or inverted */
+    en = 0;
+    FAILS(objstore_get_ranges(s, "x", &st, &en, 1, &buf, d, ls, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_store_free(s), OBJSTORE_OK);
+}
+
 /* A check in a forked child: report the line, count the failure. */
 #define CHILD_CHECK(cond)                                                          \
     do {                                                                           \
@@ -326,6 +386,7 @@ void run_misuse_tests(void) {
     RUN(test_wrong_kind_handles);
     RUN(test_errors_freed_twice);
     RUN(test_null_out_pointers);
+    RUN(test_null_and_bad_arguments);
     RUN(test_fork);
     RUN(test_stale_handle_not_reused);
 }

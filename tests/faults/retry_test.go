@@ -1,0 +1,110 @@
+package faults_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// statusInjector answers the first `failures` requests with `status` (all
+// of them when failures < 0) and forwards the rest to MinIO: Toxiproxy
+// works on TCP and cannot make a server answer 503.
+type statusInjector struct {
+	status   int
+	failures int64
+	seen     atomic.Int64
+	mu       sync.Mutex
+	arrivals []time.Time
+}
+
+func newInjector(t *testing.T, m minio, status int, failures int64) (*statusInjector, string) {
+	target, err := url.Parse(m.endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &statusInjector{status: status, failures: failures}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := in.seen.Add(1)
+		in.mu.Lock()
+		in.arrivals = append(in.arrivals, time.Now())
+		in.mu.Unlock()
+		if in.failures < 0 || n <= in.failures {
+			w.WriteHeader(in.status)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return in, srv.URL
+}
+
+// The S3 backend's SDK retryer follows the retry policy: transient statuses
+// are retried up to max_retries, then reported typed; final ones are not
+// retried; successful retries return the right bytes.
+func TestS3RetryerFollowsPolicy(t *testing.T) {
+	m := minioServer(t)
+	bucket := m.newBucket(t)
+	clean := m.openS3(t, m.endpoint, bucket, retryPolicy(0, time.Millisecond, time.Millisecond, time.Second), 10*time.Second)
+	put(t, clean, "obj", []byte("exact bytes"))
+	const maxRetries = 3
+	policy := retryPolicy(maxRetries, 20*time.Millisecond, 80*time.Millisecond, 30*time.Second)
+
+	for _, status := range []int{500, 502, 503, 504, 429, 408} {
+		in, endpoint := newInjector(t, m, status, 2)
+		s := m.openS3(t, endpoint, bucket, policy, 5*time.Second)
+		if got := read(t, s, "obj"); got != "exact bytes" {
+			t.Fatalf("%d twice then OK: read %q", status, got)
+		}
+		if n := in.seen.Load(); n != 3 {
+			t.Errorf("%d twice then OK: %d requests, want 3", status, n)
+		}
+		in, endpoint = newInjector(t, m, status, -1)
+		s = m.openS3(t, endpoint, bucket, policy, 5*time.Second)
+		_, err := s.Head(context.Background(), "obj")
+		if _, ok := typed(err); !ok || !strings.Contains(err.Error(), strconv.Itoa(status)) {
+			t.Errorf("%d always: %v, want a typed error naming the status", status, err)
+		}
+		if n := in.seen.Load(); n != maxRetries+1 {
+			t.Errorf("%d always: %d requests, want %d", status, n, maxRetries+1)
+		}
+		// Waits between attempts are at least half the growing backoff.
+		in.mu.Lock()
+		for i := 1; i < len(in.arrivals); i++ {
+			if gap := in.arrivals[i].Sub(in.arrivals[i-1]); gap < 10*time.Millisecond {
+				t.Errorf("%d: attempt %d followed after %s, below half of init_backoff", status, i+1, gap)
+			}
+		}
+		in.mu.Unlock()
+	}
+	for status, kind := range map[int]core.Kind{501: core.NotSupported, 403: core.PermissionDenied, 400: core.InvalidArgument} {
+		in, endpoint := newInjector(t, m, status, -1)
+		s := m.openS3(t, endpoint, bucket, policy, 5*time.Second)
+		_, err := s.Get(context.Background(), "obj", core.GetOptions{})
+		if !core.IsKind(err, kind) {
+			t.Errorf("%d: %v, want %v", status, err, kind)
+		}
+		if n := in.seen.Load(); n != 1 {
+			t.Errorf("%d: %d requests, want 1 (not retried)", status, n)
+		}
+	}
+	// retry_timeout ends the retries long before max_retries.
+	in, endpoint := newInjector(t, m, 503, -1)
+	s := m.openS3(t, endpoint, bucket, retryPolicy(1000, 20*time.Millisecond, 20*time.Millisecond, 300*time.Millisecond), 5*time.Second)
+	if _, err := s.Head(context.Background(), "obj"); err == nil {
+		t.Fatal("503 always: success")
+	}
+	if n := in.seen.Load(); n >= 100 {
+		t.Errorf("retry_timeout 300ms with 20ms backoff: %d requests", n)
+	}
+}
