@@ -496,8 +496,9 @@ def from_config(document) -> ObjectStore:
     """Rebuild a store from a config document (JSON str or dict), as returned
     by :meth:`ObjectStore.config_document` or written by hand. Validated
     eagerly by the library."""
-    doc = _config.parse_document(document)
+    # Normalized first, so that a memory document is checked too.
+    doc = _native.normalize(_config.parse_document(document))
     cls = _class_for_kind(doc["kind"])
     if cls is MemoryStore:
         return MemoryStore()
-    return cls._from_document(_native.normalize(doc))
+    return cls._from_document(doc)
