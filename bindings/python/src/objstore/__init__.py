@@ -34,10 +34,57 @@ from ._ops import (
     rename,
     sign,
 )
+from ._async import debug_stats, set_runtime
+from ._async_ops import (
+    copy_async,
+    delete_async,
+    get_async,
+    get_many,
+    get_many_async,
+    get_range_async,
+    get_ranges_async,
+    head_async,
+    list_with_delimiter_async,
+    put_async,
+    rename_async,
+    sign_async,
+)
+from ._buffered import (
+    AsyncReadableFile,
+    AsyncWritableFile,
+    ReadableFile,
+    WritableFile,
+    open_reader,
+    open_reader_async,
+    open_writer,
+    open_writer_async,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncReadableFile",
+    "AsyncWritableFile",
+    "ReadableFile",
+    "WritableFile",
+    "copy_async",
+    "debug_stats",
+    "delete_async",
+    "get_async",
+    "get_many",
+    "get_many_async",
+    "get_range_async",
+    "get_ranges_async",
+    "head_async",
+    "list_with_delimiter_async",
+    "open_reader",
+    "open_reader_async",
+    "open_writer",
+    "open_writer_async",
+    "put_async",
+    "rename_async",
+    "set_runtime",
+    "sign_async",
     "Bytes",
     "BytesStream",
     "GetResult",

@@ -290,6 +290,15 @@ class GetResult:
     def __iter__(self) -> BytesStream:
         return self.stream()
 
+    async def bytes_async(self) -> Bytes:
+        """The whole body, as zero-copy Bytes, read without blocking the loop."""
+        from ._async_ops import read_all_async
+
+        return await read_all_async(self)
+
+    def __aiter__(self):
+        return self.stream().__aiter__()
+
     def __repr__(self) -> str:
         return f"GetResult(meta={self._meta!r}, range={self._range!r})"
 
@@ -329,6 +338,14 @@ class BytesStream:
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()
+
+    def __aiter__(self) -> BytesStream:
+        return self
+
+    async def __anext__(self) -> Bytes:
+        from ._async_ops import next_chunk_async
+
+        return await next_chunk_async(self)
 
 
 def get(store, path: str, *, options: Mapping[str, Any] | None = None) -> GetResult:
@@ -626,6 +643,7 @@ def put(
     use_multipart: bool | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_concurrency: int = 12,
+    progress=None,
 ) -> dict[str, str | None]:
     """Write an object atomically. ``file`` is bytes-like (read in place, not
     copied), a path (``str`` or ``pathlib.Path``), a binary file object, or an
@@ -634,7 +652,16 @@ def put(
     Larger inputs (over ``chunk_size``), files and iterables go through a
     multipart upload with ``max_concurrency`` parts in flight, unless
     ``use_multipart=False`` or a ``mode`` other than ``"overwrite"`` is given
-    (those need a single request, so the input is read whole first)."""
+    (those need a single request, so the input is read whole first).
+    ``progress(bytes_done, total)``, optional, is called on this thread as
+    the data is handed over (total is None when unknown)."""
+    if progress is not None:
+        from ._async_ops import put_with_progress
+
+        return put_with_progress(
+            store, path, file, progress=progress, attributes=attributes, tags=tags, mode=mode,
+            use_multipart=use_multipart, chunk_size=chunk_size, max_concurrency=max_concurrency,
+        )
     p = _path(path)
     chunk_size = _positive_int(chunk_size, "chunk_size")
     max_concurrency = _positive_int(max_concurrency, "max_concurrency")
@@ -826,6 +853,14 @@ class ListStream:
         if not chunk:
             raise StopIteration
         return chunk
+
+    def __aiter__(self) -> ListStream:
+        return self
+
+    async def __anext__(self) -> builtins.list[dict[str, Any]]:
+        from ._async_ops import next_list_chunk_async
+
+        return await next_list_chunk_async(self)
 
     def collect(self) -> builtins.list[dict[str, Any]]:
         """Every remaining entry in one list (ignores chunk_size)."""

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from . import _config, _native
 from . import _ops
+from ._async_store import _AsyncStoreMethods
 from . import exceptions as _exc
 
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
 
 
 
-class _StoreMethods:
+class _StoreMethods(_AsyncStoreMethods):
     """The operations as methods (each forwards to the free function)."""
 
     __slots__ = ()
@@ -65,6 +66,7 @@ class _StoreMethods:
         use_multipart=None,
         chunk_size=_ops.DEFAULT_CHUNK_SIZE,
         max_concurrency=12,
+        progress=None,
     ):
         return _ops.put(
             self,
@@ -76,6 +78,7 @@ class _StoreMethods:
             use_multipart=use_multipart,
             chunk_size=chunk_size,
             max_concurrency=max_concurrency,
+            progress=progress,
         )
 
     def delete(self, paths):
