@@ -31,6 +31,7 @@ type client struct {
 	bucket  string
 	s       settings
 	opts    core.ClientOptions
+	fast    *fastGetter // nil where the SDK handles every GET
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -97,7 +98,8 @@ func newClient(r resolved) (*client, error) {
 			s.copyMode = copyMultipart
 		}
 	}
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client}, nil
+	fast := newFastGetter(r, httpClient, api.Options().Credentials)
+	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {

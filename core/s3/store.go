@@ -109,7 +109,14 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		in.Range = aws.String(opts.Range.String())
 	}
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.GetObject(ctx, in)
+	out, ok := (*s3.GetObjectOutput)(nil), false
+	if s.c.fast.handles(in) {
+		out, ok = s.c.fast.get(ctx, in)
+	}
+	var err error
+	if !ok {
+		out, err = s.c.api.GetObject(ctx, in)
+	}
 	if err != nil {
 		if opts.Range != nil && opts.Range.Kind == core.RangeSuffix && core.IsKind(s.c.mapError("GetObject", path, err, opRead), core.InvalidArgument) {
 			// Some servers refuse any range of an empty object; a suffix

@@ -1,0 +1,173 @@
+package s3
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// The SDK's middleware stack (about thirty steps: endpoint rules, ARN
+// lookups, user agent, retry bookkeeping...) costs more client CPU per small
+// GET than the request itself. fastGet sends the common GET — a path-style
+// custom endpoint, whole object or one range, no conditions, no version, no
+// SSE-C — as one signed net/http request on the same transport. Anything it
+// does not handle, and every response but 200/206 (errors, redirects,
+// throttling), goes through the SDK unchanged, which keeps error mapping
+// and retries exactly as they are; only the happy path is shortened.
+
+// emptyPayloadHash is the SHA-256 of an empty body, the payload hash of a GET.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+type fastGetter struct {
+	http      *http.Client
+	base      string // endpoint + "/" + escaped bucket
+	region    string
+	creds     aws.CredentialsProvider
+	anonymous bool
+	signer    *v4.Signer
+	userAgent string
+	payer     bool
+}
+
+// newFastGetter returns nil where the fast path does not apply.
+func newFastGetter(r resolved, httpClient *http.Client, creds aws.CredentialsProvider) *fastGetter {
+	s := r.settings
+	if s.endpoint == "" || s.virtualHosted || s.s3Express || s.sseCustomerKey != "" {
+		return nil
+	}
+	_, anonymous := creds.(aws.AnonymousCredentials)
+	anonymous = anonymous || creds == nil
+	return &fastGetter{
+		http:      httpClient,
+		base:      strings.TrimRight(s.endpoint, "/") + "/" + escapeKey(r.bucket),
+		region:    s.region,
+		creds:     creds,
+		anonymous: anonymous,
+		signer:    v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
+		userAgent: r.client.UserAgent,
+		payer:     s.requestPayer,
+	}
+}
+
+func (f *fastGetter) handles(in *s3.GetObjectInput) bool {
+	return f != nil && in.IfMatch == nil && in.IfNoneMatch == nil && in.IfModifiedSince == nil &&
+		in.IfUnmodifiedSince == nil && in.VersionId == nil && in.SSECustomerKey == nil
+}
+
+// get returns (nil, false) when the caller must use the SDK instead.
+func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (*s3.GetObjectOutput, bool) {
+	key := aws.ToString(in.Key)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+"/"+escapeKey(key), nil)
+	if err != nil {
+		return nil, false
+	}
+	h := req.Header
+	if in.Range != nil {
+		h["Range"] = []string{*in.Range}
+	}
+	if f.userAgent != "" {
+		h["User-Agent"] = []string{f.userAgent}
+	}
+	if f.payer {
+		h["X-Amz-Request-Payer"] = []string{"requester"}
+	}
+	if !f.anonymous {
+		creds, err := f.creds.Retrieve(ctx)
+		if err != nil {
+			return nil, false
+		}
+		h["X-Amz-Content-Sha256"] = []string{emptyPayloadHash}
+		if err := f.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", f.region, time.Now()); err != nil {
+			return nil, false
+		}
+	}
+	resp, err := f.http.Do(req)
+	if err != nil {
+		return nil, false // the SDK retries connection failures
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+		resp.Body.Close()
+		return nil, false
+	}
+	return outputOf(resp), true
+}
+
+// outputOf reads the headers the store uses into a GetObjectOutput.
+func outputOf(resp *http.Response) *s3.GetObjectOutput {
+	h := resp.Header
+	out := &s3.GetObjectOutput{Body: resp.Body}
+	out.ContentLength = aws.Int64(resp.ContentLength)
+	if v := h.Get("Content-Length"); v != "" && resp.ContentLength < 0 {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out.ContentLength = aws.Int64(n)
+		}
+	}
+	str := func(name string) *string {
+		if v, ok := h[name]; ok && len(v) > 0 {
+			return aws.String(v[0])
+		}
+		return nil
+	}
+	out.ContentRange = str("Content-Range")
+	out.ETag = str("Etag")
+	out.VersionId = str("X-Amz-Version-Id")
+	out.ContentType = str("Content-Type")
+	out.ContentDisposition = str("Content-Disposition")
+	out.ContentEncoding = str("Content-Encoding")
+	out.ContentLanguage = str("Content-Language")
+	out.CacheControl = str("Cache-Control")
+	if v := h.Get("Last-Modified"); v != "" {
+		if t, err := http.ParseTime(v); err == nil {
+			out.LastModified = aws.Time(t)
+		}
+	}
+	for name, vals := range h {
+		if len(name) > len("X-Amz-Meta-") && strings.EqualFold(name[:len("X-Amz-Meta-")], "X-Amz-Meta-") && len(vals) > 0 {
+			if out.Metadata == nil {
+				out.Metadata = map[string]string{}
+			}
+			out.Metadata[strings.ToLower(name[len("X-Amz-Meta-"):])] = vals[0]
+		}
+	}
+	return out
+}
+
+// escapeKey percent-encodes everything but unreserved characters and "/",
+// as SigV4 canonical URIs of S3 require (signed as sent).
+func escapeKey(key string) string {
+	const hex = "0123456789ABCDEF"
+	clean := true
+	for i := 0; i < len(key); i++ {
+		if !unreservedOrSlash(key[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return key
+	}
+	var b strings.Builder
+	b.Grow(len(key) * 3)
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if unreservedOrSlash(c) {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func unreservedOrSlash(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~' || c == '/'
+}
