@@ -256,3 +256,36 @@ def test_debug_stats_count_live_buffers(memory_store):
     assert now["buffer_bytes"] >= base["buffer_bytes"] + 50
     del held
     assert settle(lambda: objstore.debug_stats()["buffers"] == base["buffers"])
+
+
+def test_put_buffer_stays_borrowed_until_the_request_ends():
+    """A cancelled put's buffer is still read by the library until its
+    request ends: it stays exported (a bytearray cannot be resized) until the
+    late completion arrives, and is released then."""
+    server = SilentServer()
+    try:
+        store = server.store()
+        data = bytearray(b"d" * 100_000)
+
+        async def main():
+            task = asyncio.ensure_future(objstore.put_async(store, "slow/put", data))
+            while objstore.debug_stats()["requests_running"] == 0:
+                await asyncio.sleep(0.01)
+            with pytest.raises(BufferError):
+                data.extend(b"x")  # the library reads it in place right now
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # Cancelled in Python; the library may still be reading `data`.
+            # Once the CANCELLED completion is handled, the buffer is free.
+            for _ in range(500):
+                if _async.in_flight() == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert _async.in_flight() == 0
+            data.extend(b"more")  # would raise BufferError while still borrowed
+
+        asyncio.run(main())
+        assert len(data) == 100_004
+    finally:
+        server.close()
