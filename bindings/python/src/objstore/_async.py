@@ -335,6 +335,10 @@ def _dispatch(c: Completion) -> None:
         except Exception:
             pass
     loop = req.loop
+    if loop.is_closed():  # nobody waits any more; the outcome is dropped
+        with _watches_lock:
+            _watches.pop(loop, None)
+        return
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
@@ -390,6 +394,7 @@ def submit(
     finish: Callable[[Completion], Any],
     keep: Any = None,
     after: Callable[[Completion, asyncio.Future], None] | None = None,
+    store: Any = None,
 ) -> asyncio.Future:
     """Submit one request (``fn_name(*args, request_id, err)``) and return the
     future its completion resolves with ``finish(completion)``.
@@ -400,11 +405,15 @@ def submit(
     ``keep`` stays referenced until the completion arrives. ``after(c, fut)``
     runs after every completion (cleanup that must wait for the request to
     end, such as freeing a cursor handle whose waiting task was cancelled).
+    ``store``: the store the request runs on; its native handle is kept
+    open until the completion (freeing it would wait for the request).
     """
     loop = asyncio.get_running_loop()
     L = lib()
     rid = next(_ids)
     fut = loop.create_future()
+    if store is not None:
+        keep = (keep, store._native)
     _pending[rid] = _Request(fut, loop, finish, keep, after)
     _watch(loop)
     t = _ffi.scratch()

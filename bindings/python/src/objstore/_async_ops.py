@@ -135,7 +135,7 @@ async def get_async(store, path: str, *, options: Mapping[str, Any] | None = Non
         return GetResult(_ffi.ReaderHandle(c.reader), owner, c.info.contents if c.info else None, body)
 
     return await submit(
-        "objstore_submit_get_reader", (h, p, _byref(opts) if opts is not None else None, PREFETCH_MAX), finish
+        "objstore_submit_get_reader", (h, p, _byref(opts) if opts is not None else None, PREFETCH_MAX), finish, store=store
     )
 
 
@@ -189,7 +189,7 @@ async def get_range_async(store, path: str, *, start: int, end: int | None = Non
     end = _ops._nonneg_int(end, "end") if end is not None else start + _ops._nonneg_int(length, "length")
     o = _ffi.GetOptions(_ffi.GET_OPTIONS_VERSION, 0, None, None, 0, 0, _ffi.Range(_ffi.RANGE_BOUNDED, start, end, 0))
     h = _ops._store_handle(store)
-    return await submit("objstore_submit_get", (h, p, _byref(o), 0), _bytes_of)
+    return await submit("objstore_submit_get", (h, p, _byref(o), 0), _bytes_of, store=store)
 
 
 async def get_ranges_async(
@@ -231,7 +231,7 @@ async def get_ranges_async(
         return [_view(datas[i] or 0, lens[i], owner) for i in range(count)]
 
     return await submit(
-        "objstore_submit_get_ranges", (h, p, c_starts, c_ends, count, datas, lens), finish, keep=(datas, lens)
+        "objstore_submit_get_ranges", (h, p, c_starts, c_ends, count, datas, lens), finish, keep=(datas, lens), store=store
     )
 
 
@@ -239,7 +239,7 @@ async def head_async(store, path: str) -> dict[str, Any]:
     """An object's metadata (ObjectMeta)."""
     p = _ops._path(path)
     h = _ops._store_handle(store)
-    return await submit("objstore_submit_head", (h, p), _take_metas_one)
+    return await submit("objstore_submit_head", (h, p), _take_metas_one, store=store)
 
 
 def _take_metas(c) -> builtins.list[dict[str, Any]]:
@@ -366,7 +366,7 @@ async def get_many_async(
             out.results()
 
     return await submit(
-        "objstore_submit_get_many", (h, paths, ranges, n, conc, flags, *out.args()), finish, keep=out, after=after
+        "objstore_submit_get_many", (h, paths, ranges, n, conc, flags, *out.args()), finish, keep=out, after=after, store=store
     )
 
 
@@ -547,7 +547,7 @@ async def put_async(
                 buf.release()
 
             try:
-                fut = submit("objstore_submit_put", (h, p, buf.address, buf.size, _byref(o)), _put_result, keep=(buf, attrs, tag_arr), after=after)
+                fut = submit("objstore_submit_put", (h, p, buf.address, buf.size, _byref(o)), _put_result, keep=(buf, attrs, tag_arr), after=after, store=store)
             except BaseException:
                 buf.release()
                 raise
@@ -611,7 +611,7 @@ async def delete_async(store, paths: str | Sequence[str]) -> None:
     """Delete one path or many (in batches where the store has a batch call)."""
     h = _ops._store_handle(store)
     if isinstance(paths, str):
-        await submit("objstore_submit_delete", (h, _ops._path(paths)), _none)
+        await submit("objstore_submit_delete", (h, _ops._path(paths)), _none, store=store)
         return
     if not isinstance(paths, Iterable) or isinstance(paths, (bytes, bytearray)):
         raise TypeError(f"paths must be str or a sequence of str, not {type(paths).__name__}")
@@ -620,19 +620,19 @@ async def delete_async(store, paths: str | Sequence[str]) -> None:
         return
     n = len(encoded)
     arr = (ctypes.c_char_p * n)(*encoded)
-    await submit("objstore_submit_delete_many", (h, arr, n, None), _none, keep=arr)
+    await submit("objstore_submit_delete_many", (h, arr, n, None), _none, keep=arr, store=store)
 
 
 async def copy_async(store, from_: str, to: str, *, overwrite: bool = True) -> None:
     a, b = _ops._path(from_, "from_"), _ops._path(to, "to")
     h = _ops._store_handle(store)
-    await submit("objstore_submit_copy", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none)
+    await submit("objstore_submit_copy", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none, store=store)
 
 
 async def rename_async(store, from_: str, to: str, *, overwrite: bool = True) -> None:
     a, b = _ops._path(from_, "from_"), _ops._path(to, "to")
     h = _ops._store_handle(store)
-    await submit("objstore_submit_rename", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none)
+    await submit("objstore_submit_rename", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none, store=store)
 
 
 def _take_url(c) -> str:
@@ -651,7 +651,7 @@ async def sign_async(store, method: str, paths: str | Sequence[str], expires_in:
     encoded = [_ops._path(paths, "paths")] if single else [_ops._path(x, "paths[]") for x in paths]
     h = _ops._store_handle(store)
     m = method.upper().encode()
-    futs = [submit("objstore_submit_sign", (h, m, p, secs), _take_url) for p in encoded]
+    futs = [submit("objstore_submit_sign", (h, m, p, secs), _take_url, store=store) for p in encoded]
     urls = await asyncio.gather(*futs)
     return urls[0] if single else builtins.list(urls)
 
@@ -671,7 +671,7 @@ async def list_with_delimiter_async(store, prefix: str | None = None, *, return_
         finally:
             _ffi.lib().objstore_meta_list_free(c.meta_list)
 
-    return await submit("objstore_submit_list_with_delimiter", (h, p), finish)
+    return await submit("objstore_submit_list_with_delimiter", (h, p), finish, store=store)
 
 
 async def next_list_chunk_async(ls) -> builtins.list[dict[str, Any]]:
