@@ -22,7 +22,7 @@ const defaultPageSize = 1000
 // listing is the value of an objstore_list: a pull iterator over
 // Store.List, stopped when the handle is freed.
 type listing struct {
-	next    func() (core.ObjectMeta, error, bool)
+	next    func(limit int) ([]pulled, bool)
 	stop    func()
 	pending error // an error met after a page's first entries, reported next call
 	done    bool
@@ -88,22 +88,25 @@ func (l *listing) nextPage(maxItems uint64) ([]core.ObjectMeta, error) {
 	if limit == 0 {
 		limit = defaultPageSize
 	}
-	var metas []core.ObjectMeta
-	for !l.done && len(metas) < limit {
-		meta, err, ok := l.next()
-		if !ok {
-			l.done = true
-			break
-		}
-		if err != nil {
+	if l.done {
+		return nil, nil
+	}
+	batch, ok := l.next(limit)
+	if !ok {
+		l.done = true
+		return nil, nil
+	}
+	metas := make([]core.ObjectMeta, 0, len(batch))
+	for _, e := range batch {
+		if e.err != nil {
 			if len(metas) == 0 {
 				l.done = true
-				return nil, err
+				return nil, e.err
 			}
-			l.pending = err
+			l.pending = e.err
 			break
 		}
-		metas = append(metas, meta)
+		metas = append(metas, e.meta)
 	}
 	return metas, nil
 }
@@ -146,54 +149,72 @@ func (ml *metaList) fillListResult(res core.ListResult) (*C.objstore_object_meta
 	return ml.arena.metas(res.Objects), C.size_t(len(res.Objects)), ml.arena.strings(common), C.size_t(len(common))
 }
 
+// pulled is one entry of a listing, or the error that ended it.
+type pulled struct {
+	meta core.ObjectMeta
+	err  error
+}
+
 // pull turns a listing into a next/stop pair, like iter.Pull2 but on a
 // plain goroutine: iter.Pull2's coroutines must be resumed from goroutines
 // with the same OS-thread locking as their creator, and cgo calls (one
 // locked goroutine per calling C thread) and async requests (unlocked
-// workers) resume them from anywhere. Nothing is fetched before the first
-// next; each next lets the listing produce one more entry.
-func pull(seq iter.Seq2[core.ObjectMeta, error]) (next func() (core.ObjectMeta, error, bool), stop func()) {
-	type entry struct {
-		meta core.ObjectMeta
-		err  error
-	}
-	want := make(chan struct{})
-	entries := make(chan entry)
+// workers) resume them from anywhere. next(limit) returns the next limit
+// entries (fewer only at the end, or when an error ends the batch), false
+// once the listing is over. Entries are handed over a page at a time: one
+// channel handoff per entry cost a thread wakeup each, more than the entry.
+// Nothing is fetched before the first next, nor beyond the page asked for.
+func pull(seq iter.Seq2[core.ObjectMeta, error]) (next func(limit int) ([]pulled, bool), stop func()) {
+	want := make(chan int)
+	batches := make(chan []pulled)
 	done := make(chan struct{})   // closed by stop
 	exited := make(chan struct{}) // closed when the goroutine ends
-	wait := func() bool {
+	wait := func() (int, bool) {
 		select {
-		case <-want:
-			return true
+		case n := <-want:
+			return max(n, 1), true
 		case <-done:
-			return false
+			return 0, false
 		}
 	}
 	go func() {
 		defer close(exited)
-		defer close(entries)
-		if !wait() {
+		defer close(batches)
+		limit, ok := wait()
+		if !ok {
 			return
 		}
+		var batch []pulled
 		for meta, err := range seq {
+			batch = append(batch, pulled{meta, err})
+			if len(batch) < limit && err == nil {
+				continue
+			}
 			select {
-			case entries <- entry{meta, err}:
+			case batches <- batch:
 			case <-done:
 				return
 			}
-			if !wait() {
+			batch = nil
+			if limit, ok = wait(); !ok {
 				return
 			}
 		}
-	}()
-	next = func() (core.ObjectMeta, error, bool) {
-		select {
-		case want <- struct{}{}:
-		case <-exited:
-			return core.ObjectMeta{}, nil, false
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-done:
+			}
 		}
-		e, ok := <-entries
-		return e.meta, e.err, ok
+	}()
+	next = func(limit int) ([]pulled, bool) {
+		select {
+		case want <- limit:
+		case <-exited:
+			return nil, false
+		}
+		b, ok := <-batches
+		return b, ok
 	}
 	var once sync.Once
 	stop = func() { once.Do(func() { close(done) }) }
