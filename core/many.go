@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultGetManyConcurrency bounds the objects GetMany reads at once.
@@ -81,51 +82,58 @@ func GetMany(ctx context.Context, s Store, reqs []GetManyRequest, alloc Allocato
 			cancel()
 		}
 	}
-	sem := make(chan struct{}, opts.Concurrency)
-	var wg sync.WaitGroup
-	for _, rd := range reads {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			err := Wrap(Cancelled, "", rd.path, ctx.Err())
+	do := func(rd *read) {
+		if err := ctx.Err(); err != nil { // stopped: not started
+			err = Wrap(Cancelled, "", rd.path, err)
 			if rd.single >= 0 {
 				results[rd.single].Err = err
 			}
 			for _, i := range rd.members {
 				results[i].Err = err
 			}
-			continue
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if rd.single >= 0 {
-				data, err := getWhole(ctx, s, rd.path, reqs[rd.single].Range, alloc)
-				results[rd.single] = GetManyResult{Data: data, Err: err}
-				if err != nil {
-					fail()
-				}
-				return
-			}
-			ranges := make([]Range, len(rd.members))
-			for j, i := range rd.members {
-				ranges[j] = *reqs[i].Range
-			}
-			views, err := GetRangesWith(ctx, s, rd.path, ranges, alloc, RangeOptions{
-				Coalesce:    opts.Coalesce,
-				Concurrency: min(DefaultRangeConcurrency, opts.Concurrency),
-			})
-			for j, i := range rd.members {
-				if err != nil {
-					results[i].Err = err
-				} else {
-					results[i].Data = views[j]
-				}
-			}
+		if rd.single >= 0 {
+			data, err := getWhole(ctx, s, rd.path, reqs[rd.single].Range, alloc)
+			results[rd.single] = GetManyResult{Data: data, Err: err}
 			if err != nil {
 				fail()
+			}
+			return
+		}
+		ranges := make([]Range, len(rd.members))
+		for j, i := range rd.members {
+			ranges[j] = *reqs[i].Range
+		}
+		views, err := GetRangesWith(ctx, s, rd.path, ranges, alloc, RangeOptions{
+			Coalesce:    opts.Coalesce,
+			Concurrency: min(DefaultRangeConcurrency, opts.Concurrency),
+		})
+		for j, i := range rd.members {
+			if err != nil {
+				results[i].Err = err
+			} else {
+				results[i].Data = views[j]
+			}
+		}
+		if err != nil {
+			fail()
+		}
+	}
+	// A fixed pool of workers taking reads in order: cheaper than a
+	// goroutine per read when most reads are small.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(opts.Concurrency, len(reads)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(reads) {
+					return
+				}
+				do(reads[k])
 			}
 		}()
 	}

@@ -165,6 +165,7 @@ def lib() -> ctypes.CDLL:
 # ---- requests in flight -----------------------------------------------------------
 
 BATCH = 256
+MAX_BATCHES_PER_WAKEUP = 16
 
 # Set to True to use the waiter thread even where the loop has add_reader
 # (tests use it to exercise the fallback).
@@ -305,7 +306,7 @@ def _drain() -> None:
     poll = lib().objstore_cq_poll
     r_n = _tls.r_n
     n_box = _tls.n
-    while True:
+    for _ in range(MAX_BATCHES_PER_WAKEUP):
         rc = poll(arr, BATCH, r_n)
         if rc:
             _ffi.raise_error(rc, None)
@@ -314,6 +315,8 @@ def _drain() -> None:
             _dispatch(arr[i])
         if n < BATCH:
             return
+    # More keep coming: let the loop run other callbacks first; the fd is
+    # still readable, so the loop calls us again.
 
 
 def _dispatch(c: Completion) -> None:
