@@ -2,6 +2,8 @@ package main
 
 /*
 #include "capi.h"
+
+void *objstoreInternal_alloc(size_t n);
 */
 import "C"
 
@@ -26,7 +28,7 @@ type cBlock struct {
 
 func (m *cMemory) alloc(n int) []byte {
 	size := uintptr(max(n, 1)) // malloc(0) may return NULL; data is never NULL
-	p := C.malloc(C.size_t(size))
+	p := C.objstoreInternal_alloc(C.size_t(size))
 	if p == nil {
 		panic(outOfMemory(size))
 	}
