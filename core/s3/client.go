@@ -32,6 +32,7 @@ type client struct {
 	s       settings
 	opts    core.ClientOptions
 	fast    *fastGetter // nil where the SDK handles every GET
+	retry   core.Policy // also resumes bodies broken mid-stream
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -99,7 +100,7 @@ func newClient(r resolved) (*client, error) {
 		}
 	}
 	fast := newFastGetter(r, httpClient, api.Options().Credentials)
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast}, nil
+	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {

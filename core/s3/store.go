@@ -82,7 +82,29 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		res.Body.Close()
 		return nil, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "object was not modified after if_modified_since"}
 	}
+	if err == nil && !opts.Head && (res.Meta.ETag != "" || res.Meta.Version != "") {
+		s.resumable(ctx, path, res)
+	}
 	return res, err
+}
+
+// resumable lets res's body survive a connection broken mid-stream: the
+// rest is read again, pinned to the same object by etag (and version).
+func (s *Store) resumable(ctx context.Context, path core.Path, res *core.GetResult) {
+	etag, version := res.Meta.ETag, res.Meta.Version
+	core.ResumeBody(ctx, res, s.c.retry, func(ctx context.Context, start, end uint64) (io.ReadCloser, error) {
+		rest := core.Bounded(start, end)
+		again, err := s.get(ctx, path, core.GetOptions{Range: &rest, IfMatch: etag, Version: version})
+		if err != nil {
+			return nil, err
+		}
+		if again.Start != start || again.End != end {
+			again.Body.Close()
+			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path),
+				Msg: fmt.Sprintf("resumed read returned bytes %d-%d, not %d-%d", again.Start, again.End, start, end)}
+		}
+		return again.Body, nil
+	})
 }
 
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {

@@ -90,12 +90,22 @@ func TestS3RetryerFollowsPolicy(t *testing.T) {
 	for status, kind := range map[int]core.Kind{501: core.NotSupported, 403: core.PermissionDenied, 400: core.InvalidArgument} {
 		in, endpoint := newInjector(t, m, status, -1)
 		s := m.openS3(t, endpoint, bucket, policy, 5*time.Second)
-		_, err := s.Get(context.Background(), "obj", core.GetOptions{})
-		if !core.IsKind(err, kind) {
-			t.Errorf("%d: %v, want %v", status, err, kind)
-		}
+		_, err := s.Head(context.Background(), "obj")
 		if n := in.seen.Load(); n != 1 {
-			t.Errorf("%d: %d requests, want 1 (not retried)", status, n)
+			t.Errorf("head %d: %d requests, want 1 (not retried)", status, n)
+		}
+		if status != 400 && !core.IsKind(err, kind) { // (a HEAD answer has no body to tell 400s apart)
+			t.Errorf("head %d: %v, want %v", status, err, kind)
+		}
+		// A plain GET first tries the fast path, which hands any non-2xx
+		// answer to the SDK: one extra request, never a retry loop.
+		in.seen.Store(0)
+		_, err = s.Get(context.Background(), "obj", core.GetOptions{})
+		if !core.IsKind(err, kind) {
+			t.Errorf("get %d: %v, want %v", status, err, kind)
+		}
+		if n := in.seen.Load(); n > 2 {
+			t.Errorf("get %d: %d requests, want at most 2 (not retried)", status, n)
 		}
 	}
 	// retry_timeout ends the retries long before max_retries.
