@@ -15,7 +15,7 @@ PREFIX  ?= /usr/local
 
 GO_SOURCES := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build demo test test-go test-c test-python bench fuzz install clean
+.PHONY: all build demo test test-go test-c test-python bench fuzz soak install clean
 
 all: build
 
@@ -68,6 +68,12 @@ fuzz:
 	  echo "== $$name ($$pkg) for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+# 1,000,000 small operations from Python on a MemoryStore, RSS printed every
+# 100,000; fails if it keeps growing. (`make test` runs a 100,000-op variant.)
+SOAK_OPS ?= 1000000
+soak: build
+	PYTHONPATH=bindings/python/src $(PYTHON) bindings/python/tests/test_soak.py --ops $(SOAK_OPS)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
