@@ -386,9 +386,24 @@ def release(c: Completion) -> None:
             L.objstore_string_free(s)
 
 
-def _on_done(rid: int, fut) -> None:
-    if fut.cancelled() and rid in _pending:
-        lib().objstore_cancel(rid)  # NOT_FOUND: its completion is on the way
+class Pending:
+    """What submit returns: await it for the result. Cancelling the task
+    that awaits it cancels the library request (no per-request done
+    callback: that would cost an extra event-loop round per request)."""
+
+    __slots__ = ("fut", "rid")
+
+    def __init__(self, fut, rid: int):
+        self.fut = fut
+        self.rid = rid
+
+    def __await__(self):
+        try:
+            return (yield from self.fut.__await__())
+        except asyncio.CancelledError:
+            if self.rid in _pending:
+                lib().objstore_cancel(self.rid)  # NOT_FOUND: its completion is on the way
+            raise
 
 
 def submit(
@@ -398,9 +413,10 @@ def submit(
     keep: Any = None,
     after: Callable[[Completion, asyncio.Future], None] | None = None,
     store: Any = None,
-) -> asyncio.Future:
-    """Submit one request (``fn_name(*args, request_id, err)``) and return the
-    future its completion resolves with ``finish(completion)``.
+) -> Pending:
+    """Submit one request (``fn_name(*args, request_id, err)``) and return an
+    awaitable of ``finish(completion)``. Argument errors raise here, before
+    anything is queued.
 
     ``finish`` converts a successful completion into Python objects that own
     what it carries; it runs even when the future was cancelled meanwhile
@@ -430,8 +446,7 @@ def submit(
         _pending.pop(rid, None)
         _unwatch(loop)
         _ffi.raise_error(rc, t.err)
-    fut.add_done_callback(lambda f: _on_done(rid, f))
-    return fut
+    return Pending(fut, rid)
 
 
 def in_flight() -> int:
