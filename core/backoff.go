@@ -73,3 +73,20 @@ func unmarkRetryable(err error) error {
 	}
 	return err
 }
+
+// Backoff is the wait before retry n (from 1) for callers that keep no
+// state between attempts (the AWS SDK's retryer): drawn uniformly between
+// InitBackoff and InitBackoff·Base^(n-1), capped at MaxBackoff — the
+// envelope of Do's waits. The first wait is InitBackoff, as object_store's.
+func (p Policy) Backoff(n int) time.Duration {
+	hi := float64(p.InitBackoff)
+	for i := 1; i < n && hi < float64(p.MaxBackoff); i++ {
+		hi *= p.Base
+	}
+	lo := float64(p.InitBackoff)
+	next := lo
+	if hi > lo {
+		next = lo + rand.Float64()*(hi-lo)
+	}
+	return min(time.Duration(next), p.MaxBackoff)
+}

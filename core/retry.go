@@ -3,6 +3,8 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -111,12 +113,21 @@ func (d *Duration) UnmarshalJSON(data []byte) error {
 	case json.Number:
 		s = v.String()
 	default:
-		return Errorf(InvalidArgument, "duration must be a string like \"30s\" or a number of seconds, not %s", string(data))
+		return notADuration(data)
 	}
 	parsed, err := ParseDuration("retry_config", s)
 	if err != nil {
-		return err
+		return notADuration(data)
 	}
 	*d = Duration(parsed)
 	return nil
+}
+
+// notADuration is a json.UnmarshalTypeError so that the decoder adds the
+// field's path (e.g. retry_config.backoff.init_backoff) to the message.
+func notADuration(data []byte) error {
+	return &json.UnmarshalTypeError{
+		Value: fmt.Sprintf("%s (want a duration like \"30s\" or a number of seconds)", data),
+		Type:  reflect.TypeFor[Duration](),
+	}
 }

@@ -113,3 +113,34 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestBadDurationNamesItsKey(t *testing.T) {
+	for key, doc := range map[string]string{
+		"retry_config.retry_timeout":        `{"kind":"s3","retry_config":{"retry_timeout":-3}}`,
+		"retry_config.backoff.init_backoff": `{"kind":"s3","retry_config":{"backoff":{"init_backoff":"soon"}}}`,
+		"retry_config.backoff.max_backoff":  `{"kind":"s3","retry_config":{"backoff":{"max_backoff":true}}}`,
+	} {
+		_, err := ParseConfig([]byte(doc))
+		if !IsKind(err, InvalidArgument) || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v, want InvalidArgument naming %s", doc, err, key)
+		}
+	}
+}
+
+// The stateless Backoff (used by the S3 retryer) has Do's envelope: the
+// first wait is init_backoff, the n-th at most init·base^(n-1), never above
+// max_backoff.
+func TestStatelessBackoffEnvelope(t *testing.T) {
+	p := Policy{InitBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Base: 2}
+	if d := p.Backoff(1); d != p.InitBackoff {
+		t.Fatalf("first wait %s", d)
+	}
+	for range 200 {
+		for n := 1; n <= 12; n++ {
+			hi := min(time.Duration(float64(p.InitBackoff)*math.Pow(p.Base, float64(n-1))), p.MaxBackoff)
+			if d := p.Backoff(n); d < p.InitBackoff || d > hi {
+				t.Fatalf("wait %d: %s outside [%s, %s]", n, d, p.InitBackoff, hi)
+			}
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -209,16 +208,7 @@ func (r *retryer) IsErrorRetryable(err error) bool {
 }
 
 func (r *retryer) RetryDelay(attempt int, _ error) (time.Duration, error) {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := float64(r.policy.InitBackoff)
-	for i := 1; i < attempt && d < float64(r.policy.MaxBackoff); i++ {
-		d *= r.policy.Base
-	}
-	d = min(d, float64(r.policy.MaxBackoff))
-	// Equal jitter: half fixed, half random, so retries of many clients spread.
-	return time.Duration(d/2 + rand.Float64()*d/2), nil
+	return r.policy.Backoff(attempt), nil
 }
 
 var errRetryTimeout = errors.New("retry_timeout exceeded")

@@ -72,8 +72,8 @@ func TestRetryerBackoffBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		ceiling := min(time.Duration(float64(init)*pow(base, attempt-1)), time.Duration(maxB))
-		if d < ceiling/2 || d > ceiling {
-			t.Fatalf("attempt %d: delay %s outside [%s, %s]", attempt, d, ceiling/2, ceiling)
+		if d < time.Duration(init) || d > ceiling {
+			t.Fatalf("attempt %d: delay %s outside [%s, %s]", attempt, d, time.Duration(init), ceiling)
 		}
 	}
 }
