@@ -89,6 +89,11 @@ func submit(id C.uint64_t, op C.int, unlock func(), run runFunc) error {
 		sched.running++
 		r.state = reqRunning
 	} else {
+		if sched.head > 1024 && sched.head*2 > len(sched.queue) { // drop the taken front
+			n := copy(sched.queue, sched.queue[sched.head:])
+			clear(sched.queue[n:])
+			sched.queue, sched.head = sched.queue[:n], 0
+		}
 		sched.queue = append(sched.queue, r)
 	}
 	sched.mu.Unlock()
@@ -109,7 +114,7 @@ func worker(r *request) {
 func nextQueued() *request {
 	sched.mu.Lock()
 	defer sched.mu.Unlock()
-	for sched.head < len(sched.queue) {
+	for sched.running <= sched.limit && sched.head < len(sched.queue) { // a lowered limit retires workers
 		r := sched.queue[sched.head]
 		sched.queue[sched.head] = nil
 		sched.head++
@@ -118,7 +123,9 @@ func nextQueued() *request {
 			return r
 		}
 	}
-	sched.queue, sched.head = sched.queue[:0], 0
+	if sched.head == len(sched.queue) {
+		sched.queue, sched.head = sched.queue[:0], 0
+	}
 	sched.running--
 	return nil
 }
@@ -221,32 +228,39 @@ func objstoreGo_set_async_limit(limit C.size_t, previous *C.size_t) C.int {
 		if uint64(limit) > 1<<20 {
 			return core.Errorf(core.InvalidArgument, "async limit %d is too large", uint64(limit))
 		}
-		sched.mu.Lock()
-		prev := sched.limit
-		if limit > 0 {
-			sched.limit = int(limit)
-		}
-		// Start workers for queued requests a raised limit now admits.
-		var start []*request
-		for sched.running < sched.limit && sched.head < len(sched.queue) {
-			r := sched.queue[sched.head]
-			sched.queue[sched.head] = nil
-			sched.head++
-			if r.state == reqQueued {
-				r.state = reqRunning
-				sched.running++
-				start = append(start, r)
-			}
-		}
-		sched.mu.Unlock()
-		for _, r := range start {
-			go worker(r)
-		}
+		prev := setLimit(int(limit))
 		if previous != nil {
 			*previous = C.size_t(prev)
 		}
 		return nil
 	})
+}
+
+// setLimit sets how many requests run at once (0 leaves it) and returns
+// the previous limit. Queued requests a raised limit admits start now; a
+// lowered one takes effect as running requests finish.
+func setLimit(limit int) int {
+	sched.mu.Lock()
+	prev := sched.limit
+	if limit > 0 {
+		sched.limit = limit
+	}
+	var start []*request
+	for sched.running < sched.limit && sched.head < len(sched.queue) {
+		r := sched.queue[sched.head]
+		sched.queue[sched.head] = nil
+		sched.head++
+		if r.state == reqQueued {
+			r.state = reqRunning
+			sched.running++
+			start = append(start, r)
+		}
+	}
+	sched.mu.Unlock()
+	for _, r := range start {
+		go worker(r)
+	}
+	return prev
 }
 
 // tryLookup is lookup for submits: it never blocks. A cursor handle busy

@@ -131,3 +131,8 @@ func (q *completionQueue) pollIDs(max int) []uint64 {
 	}
 	return ids
 }
+
+// submitBare submits a request with no handle and no result (for tests).
+func submitBare(id uint64, run runFunc) error {
+	return submit(C.uint64_t(id), 0, func() {}, run)
+}

@@ -83,3 +83,59 @@ func TestQueueNoLostOrSpuriousWakeups(t *testing.T) {
 		t.Errorf("after draining everything: fd readable %v, %d queued", n != 0, cq.len())
 	}
 }
+
+// Lowering the limit while requests wait retires workers: once the
+// running ones finish, no more than the new limit run at once, and every
+// request still completes exactly once.
+func TestAsyncLimitLoweredWhileBusy(t *testing.T) {
+	for len(cq.pollIDs(1024)) > 0 {
+	}
+	defer setLimit(setLimit(10))
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	running, peak := 0, 0
+	blocking := func(*request) (result, error) { <-gate; return result{}, nil }
+	queued := func(*request) (result, error) {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond) // overlap, were more workers left
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return result{}, nil
+	}
+	const first, waiting = 10, 40
+	for i := range first {
+		if err := submitBare(uint64(900000+i), blocking); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range waiting {
+		if err := submitBare(uint64(910000+i), queued); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setLimit(2)
+	close(gate)
+	seen := map[uint64]int{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(seen) < first+waiting && time.Now().Before(deadline) {
+		for _, id := range cq.pollIDs(64) {
+			seen[id]++
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if len(seen) != first+waiting {
+		t.Fatalf("%d of %d requests completed", len(seen), first+waiting)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("request %d completed %d times", id, n)
+		}
+	}
+	if peak > 2 {
+		t.Errorf("%d queued requests ran at once after the limit was lowered to 2", peak)
+	}
+}
