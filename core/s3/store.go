@@ -3,8 +3,9 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // SSE-C requires the key's MD5
+	"crypto/md5" //nolint:gosec // SSE-C key digests and multipart ETags are MD5
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"iter"
@@ -463,9 +464,37 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	})
 	if err != nil {
-		return core.PutResult{}, u.s.c.mapError("CompleteMultipartUpload", u.path, err, opRead)
+		mapped := u.s.c.mapError("CompleteMultipartUpload", u.path, err, opRead)
+		if core.IsKind(mapped, core.NotFound) {
+			// A retried Complete whose first answer was lost finds the
+			// upload gone: if the object has exactly the ETag these parts
+			// make, that first attempt completed it.
+			if res, ok := u.completedEarlier(ctx, parts); ok {
+				return res, nil
+			}
+		}
+		return core.PutResult{}, mapped
 	}
 	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
+}
+
+// completedEarlier reports whether the object now is this upload's result:
+// its ETag is the MD5 of the parts' MD5s, a dash and the part count.
+func (u *upload) completedEarlier(ctx context.Context, parts []types.CompletedPart) (core.PutResult, bool) {
+	digests := md5.New()
+	for _, p := range parts {
+		sum, err := hex.DecodeString(strings.Trim(aws.ToString(p.ETag), `"`))
+		if err != nil || len(sum) != md5.Size {
+			return core.PutResult{}, false // not MD5 part ETags (e.g. SSE-KMS): cannot tell
+		}
+		digests.Write(sum)
+	}
+	want := fmt.Sprintf("%x-%d", digests.Sum(nil), len(parts))
+	meta, err := u.s.Head(ctx, u.path)
+	if err != nil || strings.Trim(meta.ETag, `"`) != want {
+		return core.PutResult{}, false
+	}
+	return core.PutResult{ETag: meta.ETag, Version: meta.Version}, true
 }
 
 func (s *Store) putEmpty(ctx context.Context, path core.Path, h objectHeaders) (core.PutResult, error) {

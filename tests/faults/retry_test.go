@@ -1,6 +1,7 @@
 package faults_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -117,4 +118,35 @@ func TestS3RetryerFollowsPolicy(t *testing.T) {
 	if n := in.seen.Load(); n >= 100 {
 		t.Errorf("retry_timeout 300ms with 20ms backoff: %d requests", n)
 	}
+}
+
+// A CompleteMultipartUpload that reached MinIO but whose answer was lost
+// is retried, finds the upload gone (NoSuchUpload), and is recognized as
+// done by the object's multipart ETag: success with the exact bytes.
+func TestS3CompleteWithLostAnswer(t *testing.T) {
+	m := minioServer(t)
+	bucket := m.newBucket(t)
+	target, _ := url.Parse(m.endpoint)
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var completes atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") && completes.Add(1) == 1 {
+			forward.ServeHTTP(httptest.NewRecorder(), r) // done on the server…
+			w.WriteHeader(http.StatusInternalServerError) // …but the answer is lost
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s := m.openS3(t, srv.URL, bucket, retryPolicy(3, 20*time.Millisecond, 100*time.Millisecond, 30*time.Second), 10*time.Second)
+	data := pattern(5<<20+1000, 11)
+	_, err := core.PutMultipartReader(context.Background(), s, "mp", bytes.NewReader(data), core.WriterOptions{ChunkSize: 5 << 20})
+	if err != nil {
+		t.Fatalf("multipart put with a lost Complete answer: %v", err)
+	}
+	if n := completes.Load(); n != 2 {
+		t.Fatalf("%d Complete requests, want 2 (one retry)", n)
+	}
+	clean := m.openS3(t, m.endpoint, bucket, retryPolicy(0, time.Millisecond, time.Millisecond, time.Second), 10*time.Second)
+	storedWholeOrNothing(t, clean, "mp", data, nil)
 }
