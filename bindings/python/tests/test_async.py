@@ -100,7 +100,8 @@ def test_cancel_1000_in_flight_leaves_nothing_behind():
             while objstore.debug_stats()["requests_in_flight"] < 1000:
                 await asyncio.sleep(0.01)
             stats = objstore.debug_stats()
-            assert stats["requests_running"] == 256  # the rest wait in the library's queue
+            running = stats["requests_running"]
+            assert 0 < running <= objstore.set_runtime()["async_limit"]  # the rest wait in the library's queue
             for t in tasks:
                 t.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
