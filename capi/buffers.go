@@ -4,6 +4,7 @@ package main
 #include "capi.h"
 
 void *objstoreInternal_alloc(size_t n);
+void objstoreInternal_free(void *p, size_t n);
 */
 import "C"
 
@@ -50,7 +51,7 @@ func (m *cMemory) owns(b []byte) bool {
 
 func (m *cMemory) free() {
 	for _, blk := range m.blocks {
-		C.free(blk.p)
+		C.objstoreInternal_free(blk.p, C.size_t(blk.n))
 		liveBufferBytes.Add(-int64(blk.n))
 	}
 	m.blocks = nil
