@@ -126,9 +126,11 @@ def setup() -> dict:
     t = time.perf_counter()
     small = os.urandom(SMALL_SIZE)
     list_keys = [f"{LIST_PREFIX}/{i // 1000:03d}/{i:06d}" for i in range(LIST_COUNT)]
-    put_many = getattr(objstore, "put_many", None)
 
     def put_all(keys, data):
+        if hasattr(objstore, "put_async"):
+            asyncio.run(bounded(lambda k: objstore.put_async(store, k, data), keys, IN_FLIGHT))
+            return
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
             for _ in pool.map(lambda k: objstore.put(store, k, data), keys, chunksize=64):
                 pass
@@ -144,7 +146,7 @@ def setup() -> dict:
         block = os.urandom(1 << 20)
         for _ in range(LOCAL_SIZE >> 20):
             f.write(block)
-    return {"seconds": time.perf_counter() - t, "put_many": put_many is not None}
+    return {"seconds": time.perf_counter() - t, "put": "put_async" if hasattr(objstore, "put_async") else "threads"}
 
 
 # ---- workloads: each returns (operations, bytes) after timing itself ------------
@@ -251,9 +253,19 @@ def small_gets(variant: str):
     return t, len(keys), n
 
 
+def rss_now() -> int:
+    """This process's resident set size now (bytes)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def big_get(variant: str):
     lib, store = library(variant)
     lib.get(store, SMALL_KEYS[0]).bytes()  # connect
+    EXTRA["rss_before"] = rss_now()
     with Timer() as t:
         data = lib.get(store, BIG_KEY).bytes()
         n = len(data)
@@ -360,10 +372,18 @@ def pickle_roundtrip(variant: str):
     dumps, loads = pickle.dumps, pickle.loads
     for _ in range(100):
         loads(dumps(store))
+    # Up to PICKLE_CALLS round trips, stopping after about 2 s (obstore's
+    # take milliseconds each).
+    calls = 0
     with Timer() as t:
-        for _ in range(PICKLE_CALLS):
-            loads(dumps(store))
-    return t, PICKLE_CALLS, 0
+        deadline = time.perf_counter() + 2.0
+        while calls < PICKLE_CALLS:
+            for _ in range(50):
+                loads(dumps(store))
+            calls += 50
+            if time.perf_counter() > deadline:
+                break
+    return t, calls, 0
 
 
 def library(variant: str):
@@ -387,6 +407,9 @@ WORKLOADS = {
     "pickle": pickle_roundtrip,
     "get_ranges": get_ranges,
 }
+
+
+EXTRA: dict = {}  # more measurements a workload reports
 
 
 def available(variant: str) -> str | None:
@@ -414,7 +437,7 @@ def main(argv: list[str]) -> None:
         print(json.dumps({"unavailable": why}))
         return
     t, ops, nbytes = WORKLOADS[workload](variant)
-    print(json.dumps({"wall": t.wall, "cpu": t.cpu, "ops": ops, "bytes": nbytes}))
+    print(json.dumps({"wall": t.wall, "cpu": t.cpu, "ops": ops, "bytes": nbytes, **EXTRA}))
 
 
 if __name__ == "__main__":
