@@ -373,19 +373,6 @@ async def get_many_async(
 # ---- put ----------------------------------------------------------------------------
 
 
-def _put_options(mode_t, attrs, tags) -> _ffi.PutOptions:
-    o = _ffi.PutOptions()
-    o.version = _ffi.PUT_OPTIONS_VERSION
-    o.mode, e_tag, version = mode_t
-    if e_tag is not None:
-        o.e_tag = e_tag
-    if version is not None:
-        o.object_version = version
-    o.attributes, o.attributes_len = attrs[0], attrs[1]
-    o.tags, o.tags_len = tags[0], tags[1]
-    return o
-
-
 def _put_result(c) -> dict[str, str | None]:
     return {"e_tag": _ffi.take_string(_c_void_p(c.e_tag)), "version": _ffi.take_string(_c_void_p(c.version))}
 
@@ -540,7 +527,7 @@ async def put_async(
         total = buf.size
         multipart = use_multipart if use_multipart is not None else total > chunk_size
         if single_only or not multipart:
-            o = _put_options(mode_t, attrs, tag_arr)
+            o = _ops._put_options(mode_t, attrs, tag_arr)
             h = _ops._store_handle(store)
 
             def after(c, fut) -> None:

@@ -550,7 +550,8 @@ def _put_result(e_tag: _c_void_p, version: _c_void_p) -> dict[str, str | None]:
     return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
 
 
-def _put_single(h, p, buf: _BorrowedBuffer, mode, attrs, tags) -> dict[str, str | None]:
+def _put_options(mode, attrs, tags) -> _ffi.PutOptions:
+    """The C put options for a parsed mode and attribute/tag arrays."""
     o = _ffi.PutOptions()
     o.version = _ffi.PUT_OPTIONS_VERSION
     o.mode, e_tag, version = mode
@@ -560,6 +561,11 @@ def _put_single(h, p, buf: _BorrowedBuffer, mode, attrs, tags) -> dict[str, str 
         o.object_version = version
     o.attributes, o.attributes_len = attrs[0], attrs[1]
     o.tags, o.tags_len = tags[0], tags[1]
+    return o
+
+
+def _put_single(h, p, buf: _BorrowedBuffer, mode, attrs, tags) -> dict[str, str | None]:
+    o = _put_options(mode, attrs, tags)
     F = _fast()
     t = _scratch()
     data = buf._keep if type(buf._keep) is bytes else _c_void_p(buf.address)
