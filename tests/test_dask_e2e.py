@@ -9,9 +9,10 @@ Run via: buildscripts/with-servers.sh minio -- python3 -m pytest tests/test_dask
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
+import sys
 import uuid
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import dask
@@ -25,23 +26,10 @@ import objstore
 from objstore.store import S3Store
 from objstore.zarr import ZarrStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bindings" / "python" / "tests"))
+from _servers import minio_store  # noqa: E402
+
 N_OBJECTS = 1000
-
-
-def _minio_store(prefix: str) -> S3Store:
-    names = ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET")
-    m = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    if not all(m.values()):
-        pytest.fail("OBJSTORE_TEST_MINIO_* not set: run via buildscripts/with-servers.sh minio -- ...")
-    return S3Store(
-        m["BUCKET"],
-        prefix=prefix,
-        endpoint=m["ENDPOINT"],
-        access_key_id=m["ACCESS_KEY"],
-        secret_access_key=m["SECRET_KEY"],
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
 
 
 def _payload(i: int) -> bytes:
@@ -73,15 +61,15 @@ def client():
 
 def test_workers_read_objects_through_a_pickled_store(client):
     prefix = "dask-" + uuid.uuid4().hex
-    store = _minio_store(prefix)
+    store = minio_store(prefix)
     paths = [f"objects/{i:04d}.bin" for i in range(N_OBJECTS)]
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda i: objstore.put(store, paths[i], _payload(i)), range(N_OBJECTS)))
 
     # cheap to pickle, deterministic to tokenize
     assert len(pickle.dumps(store)) < 1024
-    assert tokenize(store) == tokenize(pickle.loads(pickle.dumps(store))) == tokenize(_minio_store(prefix))
-    assert tokenize(store) != tokenize(_minio_store(prefix + "-other"))
+    assert tokenize(store) == tokenize(pickle.loads(pickle.dumps(store))) == tokenize(minio_store(prefix))
+    assert tokenize(store) != tokenize(minio_store(prefix + "-other"))
 
     futures = client.map(digest_of_object, [store] * N_OBJECTS, paths, pure=False)
     results = dict(client.gather(futures))
@@ -96,7 +84,7 @@ def test_workers_read_objects_through_a_pickled_store(client):
 
 
 def test_zarr_array_written_and_read_by_dask(client):
-    store = ZarrStore(_minio_store("dask-zarr-" + uuid.uuid4().hex))
+    store = ZarrStore(minio_store("dask-zarr-" + uuid.uuid4().hex))
     x = da.random.default_rng(42).random((400, 300), chunks=(100, 75)).astype("float32")
     expected = x.compute()
     da.to_zarr(x, store, component="data")

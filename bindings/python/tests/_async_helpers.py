@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 import gc
-import os
 import socket
 import time
-import uuid
-
-import pytest
 
 import objstore
-from objstore.store import HTTPStore, S3Store
+from objstore.store import HTTPStore
 
-
-def minio_store(prefix: str | None = None) -> S3Store:
-    """An S3Store on the MinIO test server under a fresh prefix; fails (never
-    skips) when the server's variables are missing."""
-    names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET"]
-    values = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    missing = [n for n, v in values.items() if not v]
-    if missing:
-        pytest.fail(
-            "OBJSTORE_TEST_MINIO_" + "/".join(missing) + " not set: run via "
-            "buildscripts/with-servers.sh minio -- python3 -m pytest bindings/python/tests"
-        )
-    return S3Store(
-        values["BUCKET"],
-        prefix=prefix or ("pytest-async-" + uuid.uuid4().hex),
-        endpoint=values["ENDPOINT"],
-        access_key_id=values["ACCESS_KEY"],
-        secret_access_key=values["SECRET_KEY"],
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
+from _servers import minio_store  # noqa: F401  (re-exported for the async tests)
 
 
 class SilentServer:

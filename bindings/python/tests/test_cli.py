@@ -18,7 +18,7 @@ import objstore
 from objstore.store import LocalStore
 
 from conftest import SRC_DIR
-from test_zarr import minio_store
+from _servers import minio_settings, minio_store
 
 
 def run_cli(*args: str, env_extra: dict[str, str] | None = None, stdin=None, stderr=subprocess.PIPE, timeout=120):
@@ -131,11 +131,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 
 @pytest.fixture
 def minio_env():
-    names = ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET")
-    m = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    if not all(m.values()):
-        pytest.fail("OBJSTORE_TEST_MINIO_* not set: run via buildscripts/with-servers.sh minio -- ...")
-    return m
+    return minio_settings()
 
 
 def test_s3_through_options_and_environment(tmp_path, minio_env):

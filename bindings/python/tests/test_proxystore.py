@@ -18,7 +18,7 @@ import objstore
 from objstore.proxystore import ObjectStoreConnector, ObjectStoreKey
 from objstore.store import LocalStore, MemoryStore, S3Store, from_config
 
-from test_zarr import minio_store
+from _servers import minio_store
 
 
 @pytest.fixture(params=["memory", "local", "s3"])

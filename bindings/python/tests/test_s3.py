@@ -6,7 +6,6 @@ Run via: buildscripts/with-servers.sh minio -- python3 -m pytest bindings/python
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import sys
 import urllib.error
@@ -22,23 +21,12 @@ from objstore.store import S3Store, from_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _spawn_worker  # noqa: E402
-
-
-def _minio() -> dict[str, str]:
-    names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET"]
-    values = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    missing = [n for n, v in values.items() if not v]
-    if missing:
-        pytest.fail(
-            "OBJSTORE_TEST_MINIO_" + "/".join(missing) + " not set: run via "
-            "buildscripts/with-servers.sh minio -- python3 -m pytest bindings/python/tests/test_s3.py"
-        )
-    return values
+from _servers import minio_settings, minio_store  # noqa: E402
 
 
 @pytest.fixture
 def minio() -> dict[str, str]:
-    return _minio()
+    return minio_settings()
 
 
 @pytest.fixture
@@ -47,20 +35,8 @@ def prefix() -> str:
     return "pytest-" + uuid.uuid4().hex
 
 
-def _explicit_store(m: dict[str, str], prefix: str) -> S3Store:
-    return S3Store(
-        m["BUCKET"],
-        prefix=prefix,
-        endpoint=m["ENDPOINT"],
-        access_key_id=m["ACCESS_KEY"],
-        secret_access_key=m["SECRET_KEY"],
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
-
-
 def test_put_get_list_sign(minio, prefix):
-    store = _explicit_store(minio, prefix)
+    store = minio_store(prefix)
     objstore.put(store, "a/one.txt", b"one")
     objstore.put(store, "a/two.txt", b"two two")
     objstore.put(store, "b.txt", b"bee")
@@ -88,7 +64,7 @@ def test_put_get_list_sign(minio, prefix):
 
 
 def test_from_url_pickled_into_spawned_process(minio, prefix):
-    store = _explicit_store(minio, prefix)
+    store = minio_store(prefix)
     objstore.put(store, "shared/data.bin", b"written by the parent")
 
     url_store = from_url(

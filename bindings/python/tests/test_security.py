@@ -16,19 +16,9 @@ import objstore
 from objstore import exceptions as exc
 from objstore.store import AzureStore, GCSStore, HTTPStore, LocalStore, S3Store, from_config, from_url
 
+from _servers import minio_settings
+
 SRC_DIR = Path(objstore.__file__).resolve().parent.parent
-
-
-def _minio() -> dict[str, str]:
-    names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET"]
-    values = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    missing = [n for n, v in values.items() if not v]
-    if missing:
-        pytest.fail(
-            "OBJSTORE_TEST_MINIO_" + "/".join(missing) + " not set: run via "
-            "buildscripts/with-servers.sh minio -- python3 -m pytest bindings/python/tests/test_security.py"
-        )
-    return values
 
 
 # ---- LocalStore confinement ------------------------------------------------------
@@ -162,7 +152,7 @@ def test_bad_urls_hide_secrets(url):
 
 
 def test_wrong_credentials_error_hides_them():
-    m = _minio()
+    m = minio_settings()
     store = S3Store(
         m["BUCKET"], endpoint=m["ENDPOINT"], access_key_id=m["ACCESS_KEY"], secret_access_key=SECRET,
         region="us-east-1", client_options={"allow_http": True}, retry_config={"max_retries": 0},
@@ -190,7 +180,7 @@ def _cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.Comp
 
 
 def test_cli_output_hides_secrets(tmp_path):
-    m = _minio()
+    m = minio_settings()
     url = f"s3://{m['BUCKET']}/security-{uuid.uuid4().hex}/"
     common = ["-o", f"endpoint={m['ENDPOINT']}", "-o", "region=us-east-1", "--client-option", "allow_http=true",
               "-o", f"access_key_id={m['ACCESS_KEY']}"]

@@ -18,34 +18,16 @@ from zarr.core.buffer import cpu, default_buffer_prototype
 from zarr.testing.store import StoreTests
 
 import objstore
-from objstore.store import LocalStore, MemoryStore, S3Store
+from objstore.store import LocalStore, MemoryStore
 from objstore.zarr import ZarrStore
+
+from _servers import minio_store
 
 # zarr's suite is written for pytest-asyncio; every test here may await.
 pytestmark = [
     pytest.mark.asyncio,
     pytest.mark.filterwarnings("ignore:The test <Function.*is marked with '@pytest.mark.asyncio':pytest.PytestWarning"),
 ]
-
-
-def minio_store(prefix: str) -> S3Store:
-    names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET"]
-    values = {n: os.environ.get("OBJSTORE_TEST_MINIO_" + n, "") for n in names}
-    missing = [n for n, v in values.items() if not v]
-    if missing:
-        pytest.fail(
-            "OBJSTORE_TEST_MINIO_" + "/".join(missing) + " not set: run via "
-            "buildscripts/with-servers.sh minio -- python3 -m pytest ..."
-        )
-    return S3Store(
-        values["BUCKET"],
-        prefix=prefix,
-        endpoint=values["ENDPOINT"],
-        access_key_id=values["ACCESS_KEY"],
-        secret_access_key=values["SECRET_KEY"],
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
 
 
 class _ZarrStoreTests(StoreTests[ZarrStore, cpu.Buffer]):
