@@ -19,7 +19,7 @@ import objstore
 from objstore.fsspec import ObjectStoreFileSystem
 from objstore.store import LocalStore, MemoryStore
 
-from test_zarr import minio_store
+from _servers import minio_store
 
 
 class _Fixtures(AbstractFixtures):
