@@ -355,7 +355,7 @@ def write_report(args, env, results, alt_results, alt_name, check, elapsed) -> N
         except Exception:
             return "not installed"
 
-    sizes = {k: v for k, v in sorted(env.items()) if k.startswith("BENCH_") and "ENDPOINT" not in k and "BUCKET" not in k}
+    sizes = {k: v for k, v in sorted(env.items()) if k.startswith("BENCH_") and not any(w in k for w in ("ENDPOINT", "BUCKET", "DIR", "_NAME"))}
     md = [
         "# Benchmarks: libobjstore vs obstore (and s3fs)",
         "",
@@ -372,7 +372,7 @@ def write_report(args, env, results, alt_results, alt_name, check, elapsed) -> N
         " all its threads) cover only the timed region (after imports, store construction and a warm-up);"
         " peak RSS is the client process's ru_maxrss (wait4), whole process (our process starts ~50 MiB larger: Go runtime"
         " and library code); the 1 GiB GET target is checked on peak RSS minus the RSS just before the GET.",
-        f"- Total benchmark time: {elapsed / 60:.1f} min. Settings: `{json.dumps(sizes)}`.",
+        f"- Total benchmark time: {elapsed / 60:.1f} min. Settings changed from the defaults in workloads.py: `{json.dumps(sizes)}`.",
         "",
         "**speed ours/peer** = peer's median time per operation ÷ ours (> 1: we are faster)."
         " **CPU ours/peer** = our median client CPU per operation ÷ the peer's (< 1: we use less CPU).",
