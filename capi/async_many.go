@@ -131,27 +131,6 @@ func parseManyBatch(paths **C.char, ranges *C.objstore_range, count C.size_t, ma
 	return m, nil
 }
 
-// cRange converts an objstore_range; NONE is nil (the whole object).
-func cRange(r C.objstore_range) (*core.Range, error) {
-	var rng core.Range
-	switch r.kind {
-	case C.OBJSTORE_RANGE_NONE:
-		return nil, nil
-	case C.OBJSTORE_RANGE_BOUNDED:
-		rng = core.Bounded(uint64(r.start), uint64(r.end))
-	case C.OBJSTORE_RANGE_OFFSET:
-		rng = core.Offset(uint64(r.start))
-	case C.OBJSTORE_RANGE_SUFFIX:
-		rng = core.Suffix(uint64(r.length))
-	default:
-		return nil, core.Errorf(core.InvalidArgument, "unknown range kind %d", int(r.kind))
-	}
-	if err := rng.Validate(); err != nil {
-		return nil, err
-	}
-	return &rng, nil
-}
-
 func (m *manyBatch) run(ctx context.Context, s core.Store) {
 	if m.strict && firstError(m.errs) != nil {
 		return // a bad item fails the batch before anything is sent

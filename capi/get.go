@@ -42,11 +42,20 @@ func getOptions(o *C.objstore_get_options) (core.GetOptions, error) {
 		opts.IfUnmodifiedSince = timeFromNs(o.if_unmodified_since_ns)
 	}
 	opts.Version = goStringOr(o.object_version, "")
-	r := o._range
+	rng, err := cRange(o._range)
+	if err != nil {
+		return opts, err
+	}
+	opts.Range = rng
+	return opts, nil
+}
+
+// cRange converts an objstore_range; NONE is nil (the whole object).
+func cRange(r C.objstore_range) (*core.Range, error) {
 	var rng core.Range
 	switch r.kind {
 	case C.OBJSTORE_RANGE_NONE:
-		return opts, nil
+		return nil, nil
 	case C.OBJSTORE_RANGE_BOUNDED:
 		rng = core.Bounded(uint64(r.start), uint64(r.end))
 	case C.OBJSTORE_RANGE_OFFSET:
@@ -54,13 +63,12 @@ func getOptions(o *C.objstore_get_options) (core.GetOptions, error) {
 	case C.OBJSTORE_RANGE_SUFFIX:
 		rng = core.Suffix(uint64(r.length))
 	default:
-		return opts, core.Errorf(core.InvalidArgument, "unknown range kind %d", int(r.kind))
+		return nil, core.Errorf(core.InvalidArgument, "unknown range kind %d", int(r.kind))
 	}
 	if err := rng.Validate(); err != nil {
-		return opts, err
+		return nil, err
 	}
-	opts.Range = &rng
-	return opts, nil
+	return &rng, nil
 }
 
 // getInfo copies what a response told about the object into the arena.
