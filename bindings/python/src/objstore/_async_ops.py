@@ -70,16 +70,19 @@ class GetResult(_ops.GetResult):
         return body
 
     def bytes(self) -> Bytes:
+        """Async twin of :func:`objstore.bytes`: same arguments and result, awaited on the event loop."""
         body = self._take_body()
         return body if body is not None else super().bytes()
 
     buffer = bytes
 
     async def bytes_async(self) -> Bytes:
+        """Async twin of :func:`objstore.bytes`: same arguments and result, awaited on the event loop."""
         body = self._take_body()
         return body if body is not None else await read_all_async(self)
 
     def stream(self, min_chunk_size: int = _ops.DEFAULT_STREAM_CHUNK):
+        """Async twin of :func:`objstore.stream`: same arguments and result, awaited on the event loop."""
         min_chunk_size = _ops._positive_int(min_chunk_size, "min_chunk_size")
         body = self._take_body()
         if body is not None:
@@ -119,6 +122,7 @@ class SlicedStream:
             raise StopAsyncIteration from None
 
     def close(self) -> None:
+        """Async twin of :func:`objstore.close`: same arguments and result, awaited on the event loop."""
         self._body = None
 
 
@@ -611,12 +615,14 @@ async def delete_async(store, paths: str | Sequence[str]) -> None:
 
 
 async def copy_async(store, from_: str, to: str, *, overwrite: bool = True) -> None:
+    """Async twin of :func:`objstore.copy`: same arguments and result, awaited on the event loop."""
     a, b = _ops._path(from_, "from_"), _ops._path(to, "to")
     h = _ops._store_handle(store)
     await submit("objstore_submit_copy", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none, store=store)
 
 
 async def rename_async(store, from_: str, to: str, *, overwrite: bool = True) -> None:
+    """Async twin of :func:`objstore.rename`: same arguments and result, awaited on the event loop."""
     a, b = _ops._path(from_, "from_"), _ops._path(to, "to")
     h = _ops._store_handle(store)
     await submit("objstore_submit_rename", (h, a, b, 0 if overwrite else _ffi.IF_NOT_EXISTS), _none, store=store)
@@ -627,6 +633,7 @@ def _take_url(c) -> str:
 
 
 async def sign_async(store, method: str, paths: str | Sequence[str], expires_in: timedelta):
+    """Async twin of :func:`objstore.sign`: same arguments and result, awaited on the event loop."""
     if not isinstance(method, str) or method.upper() not in _ops._HTTP_METHODS:
         raise ValueError(f"method must be one of {sorted(_ops._HTTP_METHODS)}, not {method!r}")
     if not isinstance(expires_in, timedelta):
@@ -644,6 +651,7 @@ async def sign_async(store, method: str, paths: str | Sequence[str], expires_in:
 
 
 async def list_with_delimiter_async(store, prefix: str | None = None, *, return_arrow: bool = False) -> dict[str, Any]:
+    """Async twin of :func:`objstore.list_with_delimiter`: same arguments and result, awaited on the event loop."""
     if return_arrow:
         raise _exc.OperationNotImplementedError("return_arrow=True is not supported yet")
     p = _ops._optional_path(prefix, "prefix")

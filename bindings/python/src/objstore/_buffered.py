@@ -118,6 +118,7 @@ class ReadableFile:
             self._c.fill(start, _ops.get_range(self._store, self._path, start=start, end=end) if end > start else _EMPTY)
 
     def read(self, size: int | None = None, /) -> Bytes:
+        """Read up to size bytes (all remaining when size is -1 or omitted)."""
         n = self._c.want(size)
         if n == 0:
             return _EMPTY
@@ -125,9 +126,11 @@ class ReadableFile:
         return self._c.take(n)
 
     def readall(self) -> Bytes:
+        """Read everything from the current position to the end."""
         return self.read()
 
     def readline(self) -> Bytes:
+        """Read one line, including its trailing newline."""
         self._c.check()
         parts = []
         while self._c.pos < self._c.size:
@@ -140,6 +143,7 @@ class ReadableFile:
         return _join(parts)
 
     def readlines(self, hint: int = -1, /) -> list[Bytes]:
+        """Read all remaining lines."""
         lines, total = [], 0
         while True:
             line = self.readline()
@@ -151,28 +155,35 @@ class ReadableFile:
                 return lines
 
     def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int:
+        """Move to offset relative to whence (io.SEEK_SET, SEEK_CUR, SEEK_END); returns the new position."""
         return self._c.seek(offset, whence)
 
     def seekable(self) -> bool:
+        """Always True: any position can be read with a ranged request."""
         return True
 
     def readable(self) -> bool:
+        """True while the file is open."""
         return True
 
     def tell(self) -> int:
+        """The current position."""
         self._c.check()
         return self._c.pos
 
     @property
     def size(self) -> int:
+        """size (see obstore's buffered file API)."""
         return self._c.size
 
     def close(self) -> None:
+        """Close the file; for a writer, complete the object (nothing is visible before)."""
         self._c.closed = True
         self._c.buf = None
 
     @property
     def closed(self) -> bool:
+        """Whether the file is closed."""
         return self._c.closed
 
     def __enter__(self):
@@ -204,6 +215,7 @@ class AsyncReadableFile:
             self._c.fill(start, data)
 
     async def read(self, size: int | None = None, /) -> Bytes:
+        """Read up to size bytes (all remaining when size is -1 or omitted)."""
         n = self._c.want(size)
         if n == 0:
             return _EMPTY
@@ -211,9 +223,11 @@ class AsyncReadableFile:
         return self._c.take(n)
 
     async def readall(self) -> Bytes:
+        """Read everything from the current position to the end."""
         return await self.read()
 
     async def readline(self) -> Bytes:
+        """Read one line, including its trailing newline."""
         self._c.check()
         parts = []
         while self._c.pos < self._c.size:
@@ -226,6 +240,7 @@ class AsyncReadableFile:
         return _join(parts)
 
     async def readlines(self, hint: int = -1, /) -> list[Bytes]:
+        """Read all remaining lines."""
         lines, total = [], 0
         while True:
             line = await self.readline()
@@ -237,20 +252,25 @@ class AsyncReadableFile:
                 return lines
 
     async def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int:
+        """Move to offset relative to whence (io.SEEK_SET, SEEK_CUR, SEEK_END); returns the new position."""
         return self._c.seek(offset, whence)
 
     def seekable(self) -> bool:
+        """Always True: any position can be read with a ranged request."""
         return True
 
     async def tell(self) -> int:
+        """The current position."""
         self._c.check()
         return self._c.pos
 
     @property
     def size(self) -> int:
+        """size (see obstore's buffered file API)."""
         return self._c.size
 
     def close(self) -> None:
+        """Close the file; for a writer, complete the object (nothing is visible before)."""
         self._c.closed = True
         self._c.buf = None
 
@@ -290,6 +310,7 @@ def open_reader(store, path: str, *, buffer_size: int = DEFAULT_READ_BUFFER, siz
 async def open_reader_async(
     store, path: str, *, buffer_size: int = DEFAULT_READ_BUFFER, size: int | None = None
 ) -> AsyncReadableFile:
+    """Async twin of :func:`objstore.open_reader`: an AsyncReadableFile."""
     path, buffer_size, size = _reader_args(path, buffer_size, size)
     if size is None:
         size = (await _async_ops.head_async(store, path))["size"]
@@ -342,6 +363,7 @@ class WritableFile(_WriterBase):
     inside the block aborts the upload."""
 
     def write(self, buffer, /) -> int:
+        """Buffer data; full buffers are uploaded as parts in the background. Returns the number of bytes taken."""
         w = self._check()
         if isinstance(buffer, str) or not _ops._is_buffer(buffer):
             raise TypeError(f"write() needs a bytes-like object, not {type(buffer).__name__}")
@@ -364,6 +386,7 @@ class WritableFile(_WriterBase):
         self._check()
 
     def close(self) -> None:
+        """Close the file; for a writer, complete the object (nothing is visible before)."""
         if self._closed:
             return
         w = self._writer
@@ -378,9 +401,11 @@ class WritableFile(_WriterBase):
             w.close()
 
     def closed(self) -> bool:
+        """Whether the file is closed."""
         return self._closed
 
     def writable(self) -> bool:
+        """True while the file is open."""
         return True
 
     def __enter__(self):
@@ -397,6 +422,7 @@ class AsyncWritableFile(_WriterBase):
     """:class:`WritableFile` with async operations."""
 
     async def write(self, buffer, /) -> int:
+        """Buffer data; full buffers are uploaded as parts in the background. Returns the number of bytes taken."""
         w = self._check()
         if isinstance(buffer, str) or not _ops._is_buffer(buffer):
             raise TypeError(f"write() needs a bytes-like object, not {type(buffer).__name__}")
@@ -421,9 +447,11 @@ class AsyncWritableFile(_WriterBase):
         return buf.size
 
     async def flush(self) -> None:
+        """Upload what is buffered so far as a part, where the store allows."""
         self._check()
 
     async def close(self) -> None:
+        """Close the file; for a writer, complete the object (nothing is visible before)."""
         if self._closed:
             return
         w = self._writer
@@ -435,6 +463,7 @@ class AsyncWritableFile(_WriterBase):
         self._result = await submit("objstore_submit_writer_close", (w.handle,), _async_ops._put_result, after=after)
 
     async def closed(self) -> bool:
+        """Whether the file is closed."""
         return self._closed
 
     async def __aenter__(self):
@@ -470,5 +499,6 @@ def open_writer_async(
     tags: Mapping[str, str] | None = None,
     max_concurrency: int = 12,
 ) -> AsyncWritableFile:
+    """Async twin of :func:`objstore.open_writer`: an AsyncWritableFile (use with `async with`)."""
     return AsyncWritableFile(store, path, attributes, buffer_size, tags, max_concurrency)
 

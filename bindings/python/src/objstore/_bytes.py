@@ -102,9 +102,11 @@ class Bytes:
         return _string_at(_addressof(self), _Array.__len__(self))
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """As :meth:`bytes.decode`, on the viewed memory (no copy where bytes would not make one)."""
         return str(memoryview(self), encoding, errors)
 
     def hex(self, *args) -> str:
+        """As :meth:`bytes.hex`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().hex(*args)
 
     def __repr__(self) -> str:
@@ -182,6 +184,7 @@ class Bytes:
             return NotImplemented
 
     def startswith(self, prefix, *args) -> bool:
+        """As :meth:`bytes.startswith`, on the viewed memory (no copy where bytes would not make one)."""
         if isinstance(prefix, tuple):
             return self.to_bytes().startswith(tuple(bytes(p) for p in prefix), *args)
         if args:
@@ -190,6 +193,7 @@ class Bytes:
         return len(p) <= len(self) and self[: len(p)] == p
 
     def endswith(self, suffix, *args) -> bool:
+        """As :meth:`bytes.endswith`, on the viewed memory (no copy where bytes would not make one)."""
         if isinstance(suffix, tuple):
             return self.to_bytes().endswith(tuple(bytes(s) for s in suffix), *args)
         if args:
@@ -199,47 +203,61 @@ class Bytes:
         return len(s) <= n and self[n - len(s) :] == s
 
     def removeprefix(self, prefix) -> Bytes:
+        """As :meth:`bytes.removeprefix`, on the viewed memory (no copy where bytes would not make one)."""
         p = bytes(prefix)
         return self[len(p) :] if p and self.startswith(p) else self
 
     def removesuffix(self, suffix) -> Bytes:
+        """As :meth:`bytes.removesuffix`, on the viewed memory (no copy where bytes would not make one)."""
         s = bytes(suffix)
         return self[: len(self) - len(s)] if s and self.endswith(s) else self
 
     def find(self, sub, *args) -> int:
+        """As :meth:`bytes.find`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().find(sub if isinstance(sub, int) else bytes(sub), *args)
 
     def index(self, sub, *args) -> int:
+        """As :meth:`bytes.index`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().index(sub if isinstance(sub, int) else bytes(sub), *args)
 
     def count(self, sub, *args) -> int:
+        """As :meth:`bytes.count`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().count(sub if isinstance(sub, int) else bytes(sub), *args)
 
     def isalnum(self) -> bool:
+        """As :meth:`bytes.isalnum`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isalnum()
 
     def isalpha(self) -> bool:
+        """As :meth:`bytes.isalpha`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isalpha()
 
     def isascii(self) -> bool:
+        """As :meth:`bytes.isascii`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isascii()
 
     def isdigit(self) -> bool:
+        """As :meth:`bytes.isdigit`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isdigit()
 
     def islower(self) -> bool:
+        """As :meth:`bytes.islower`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().islower()
 
     def isspace(self) -> bool:
+        """As :meth:`bytes.isspace`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isspace()
 
     def isupper(self) -> bool:
+        """As :meth:`bytes.isupper`, on the viewed memory (no copy where bytes would not make one)."""
         return self.to_bytes().isupper()
 
     def lower(self) -> Bytes:
+        """As :meth:`bytes.lower`, on the viewed memory (no copy where bytes would not make one)."""
         return Bytes(self.to_bytes().lower())
 
     def upper(self) -> Bytes:
+        """As :meth:`bytes.upper`, on the viewed memory (no copy where bytes would not make one)."""
         return Bytes(self.to_bytes().upper())
 
     # -- internals --------------------------------------------------------------------

@@ -335,6 +335,7 @@ class BytesStream:
         return _view(t.data.value or 0, n, _BufferHandle(out))
 
     def close(self) -> None:
+        """Stop streaming and release the open body."""
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()

@@ -44,15 +44,19 @@ class _StoreMethods(_AsyncStoreMethods):
     __slots__ = ()
 
     def get(self, path, *, options=None):
+        """Same as :func:`objstore.get` with this store."""
         return _ops.get(self, path, options=options)
 
     def get_range(self, path, *, start, end=None, length=None):
+        """Same as :func:`objstore.get_range` with this store."""
         return _ops.get_range(self, path, start=start, end=end, length=length)
 
     def get_ranges(self, path, *, starts, ends=None, lengths=None, coalesce=1024 * 1024):
+        """Same as :func:`objstore.get_ranges` with this store."""
         return _ops.get_ranges(self, path, starts=starts, ends=ends, lengths=lengths, coalesce=coalesce)
 
     def head(self, path):
+        """Same as :func:`objstore.head` with this store."""
         return _ops.head(self, path)
 
     def put(
@@ -68,6 +72,7 @@ class _StoreMethods(_AsyncStoreMethods):
         max_concurrency=12,
         progress=None,
     ):
+        """Same as :func:`objstore.put` with this store."""
         return _ops.put(
             self,
             path,
@@ -82,21 +87,27 @@ class _StoreMethods(_AsyncStoreMethods):
         )
 
     def delete(self, paths):
+        """Same as :func:`objstore.delete` with this store."""
         return _ops.delete(self, paths)
 
     def list(self, prefix=None, *, offset=None, chunk_size=50, return_arrow=False):
+        """Same as :func:`objstore.list` with this store."""
         return _ops.list(self, prefix, offset=offset, chunk_size=chunk_size, return_arrow=return_arrow)
 
     def list_with_delimiter(self, prefix=None, *, return_arrow=False):
+        """Same as :func:`objstore.list_with_delimiter` with this store."""
         return _ops.list_with_delimiter(self, prefix, return_arrow=return_arrow)
 
     def copy(self, from_, to, *, overwrite=True):
+        """Same as :func:`objstore.copy` with this store."""
         return _ops.copy(self, from_, to, overwrite=overwrite)
 
     def rename(self, from_, to, *, overwrite=True):
+        """Same as :func:`objstore.rename` with this store."""
         return _ops.rename(self, from_, to, overwrite=overwrite)
 
     def sign(self, method, paths, expires_in):
+        """Same as :func:`objstore.sign` with this store."""
         return _ops.sign(self, method, paths, expires_in)
 
 
