@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 )
 
 // The SDK's middleware stack (about thirty steps: endpoint rules, ARN
@@ -60,12 +63,14 @@ func (f *fastGetter) handles(in *s3.GetObjectInput) bool {
 		in.IfUnmodifiedSince == nil && in.VersionId == nil && in.SSECustomerKey == nil
 }
 
-// get returns (nil, false) when the caller must use the SDK instead.
-func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (*s3.GetObjectOutput, bool) {
+// get returns handled=false when the caller must use the SDK instead. The
+// common refusals (404 and 416 with an S3 error document) come back as the
+// service's error, so a missing object costs one request, not two.
+func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.GetObjectOutput, handled bool, err error) {
 	key := aws.ToString(in.Key)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+"/"+escapeKey(key), nil)
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	h := req.Header
 	if in.Range != nil {
@@ -80,22 +85,41 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (*s3.GetObj
 	if !f.anonymous {
 		creds, err := f.creds.Retrieve(ctx)
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		h["X-Amz-Content-Sha256"] = []string{emptyPayloadHash}
 		if err := f.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", f.region, time.Now()); err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 	}
 	resp, err := f.http.Do(req)
 	if err != nil {
-		return nil, false // the SDK retries connection failures
+		return nil, false, nil // the SDK retries connection failures
 	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
-		resp.Body.Close()
-		return nil, false
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusPartialContent:
+		return outputOf(resp), true, nil
+	case http.StatusNotFound, http.StatusRequestedRangeNotSatisfiable:
+		defer resp.Body.Close()
+		if apiErr := serviceError(resp.Body); apiErr != nil {
+			return nil, true, apiErr
+		}
 	}
-	return outputOf(resp), true
+	resp.Body.Close()
+	return nil, false, nil
+}
+
+// serviceError reads an S3 error document (<Error><Code>…</Code>…), or nil
+// when the body is not one.
+func serviceError(body io.Reader) error {
+	var doc struct {
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	if xml.NewDecoder(io.LimitReader(body, 16<<10)).Decode(&doc) != nil || doc.Code == "" {
+		return nil
+	}
+	return &smithy.GenericAPIError{Code: doc.Code, Message: doc.Message}
 }
 
 // outputOf reads the headers the store uses into a GetObjectOutput.

@@ -132,12 +132,15 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		in.Range = aws.String(opts.Range.String())
 	}
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, ok := (*s3.GetObjectOutput)(nil), false
+	var (
+		out     *s3.GetObjectOutput
+		handled bool
+		err     error
+	)
 	if s.c.fast.handles(in) {
-		out, ok = s.c.fast.get(ctx, in)
+		out, handled, err = s.c.fast.get(ctx, in)
 	}
-	var err error
-	if !ok {
+	if !handled {
 		out, err = s.c.api.GetObject(ctx, in)
 	}
 	if err != nil {
