@@ -205,6 +205,12 @@ func (w *Writer) Close() (PutResult, error) {
 	}
 	defer w.cancel()
 	w.closeState()
+	// A cancelled writer never completes, even on a store whose writes do
+	// not look at the context (the local filesystem).
+	if err := w.ctx.Err(); err != nil {
+		w.abort()
+		return PutResult{}, Wrap(Cancelled, "", w.path, err)
+	}
 	if w.upload == nil {
 		res, err := w.store.Put(w.ctx, w.path, w.buf, PutOptions{Attributes: w.opts.Attributes, Tags: w.opts.Tags})
 		w.buf = nil
@@ -217,6 +223,10 @@ func (w *Writer) Close() (PutResult, error) {
 	if err := w.firstErr(); err != nil {
 		w.abort()
 		return PutResult{}, err
+	}
+	if err := w.ctx.Err(); err != nil {
+		w.abort()
+		return PutResult{}, Wrap(Cancelled, "", w.path, err)
 	}
 	res, err := w.upload.Complete(w.ctx)
 	if err != nil {
