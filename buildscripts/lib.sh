@@ -42,3 +42,21 @@ wait_http() {
   done
   die "$url did not answer ${codes[*]} within ${secs}s (last: $code)"
 }
+
+# remove_after_exit PID DIR: removes DIR once process PID has exited, for
+# server data kept outside SERVERS_RUN_DIR (tmpfs), which with-servers.sh
+# does not remove itself.
+remove_after_exit() {
+  local pid=$1 dir=$2
+  ( while kill -0 "$pid" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 &
+}
+
+# s3_create_bucket NAME ENDPOINT ACCESS_KEY SECRET_KEY BUCKET: creates a
+# bucket with one SigV4-signed request (for tests that cannot create buckets
+# themselves: the Python and C bindings).
+s3_create_bucket() {
+  local name=$1 endpoint=$2 key=$3 secret=$4 bucket=$5
+  curl -sf -o /dev/null -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
+    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+    --user "$key:$secret" "$endpoint/$bucket" || die "cannot create bucket $bucket on $name"
+}

@@ -24,16 +24,12 @@ start_versitygw() {
   track_pid "$pid"
   # A tmpfs data dir lies outside SERVERS_RUN_DIR, which with-servers.sh
   # removes: remove it once the server has exited.
-  case $dir in /dev/shm/*)
-    ( while kill -0 "$pid" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 &
-  esac
+  case $dir in /dev/shm/*) remove_after_exit "$pid" "$dir" ;; esac
   wait_http "http://127.0.0.1:$port/health" 60
   export OBJSTORE_TEST_VERSITYGW_ENDPOINT="http://127.0.0.1:$port"
   # One ready-made bucket for tests that cannot create buckets themselves
   # (the Python and C bindings); Go tests make a bucket per store.
   export OBJSTORE_TEST_VERSITYGW_BUCKET=objstore-test
-  curl -sf -o /dev/null -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
-    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-    --user "$OBJSTORE_TEST_VERSITYGW_ACCESS_KEY:$OBJSTORE_TEST_VERSITYGW_SECRET_KEY" \
-    "$OBJSTORE_TEST_VERSITYGW_ENDPOINT/$OBJSTORE_TEST_VERSITYGW_BUCKET" || die "cannot create bucket on versitygw"
+  s3_create_bucket versitygw "$OBJSTORE_TEST_VERSITYGW_ENDPOINT" "$OBJSTORE_TEST_VERSITYGW_ACCESS_KEY" \
+    "$OBJSTORE_TEST_VERSITYGW_SECRET_KEY" "$OBJSTORE_TEST_VERSITYGW_BUCKET"
 }
