@@ -42,7 +42,7 @@ func needOut(name string, isNil bool) error {
 }
 
 // codeOf maps an error to its objstore_code: core kinds are offset by one
-// (Generic = 1 … Cancelled = 14).
+// (Generic = 1 … Integrity = 15).
 func codeOf(err error) int {
 	var a *abiError
 	if errors.As(err, &a) {

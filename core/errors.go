@@ -28,6 +28,9 @@ const (
 	UnknownConfigKey
 	Timeout
 	Cancelled
+	// Integrity: the bytes read or written do not match the checksum the
+	// service (or the caller) gave for them; never returned as success.
+	Integrity
 )
 
 var kindNames = [...]string{
@@ -45,6 +48,7 @@ var kindNames = [...]string{
 	UnknownConfigKey: "UnknownConfigKey",
 	Timeout:          "Timeout",
 	Cancelled:        "Cancelled",
+	Integrity:        "Integrity",
 }
 
 func (k Kind) String() string {

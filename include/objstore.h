@@ -71,6 +71,7 @@ typedef enum objstore_code {
     OBJSTORE_E_UNKNOWN_CONFIG_KEY = 12,/* a config key the store does not know */
     OBJSTORE_E_TIMEOUT = 13,           /* a deadline passed */
     OBJSTORE_E_CANCELLED = 14,         /* the request was cancelled */
+    OBJSTORE_E_INTEGRITY = 15,         /* bytes do not match their checksum (corrupted in transit or at rest) */
     OBJSTORE_E_BAD_HANDLE = 100,       /* NULL, unknown, freed or wrong-kind handle; NULL out-pointer */
     OBJSTORE_E_FORKED = 101,           /* called in a child after fork() */
     OBJSTORE_E_INTERNAL = 102          /* a bug in the library (recovered); please report */

@@ -11,6 +11,7 @@ static void test_versions(void) {
     CHECK(strcmp(objstore_code_name(OBJSTORE_OK), "OBJSTORE_OK") == 0);
     CHECK(strcmp(objstore_code_name(OBJSTORE_E_NOT_FOUND), "OBJSTORE_E_NOT_FOUND") == 0);
     CHECK(strcmp(objstore_code_name(OBJSTORE_E_CANCELLED), "OBJSTORE_E_CANCELLED") == 0);
+    CHECK(strcmp(objstore_code_name(OBJSTORE_E_INTEGRITY), "OBJSTORE_E_INTEGRITY") == 0);
     CHECK(strcmp(objstore_code_name(OBJSTORE_E_INTERNAL), "OBJSTORE_E_INTERNAL") == 0);
     CHECK(objstore_code_name(-5) != NULL && objstore_code_name(12345) != NULL);
     objstore_string_free(NULL);

@@ -27,6 +27,7 @@ from objstore import exceptions as exc
         (12, exc.UnknownConfigurationKeyError, builtins.ValueError),
         (13, exc.RequestTimeoutError, builtins.TimeoutError),
         (14, exc.CancelledError, None),
+        (15, exc.IntegrityError, None),
         (100, exc.BadHandleError, builtins.RuntimeError),
         (101, exc.ForkedError, builtins.RuntimeError),
         (102, exc.InternalError, builtins.RuntimeError),

@@ -28,6 +28,7 @@ __all__ = [
     "UnknownConfigurationKeyError",
     "RequestTimeoutError",
     "CancelledError",
+    "IntegrityError",
     "BadHandleError",
     "ForkedError",
     "InternalError",
@@ -128,6 +129,15 @@ class CancelledError(BaseError):
     code, code_name = 14, "OBJSTORE_E_CANCELLED"
 
 
+class IntegrityError(BaseError):
+    """The bytes do not match the checksum the service sent (or accepted) for them.
+
+    A corrupted transfer is never returned as success; retrying may succeed.
+    """
+
+    code, code_name = 15, "OBJSTORE_E_INTEGRITY"
+
+
 class BadHandleError(BaseError, builtins.RuntimeError):
     """A native handle was used after it was freed (a bug in the caller or in objstore)."""
 
@@ -172,6 +182,7 @@ _BY_CODE: dict[int, type[BaseError]] = {
         UnknownConfigurationKeyError,
         RequestTimeoutError,
         CancelledError,
+        IntegrityError,
         BadHandleError,
         ForkedError,
         InternalError,
