@@ -23,6 +23,8 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// The keys' AZURE_* variables and the emulator's base URL.
+	Environment: configKeys.EnvNames(azuriteURLEnv),
 }
 
 // Canonical key names: obstore's AzureConfig keys (object_store's names
