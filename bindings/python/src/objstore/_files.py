@@ -12,7 +12,6 @@ visible until ``close``.
 from __future__ import annotations
 
 import builtins
-import ctypes
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -24,8 +23,8 @@ from ._bytes import Bytes
 from ._defaults import MAX_CONCURRENCY, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE
 from ._get import get_range, get_range_async
 from ._head import head, head_async
-from ._put import new_writer
-from ._results import nothing, put_result, put_result_of
+from ._put import new_writer, writer_close, writer_write
+from ._results import nothing, put_result_of
 from ._types import Buffer, PutResult, StoreLike
 
 _EMPTY = Bytes(b"")
@@ -375,12 +374,11 @@ class WritableFile(_Writer):
         buf = self._borrow(buffer)
         try:
             if buf.size:
-                err = _ffi.new_err()
-                rc = _ffi.lib().objstore_writer_write(w.handle, buf.address, buf.size, ctypes.byref(err))
-                if rc:
-                    self._abort()
-                    _ffi.raise_error(rc, err)
+                writer_write(w, buf.address, buf.size)
             return buf.size
+        except _exc.BaseError:
+            self._abort()
+            raise
         finally:
             buf.release()
 
@@ -396,12 +394,8 @@ class WritableFile(_Writer):
             return
         w = self._writer
         self._closed = True
-        e, v, err = ctypes.c_void_p(), ctypes.c_void_p(), _ffi.new_err()
         try:
-            rc = _ffi.lib().objstore_writer_close(w.handle, ctypes.byref(e), ctypes.byref(v), ctypes.byref(err))
-            if rc:
-                _ffi.raise_error(rc, err)
-            self._result = put_result(e, v)
+            self._result = writer_close(w)
         finally:
             w.close()
 

@@ -76,6 +76,23 @@ def new_writer(owner: _ffi.StoreHandle, path: bytes, options: _ffi.WriterOptions
     return _ffi.WriterHandle(out.value)
 
 
+def writer_write(writer: _ffi.WriterHandle, address: int, size: int) -> None:
+    """Hand size bytes at address to a writer (it copies them before returning)."""
+    err = _ffi.new_err()
+    rc = _ffi.lib().objstore_writer_write(writer.handle, address, size, _byref(err))
+    if rc:
+        _ffi.raise_error(rc, err)
+
+
+def writer_close(writer: _ffi.WriterHandle) -> PutResult:
+    """Complete a writer's object: it appears now, atomically."""
+    e_tag, version, err = _c_void_p(), _c_void_p(), _ffi.new_err()
+    rc = _ffi.lib().objstore_writer_close(writer.handle, _byref(e_tag), _byref(version), _byref(err))
+    if rc:
+        _ffi.raise_error(rc, err)
+    return put_result(e_tag, version)
+
+
 def _slices(buf: BorrowedBuffer, size: int):
     """A borrowed buffer cut into pieces of `size` (addresses only, no copies)."""
     for off in range(0, buf.size, size):
@@ -207,27 +224,19 @@ def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutRes
 def _put_chunks(owner: _ffi.StoreHandle, a: _Put, chunks) -> PutResult:
     """Write chunks (each bytes-like) through the library's writer: one put
     if the total stays under chunk_size, else a parallel multipart upload."""
-    L = _ffi.lib()
     writer = new_writer(owner, a.path, a.writer_options())
     try:
         for chunk in chunks:
             buf = _args.borrow_chunk(chunk)
             try:
                 if buf.size:
-                    err = _ffi.new_err()
-                    rc = L.objstore_writer_write(writer.handle, buf.address, buf.size, _byref(err))
-                    if rc:
-                        _ffi.raise_error(rc, err)
+                    writer_write(writer, buf.address, buf.size)
             finally:
                 if buf is not chunk:
                     buf.release()
-        e_out, v_out, err = _c_void_p(), _c_void_p(), _ffi.new_err()
-        rc = L.objstore_writer_close(writer.handle, _byref(e_out), _byref(v_out), _byref(err))
-        if rc:
-            _ffi.raise_error(rc, err)
-        return put_result(e_out, v_out)
+        return writer_close(writer)
     except BaseException:
-        L.objstore_writer_abort(writer.handle, None)
+        _ffi.lib().objstore_writer_abort(writer.handle, None)
         raise
     finally:
         writer.close()
