@@ -41,7 +41,7 @@ func newClient(r resolved) (*client, error) {
 	if err != nil {
 		return nil, core.Wrap(core.InvalidArgument, storeName, "", err)
 	}
-	if t, ok := httpClient.Transport.(*http.Transport); ok && r.client.Timeout > 0 {
+	if t, ok := core.BaseTransport(httpClient); ok && r.client.Timeout > 0 {
 		// Bounds each attempt until response headers arrive, for GETs too,
 		// whose bodies stream after the call returns (see attemptTimeout).
 		t.ResponseHeaderTimeout = r.client.Timeout
@@ -72,8 +72,11 @@ func newClient(r resolved) (*client, error) {
 	api := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = !r.settings.virtualHosted
 		}
+		// object_store's default is path-style (https://s3.REGION.amazonaws.com/BUCKET/KEY),
+		// on AWS too, for requests and presigned URLs alike; S3 Express
+		// directory buckets exist only virtual-hosted.
+		o.UsePathStyle = !r.settings.virtualHosted && !r.settings.s3Express
 		o.DisableLogOutputChecksumValidationSkipped = true
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("objstoreStartTime", markStart), middleware.Before); err != nil {

@@ -69,7 +69,7 @@ def options_section(section: str, given: Mapping[str, Any] | None, extra: Mappin
             continue
         if key in out:
             raise _exc.InvalidArgumentError(
-                f"{section} key {key!r} is given twice (in config= and as a keyword argument)"
+                f"Duplicate key {key!r}: {section} key given twice (in {section}= and as a keyword argument)"
             )
         out[key] = option_value(section, key, value)
     return out
