@@ -310,6 +310,7 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 	if err := c.RetryConfig.Validate(); err != nil {
 		return c, err
 	}
+	c.RetryConfig = c.RetryConfig.Complete()
 	var err error
 	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
 		return c, err

@@ -329,12 +329,16 @@ func (c *client) propfind(ctx context.Context, dir core.Path) ([]entry, error) {
 	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
 		return nil, core.Wrap(core.Generic, kind, dir, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
 	}
+	answered := answerTime(resp)
 	var entries []entry
 	for _, res := range ms.Responses {
 		for _, href := range res.Href {
 			e, err := c.entryOf(href, res)
 			if err != nil {
 				return nil, err
+			}
+			if e.meta.LastModified.IsZero() {
+				e.meta.LastModified = answered
 			}
 			if e.meta.Location == dir {
 				if !e.collection {
@@ -483,4 +487,14 @@ func (c *client) checkCollection(ctx context.Context, rawURL string, path core.P
 		}
 	}
 	return nil
+}
+
+// answerTime stands in for a Last-Modified the server did not send: the
+// object was last modified no later than the answer's Date (or, without
+// one, than now), and every ObjectMeta has a time, as object_store's.
+func answerTime(resp *http.Response) time.Time {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		return t
+	}
+	return time.Now().UTC().Truncate(time.Second)
 }

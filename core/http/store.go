@@ -88,6 +88,8 @@ func (s *Store) readAnswer(r request, resp *http.Response, opts core.GetOptions,
 			return nil, s.errorf(core.Generic, path, "server sent a bad Last-Modified %q", lm)
 		}
 		meta.LastModified = t
+	} else {
+		meta.LastModified = answerTime(resp)
 	}
 	res := &core.GetResult{Meta: meta, Attributes: attributesOf(resp.Header), Body: resp.Body}
 	switch resp.StatusCode {

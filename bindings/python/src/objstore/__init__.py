@@ -38,6 +38,21 @@ from ._list import list, list_with_delimiter, list_with_delimiter_async
 from ._put import put, put_async
 from ._results import BytesStream, GetResult, ListStream
 from ._sign import sign, sign_async
+from ._types import (
+    HTTP_METHOD,
+    Attribute,
+    Attributes,
+    GetOptions,
+    ListChunkType,
+    ListResult,
+    ObjectMeta,
+    OffsetRange,
+    PutMode,
+    PutResult,
+    SuffixRange,
+    UpdateVersion,
+)
+from .store import parse_scheme
 
 __version__ = "0.1.0"
 
@@ -48,6 +63,19 @@ __all__ = [
     "WritableFile",
     "copy_async",
     "debug_stats",
+    "parse_scheme",
+    "Attribute",
+    "Attributes",
+    "GetOptions",
+    "HTTP_METHOD",
+    "ListChunkType",
+    "ListResult",
+    "ObjectMeta",
+    "OffsetRange",
+    "PutMode",
+    "PutResult",
+    "SuffixRange",
+    "UpdateVersion",
     "delete_async",
     "get_async",
     "get_many",
