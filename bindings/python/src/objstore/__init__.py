@@ -52,7 +52,14 @@ from ._types import (
     SuffixRange,
     UpdateVersion,
 )
+from .store import AzureStore as _AzureStore
+from .store import GCSStore as _GCSStore
+from .store import HTTPStore as _HTTPStore
+from .store import S3Store as _S3Store
 from .store import parse_scheme
+
+# The stores that can presign URLs (obstore's name, for annotations).
+SignCapableStore = _AzureStore | _GCSStore | _S3Store | _HTTPStore
 
 __version__ = "0.1.0"
 
@@ -64,6 +71,7 @@ __all__ = [
     "copy_async",
     "debug_stats",
     "parse_scheme",
+    "SignCapableStore",
     "Attribute",
     "Attributes",
     "GetOptions",

@@ -55,7 +55,7 @@ ListChunkType = TypeVar("ListChunkType", covariant=True)
 class ListResult(TypedDict, Generic[ListChunkType]):
     """One level of a listing (:func:`objstore.list_with_delimiter`)."""
 
-    common_prefixes: list[str]
+    common_prefixes: Sequence[str]
     """The "directories" directly under the prefix."""
     objects: ListChunkType
     """The objects directly under the prefix."""
@@ -84,7 +84,7 @@ class GetOptions(TypedDict, total=False):
     if_none_match: str | None
     if_modified_since: datetime | None
     if_unmodified_since: datetime | None
-    range: GetRange | None
+    range: tuple[int, int] | Sequence[int] | OffsetRange | SuffixRange
     version: str | None
     head: bool
 

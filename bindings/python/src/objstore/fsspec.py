@@ -52,7 +52,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from glob import has_magic
 from io import UnsupportedOperation
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fsspec.asyn import AsyncFileSystem
 from fsspec.implementations.local import make_path_posix
@@ -205,11 +205,11 @@ class ObjectStoreFileSystem(AsyncFileSystem):
             found.setdefault(path, _dir_info(path))
         if not found and path:
             try:
-                info = await self._info(path)
+                only: dict[str, Any] | None = await self._info(path)
             except FileNotFoundError:
-                info = None
-            if info is not None and info["type"] == "file":
-                found[path] = info
+                only = None
+            if only is not None and only["type"] == "file":
+                found[path] = only
         names = sorted(found)
         return {n: found[n] for n in names} if detail else names
 
@@ -458,7 +458,7 @@ class ObjectStoreFile(AbstractBufferedFile):
 
     def commit(self) -> None:
         parts, self._parts = self._parts, []
-        mode = "create" if self.mode == "xb" else None
+        mode: Literal["create"] | None = "create" if self.mode == "xb" else None
         data: Any = parts[0] if len(parts) == 1 else parts
         _put.put(self.fs.store, self.path, data, mode=mode)
 
@@ -733,7 +733,7 @@ class FsspecStore(AsyncFileSystem):
     ) -> BufferedFile:
         if mode not in ("rb", "wb"):
             raise ValueError(f"FsspecStore opens files in 'rb' or 'wb' mode, not {mode!r}")
-        return BufferedFile(self, path, mode, **kwargs)
+        return BufferedFile(self, path, cast(Literal["rb", "wb"], mode), **kwargs)
 
 
 def _rebuild_fsspec_store(protocol: str, asynchronous: bool, args: tuple, options: dict) -> FsspecStore:
@@ -805,8 +805,9 @@ class BufferedFile(AbstractBufferedFile):
     def readinto(self, b: Any) -> int:
         """Read into a writable buffer; returns the number of bytes read."""
         view = memoryview(b).cast("B")
-        data = self._open_reader().read(len(view))
-        view[: len(data)] = memoryview(data)  # (assigning the Bytes itself crashes CPython 3.11: reported)
+        data = memoryview(self._open_reader().read(len(view)))
+        # (through a memoryview: assigning the Bytes itself crashes CPython 3.11)
+        view[: len(data)] = data
         return len(data)
 
     def seek(self, loc: int, whence: int = 0) -> int:

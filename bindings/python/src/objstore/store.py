@@ -22,9 +22,41 @@ from typing import Any, ClassVar
 
 from . import _config, _ffi, _native
 from . import exceptions as _exc
+from ._config_types import (
+    AzureAccessKey,
+    AzureBearerToken,
+    AzureConfig,
+    AzureCredential,
+    AzureCredentialProvider,
+    AzureSASToken,
+    BackoffConfig,
+    ClientConfig,
+    GCSConfig,
+    GCSCredential,
+    GCSCredentialProvider,
+    RetryConfig,
+    S3Config,
+    S3Credential,
+    S3CredentialProvider,
+)
 from ._methods import ObjectStoreMethods
 
 __all__ = [
+    "AzureAccessKey",
+    "AzureBearerToken",
+    "AzureConfig",
+    "AzureCredential",
+    "AzureCredentialProvider",
+    "AzureSASToken",
+    "BackoffConfig",
+    "ClientConfig",
+    "GCSConfig",
+    "GCSCredential",
+    "GCSCredentialProvider",
+    "RetryConfig",
+    "S3Config",
+    "S3Credential",
+    "S3CredentialProvider",
     "ObjectStore",
     "ObjectStoreMethods",
     "MemoryStore",
@@ -314,6 +346,11 @@ class LocalStore(ObjectStore):
         for key, value in (doc.get("config") or {}).items():
             kwargs[key] = value.lower() in ("true", "1", "yes", "on") if isinstance(value, str) else bool(value)
         return kwargs
+
+    @classmethod
+    def from_url(cls, url: str, *, automatic_cleanup: bool = False, mkdir: bool = False) -> LocalStore:
+        """A store from a ``file://`` URL."""
+        return super().from_url(url, automatic_cleanup=automatic_cleanup, mkdir=mkdir)
 
     def _built(self) -> None:
         if "mkdir" in (self._doc.get("config") or {}):
