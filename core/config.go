@@ -318,6 +318,10 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 	if c.ClientOptions, err = ClientOptionKeys.Normalize("client_options", c.ClientOptions); err != nil {
 		return c, err
 	}
+	// Every value is read now, so a bad one fails when the store is built.
+	if _, err := ParseClientOptions(c.ClientOptions); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

@@ -135,7 +135,11 @@ func mapError(err error, path core.Path) error {
 	case re.StatusCode == http.StatusBadRequest:
 		kind = core.InvalidArgument
 	}
-	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: responseSummary(re, code)}
+	msg := responseSummary(re, code)
+	if re.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		msg = core.RangeRefused(msg)
+	}
+	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
 }
 
 var serviceMessage = regexp.MustCompile(`(?s)<Message>(.*?)</Message>`)

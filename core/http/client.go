@@ -212,8 +212,11 @@ func statusError(r request, status int) error {
 	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
 		k = core.Timeout
 	}
-	return &core.Error{Kind: k, Store: kind, Path: string(r.path),
-		Msg: fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))}
+	msg := fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))
+	if status == http.StatusRequestedRangeNotSatisfiable {
+		msg = core.RangeRefused(msg)
+	}
+	return &core.Error{Kind: k, Store: kind, Path: string(r.path), Msg: msg}
 }
 
 // decodeSegments splits an escaped URL path into its decoded segments,

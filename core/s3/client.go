@@ -312,6 +312,9 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 	if message != "" {
 		msg += ": " + message
 	}
+	if status == http.StatusRequestedRangeNotSatisfiable || code == "InvalidRange" {
+		msg = core.RangeRefused(msg)
+	}
 	var netTimeout interface{ Timeout() bool }
 	if status == 0 && errors.As(err, &netTimeout) && netTimeout.Timeout() {
 		kind = core.Timeout // e.g. the transport's response-header timeout
