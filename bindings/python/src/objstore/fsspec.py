@@ -332,9 +332,8 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         put_mode = _put_mode(mode)
         await _io.put(self.store, self._strip_protocol(path), value, mode=put_mode)
 
-    async def _put_file(
-        self, lpath: str, rpath: str, callback: Any = None, mode: str = "overwrite", **kwargs: Any
-    ) -> None:
+    async def _put_file(self, lpath: str, rpath: str, mode: str = "overwrite", **kwargs: Any) -> None:
+        callback = kwargs.get("callback")
         if os.path.isdir(lpath):
             return  # directories exist through the files under them
         rpath = self._strip_protocol(rpath)
@@ -617,7 +616,7 @@ class FsspecStore(AsyncFileSystem):
         bucket, fs, key = self._locate(path)
         return self._named(bucket, await fs._info(key))
 
-    async def _ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+    async def _ls(self, path: str, detail: bool = False, **kwargs: Any) -> list[Any]:
         bucket, fs, key = self._locate(path)
         entries = [self._named(bucket, e) for e in await fs._ls(key, detail=True)]
         if not entries:
@@ -672,11 +671,11 @@ class FsspecStore(AsyncFileSystem):
         _, fs, key = self._locate(path)
         await fs._pipe_file(key, value, mode=mode)
 
-    async def _put_file(self, lpath: str, rpath: str, callback: Any = None, mode: str = "overwrite", **kwargs: Any) -> None:
+    async def _put_file(self, lpath: str, rpath: str, mode: str = "overwrite", **kwargs: Any) -> None:
         if not os.path.exists(lpath):
             raise FileNotFoundError(lpath)
         _, fs, key = self._locate(rpath)
-        await fs._put_file(lpath, key, callback=callback, mode=mode)
+        await fs._put_file(lpath, key, mode=mode, **kwargs)
 
     async def _get_file(self, rpath: str, lpath: str, callback: Any = None, **kwargs: Any) -> None:
         _, fs, key = self._locate(rpath)

@@ -115,10 +115,7 @@ class ObjectStore(ObjectStoreMethods):
         credential_provider=None,
         **kwargs,
     ) -> dict[str, Any]:
-        if credential_provider is not None:
-            raise _exc.OperationNotImplementedError(
-                "credential_provider is not supported yet: pass credentials in config or the environment"
-            )
+        _no_credential_provider(credential_provider)
         if positional is not None and not isinstance(positional, str):
             raise TypeError(f"{cls._positional_name()} must be str, not {type(positional).__name__}")
         if prefix is not None and not isinstance(prefix, (str, os.PathLike)):
@@ -257,9 +254,12 @@ class ObjectStore(ObjectStoreMethods):
         return None
 
     @classmethod
-    def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, **kwargs):
+    def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, credential_provider=None, **kwargs):
         """Build a store of this class from a URL (see :func:`objstore.store.from_url`)."""
-        store = from_url(url, config=config, client_options=client_options, retry_config=retry_config, **kwargs)
+        store = from_url(
+            url, config=config, client_options=client_options, retry_config=retry_config,
+            credential_provider=credential_provider, **kwargs,
+        )
         if type(store) is not cls:
             raise _exc.InvalidArgumentError(f"{url!r} is a {type(store).__name__} URL, not a {cls.__name__} URL")
         return store
@@ -374,7 +374,17 @@ class S3Store(ObjectStore):
     __slots__ = ()
     _kind = "s3"
 
-    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
+    def __init__(
+        self,
+        bucket=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
+    ):
         super().__init__()
 
 
@@ -385,7 +395,17 @@ class GCSStore(ObjectStore):
     __slots__ = ()
     _kind = "gcs"
 
-    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
+    def __init__(
+        self,
+        bucket=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
+    ):
         super().__init__()
 
 
@@ -401,7 +421,15 @@ class AzureStore(ObjectStore):
         return super().__new__(cls, container_name, **kwargs)
 
     def __init__(
-        self, container_name=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs
+        self,
+        container_name=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
     ):
         super().__init__()
 
@@ -458,7 +486,9 @@ def _class_for_kind(kind: str) -> type[ObjectStore]:
         raise _exc.InvalidArgumentError(f"unknown store kind {kind!r}") from None
 
 
-def from_url(url: str, *, config=None, client_options=None, retry_config=None, **kwargs) -> ObjectStore:
+def from_url(
+    url: str, *, config=None, client_options=None, retry_config=None, credential_provider=None, **kwargs
+) -> ObjectStore:
     """Build the right store for a URL.
 
     ``memory:///``, ``file:///path``, ``s3://bucket/prefix`` (and ``s3a://``,
@@ -470,6 +500,7 @@ def from_url(url: str, *, config=None, client_options=None, retry_config=None, *
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be str, not {type(url).__name__}")
+    _no_credential_provider(credential_provider)
     overrides = _config.make_document(
         "",
         config=_config.options_section("config", config, kwargs),
@@ -498,6 +529,13 @@ def parse_scheme(url: str) -> str:
 
 # obstore's scheme names for the library's kinds.
 _SCHEMES = {"s3": "s3", "gcs": "gcs", "azure": "azure", "http": "http", "local": "local", "memory": "memory"}
+
+
+def _no_credential_provider(credential_provider: Any) -> None:
+    if credential_provider is not None:
+        raise _exc.OperationNotImplementedError(
+            "credential_provider is not supported yet: pass credentials in config or the environment"
+        )
 
 
 def _quoted(value: str) -> str:
