@@ -350,7 +350,8 @@ class LocalStore(ObjectStore):
     @classmethod
     def from_url(cls, url: str, *, automatic_cleanup: bool = False, mkdir: bool = False) -> LocalStore:
         """A store from a ``file://`` URL."""
-        return super().from_url(url, automatic_cleanup=automatic_cleanup, mkdir=mkdir)
+        flags = {"automatic_cleanup": automatic_cleanup, "mkdir": mkdir}
+        return super().from_url(url, **{name: True for name, on in flags.items() if on})
 
     def _built(self) -> None:
         if "mkdir" in (self._doc.get("config") or {}):

@@ -284,6 +284,7 @@ class ObjectStore(ObjectStoreMethods):
         config: Mapping[str, Any] | None = None,
         client_options: ClientConfig | None = None,
         retry_config: RetryConfig | None = None,
+        credential_provider: Any = None,
         **kwargs: Any,
     ) -> Self:
         """A store of this class from a URL (see :func:`from_url`)."""
