@@ -70,6 +70,14 @@ start_nginx() {
   tls_port=$(free_port)
   mkdir -p "$run/data" "$run/tmp" "$run/tls"
   make_test_ca "$run/tls"
+  # The WebDAV server's locations, over http and over TLS alike.
+  local dav_locations='location / {
+      dav_methods PUT DELETE MKCOL COPY MOVE;
+      dav_ext_methods PROPFIND OPTIONS;
+      create_full_put_path on;
+    }
+    location = /_echo/x-objstore-probe { return 200 "$http_x_objstore_probe"; }'
+
   # nginx drops privileges to "nobody" when started as root, which could
   # then not write the data directory.
   [ "$(id -u)" = 0 ] && user_line="user root root;"
@@ -95,24 +103,14 @@ http {
   server {
     listen 127.0.0.1:$dav_port;
     root $run/data;
-    location / {
-      dav_methods PUT DELETE MKCOL COPY MOVE;
-      dav_ext_methods PROPFIND OPTIONS;
-      create_full_put_path on;
-    }
-    location = /_echo/x-objstore-probe { return 200 "\$http_x_objstore_probe"; }
+    $dav_locations
   }
   server {
     listen 127.0.0.1:$tls_port ssl;
     ssl_certificate $run/tls/server.pem;
     ssl_certificate_key $run/tls/server.key;
     root $run/data;
-    location / {
-      dav_methods PUT DELETE MKCOL COPY MOVE;
-      dav_ext_methods PROPFIND OPTIONS;
-      create_full_put_path on;
-    }
-    location = /_echo/x-objstore-probe { return 200 "\$http_x_objstore_probe"; }
+    $dav_locations
   }
   server {
     listen 127.0.0.1:$strict_port;

@@ -270,10 +270,7 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         """Many ranges; the plain (non-negative, bounded) ones of each object
         go in one coalescing ``get_ranges`` call per object."""
         n = len(paths)
-        starts = starts if isinstance(starts, list) else [starts] * n
-        ends = ends if isinstance(ends, list) else [ends] * n
-        if len(starts) != n or len(ends) != n:
-            raise ValueError("paths, starts and ends must have the same length")
+        starts, ends = _range_lists(n, starts, ends)
         results: list[Any] = [None] * n
         grouped: dict[str, list[int]] = defaultdict(list)
         others: list[int] = []
@@ -399,6 +396,15 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         return ObjectStoreFile(
             self, path, mode, block_size=block_size, autocommit=autocommit, cache_options=cache_options, **kwargs
         )
+
+
+def _range_lists(n: int, starts: Any, ends: Any) -> tuple[list[Any], list[Any]]:
+    """cat_ranges' starts and ends as lists of n (one value stands for all)."""
+    starts = starts if isinstance(starts, list) else [starts] * n
+    ends = ends if isinstance(ends, list) else [ends] * n
+    if len(starts) != n or len(ends) != n:
+        raise ValueError("paths, starts and ends must have the same length")
+    return starts, ends
 
 
 def _put_mode(mode: str) -> str | None:
@@ -646,10 +652,7 @@ class FsspecStore(AsyncFileSystem):
     ) -> list[Any]:
         """Ranges of many objects: one coalescing read per object."""
         n = len(paths)
-        starts = starts if isinstance(starts, list) else [starts] * n
-        ends = ends if isinstance(ends, list) else [ends] * n
-        if len(starts) != n or len(ends) != n:
-            raise ValueError("paths, starts and ends must have the same length")
+        starts, ends = _range_lists(n, starts, ends)
         by_bucket: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(paths):
             by_bucket[self._split_path(p)[0]].append(i)

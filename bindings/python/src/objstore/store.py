@@ -16,47 +16,16 @@ and :func:`from_config` are the language-neutral alternative (JSON).
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import _config, _ffi, _native
+from . import _config, _config_types, _ffi, _native
 from . import exceptions as _exc
-from ._config_types import (
-    AzureAccessKey,
-    AzureBearerToken,
-    AzureConfig,
-    AzureCredential,
-    AzureCredentialProvider,
-    AzureSASToken,
-    BackoffConfig,
-    ClientConfig,
-    GCSConfig,
-    GCSCredential,
-    GCSCredentialProvider,
-    RetryConfig,
-    S3Config,
-    S3Credential,
-    S3CredentialProvider,
-)
+from ._config_types import *  # noqa: F403  (obstore.store's config types, re-exported)
 from ._methods import ObjectStoreMethods
 
 __all__ = [
-    "AzureAccessKey",
-    "AzureBearerToken",
-    "AzureConfig",
-    "AzureCredential",
-    "AzureCredentialProvider",
-    "AzureSASToken",
-    "BackoffConfig",
-    "ClientConfig",
-    "GCSConfig",
-    "GCSCredential",
-    "GCSCredentialProvider",
-    "RetryConfig",
-    "S3Config",
-    "S3Credential",
-    "S3CredentialProvider",
+    *_config_types.__all__,
     "ObjectStore",
     "ObjectStoreMethods",
     "MemoryStore",
@@ -368,46 +337,39 @@ class LocalStore(ObjectStore):
         return f"LocalStore({_quoted(p)})" if p and p != "/" else "LocalStore()"
 
 
-class S3Store(ObjectStore):
+class _BucketStore(ObjectStore):
+    """The constructor S3 and GCS stores share (obstore's signature)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        bucket=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
+    ):
+        super().__init__()
+
+
+class S3Store(_BucketStore):
     """An Amazon S3 (or S3-compatible) bucket. Keys as obstore's S3Config;
     credentials and defaults also come from ``AWS_*`` environment variables."""
 
     __slots__ = ()
     _kind = "s3"
 
-    def __init__(
-        self,
-        bucket=None,
-        *,
-        prefix=None,
-        config=None,
-        client_options=None,
-        retry_config=None,
-        credential_provider=None,
-        **kwargs,
-    ):
-        super().__init__()
 
-
-class GCSStore(ObjectStore):
+class GCSStore(_BucketStore):
     """A Google Cloud Storage bucket. Keys as obstore's GCSConfig;
     credentials also come from ``GOOGLE_*`` environment variables."""
 
     __slots__ = ()
     _kind = "gcs"
-
-    def __init__(
-        self,
-        bucket=None,
-        *,
-        prefix=None,
-        config=None,
-        client_options=None,
-        retry_config=None,
-        credential_provider=None,
-        **kwargs,
-    ):
-        super().__init__()
 
 
 class AzureStore(ObjectStore):
