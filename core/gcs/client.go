@@ -22,7 +22,7 @@ import (
 //
 // Reads go through the JSON API (WithJSONReads): one API for every call,
 // and the one emulators implement faithfully.
-func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
+func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *core.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
 	copts, err := core.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return nil, copts, err
@@ -31,7 +31,7 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	if err != nil {
 		return nil, copts, err
 	}
-	var rt http.RoundTripper = hc.Transport
+	rt := throttle.Transport(hc.Transport)
 	if wrap != nil {
 		rt = wrap(rt)
 	}

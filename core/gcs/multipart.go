@@ -144,6 +144,11 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 }
 
 func (u *upload) compose(ctx context.Context, c *storage.Composer) (*storage.ObjectAttrs, error) {
+	ctx, admitted, err := u.s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admitted()
 	ctx, cancel := u.s.bound(ctx)
 	defer cancel()
 	c.SendCRC32C = false

@@ -31,6 +31,7 @@ import (
 // ETag changes exactly when the content is replaced.
 type Store struct {
 	client   *storage.Client
+	throttle *core.Throttle // every request goes through its transport
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
@@ -73,12 +74,14 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	if endpoint == "" {
 		endpoint = creds.baseURL
 	}
-	client, copts, err := newClient(ctx, c, endpoint, creds, wrap)
+	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{
 		client:   client,
+		throttle: throttle,
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
@@ -188,6 +191,11 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 var errReplaced = errors.New("object was replaced while it was being read")
 
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, mapError(err, path)
+	}
+	defer admitted()
 	obj := s.object(path)
 	if version != 0 {
 		obj = obj.Generation(version)
@@ -329,6 +337,11 @@ func (b *reader) Read(p []byte) (int, error) {
 func (b *reader) Close() error { return b.r.Close() }
 
 func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return core.ObjectMeta{}, mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	attrs, err := s.object(path).Attrs(ctx)
@@ -391,6 +404,11 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admitted()
 	w := obj.NewWriter(ctx)
 	w.ChunkSize = 0
 	applyAttributes(&w.ObjectAttrs, attrs)
@@ -410,6 +428,11 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 }
 
 func (s *Store) Delete(ctx context.Context, path core.Path) error {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return mapError(s.object(path).Delete(ctx), path)
@@ -520,9 +543,14 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 	if opts.IfNotExists {
 		dst = dst.If(storage.Conditions{DoesNotExist: true})
 	}
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, from)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	_, err := dst.CopierFrom(s.object(from)).Run(ctx)
+	_, err = dst.CopierFrom(s.object(from)).Run(ctx)
 	if err == nil {
 		return nil
 	}

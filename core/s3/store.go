@@ -132,10 +132,15 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		in.Range = aws.String(opts.Range.String())
 	}
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
+	// The fast path and the SDK it falls back to are one operation.
+	ctx, admitted, err := s.c.throttle.Admit(ctx)
+	if err != nil {
+		return nil, s.c.mapError("GetObject", path, err, opRead)
+	}
+	defer admitted()
 	var (
 		out     *s3.GetObjectOutput
 		handled bool
-		err     error
 	)
 	if s.c.fast.handles(in) {
 		out, handled, err = s.c.fast.get(ctx, in)
@@ -876,3 +881,7 @@ func (c *client) customerKey(algorithm, key, keyMD5 **string) {
 	*key = aws.String(c.s.sseCustomerKey)
 	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 }
+
+// Throttle is the store's request window (shared by every handle of its
+// config), for diagnostics and tests.
+func (s *Store) Throttle() *core.Throttle { return s.c.throttle }
