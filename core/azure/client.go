@@ -148,10 +148,16 @@ func mapError(err error, path core.Path) error {
 		kind = core.Unauthenticated
 	case re.StatusCode == http.StatusForbidden:
 		kind = core.PermissionDenied
+	case code == bloberror.MD5Mismatch || code == bloberror.CRC64Mismatch:
+		kind = core.Integrity // a body that does not match its Content-MD5
 	case re.StatusCode == http.StatusBadRequest:
 		kind = core.InvalidArgument
 	}
-	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: responseSummary(re, code)}
+	msg := responseSummary(re, code)
+	if kind == core.InvalidArgument && strings.Contains(msg, "contentMD5 doesn't match") {
+		kind = core.Integrity // Azurite's words (InvalidOperation) for Md5Mismatch
+	}
+	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
 }
 
 var serviceMessage = regexp.MustCompile(`(?s)<Message>(.*?)</Message>`)

@@ -72,7 +72,7 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 		return err
 	}
 	id := blockID(u.nonce, index)
-	if _, err := u.bb.StageBlock(ctx, id, streaming.NopCloser(bytes.NewReader(data)), nil); err != nil {
+	if _, err := u.bb.StageBlock(ctx, id, streaming.NopCloser(bytes.NewReader(data)), &blockblob.StageBlockOptions{TransactionalValidation: contentMD5(data)}); err != nil {
 		return mapError(err, u.path)
 	}
 	u.mu.Lock()

@@ -317,6 +317,8 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		kind = core.InvalidArgument
 	case status == http.StatusNotImplemented || code == "NotImplemented":
 		kind = core.NotSupported
+	case integrityCodes[code]:
+		kind = core.Integrity
 	case status == http.StatusBadRequest:
 		kind = core.InvalidArgument
 	}
@@ -340,6 +342,15 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
 	}
 	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg, Err: err}
+}
+
+// integrityCodes are the S3 error codes (and those of compatible servers)
+// for a body that does not match the checksum or digest sent with it.
+var integrityCodes = map[string]bool{
+	"BadDigest":                   true, // x-amz-checksum-* or Content-MD5 mismatch
+	"InvalidDigest":               true,
+	"XAmzContentChecksumMismatch": true,
+	"XAmzContentSHA256Mismatch":   true, // the signed payload hash
 }
 
 // copySource is the x-amz-copy-source value: bucket/key with every byte of

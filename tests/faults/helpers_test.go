@@ -35,6 +35,16 @@ func minioServer(t testing.TB) minio {
 	return m
 }
 
+// versitygwServer is the other S3 test server, for what must work on both.
+func versitygwServer(t testing.TB) minio {
+	t.Helper()
+	m := minio{os.Getenv("OBJSTORE_TEST_VERSITYGW_ENDPOINT"), os.Getenv("OBJSTORE_TEST_VERSITYGW_ACCESS_KEY"), os.Getenv("OBJSTORE_TEST_VERSITYGW_SECRET_KEY")}
+	if m.endpoint == "" || m.accessKey == "" || m.secretKey == "" {
+		t.Fatal("OBJSTORE_TEST_VERSITYGW_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run via buildscripts/with-servers.sh (all servers)")
+	}
+	return m
+}
+
 // hostPort is the endpoint's host:port, the upstream of a proxy.
 func (m minio) hostPort(t testing.TB) string {
 	u, err := url.Parse(m.endpoint)
