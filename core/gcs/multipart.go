@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"sort"
+	"strings"
 	"sync"
 
 	"cloud.google.com/go/storage"
@@ -30,13 +32,16 @@ import (
 //     composed with the next 31, and so on;
 //   - a composite object holds at most 1024 components, so an upload has at
 //     most 1024 parts (with 5 MiB parts, 5 GiB; larger parts go further);
-//   - Complete and Abort delete every part and intermediate object. Parts
-//     left by a crashed process stay under partsPrefix: a bucket lifecycle
-//     rule on that prefix (age > 1 day) removes them.
+//   - Complete and Abort delete every part and intermediate object. Each
+//     part records its upload's destination (metadata uploadPathKey), so
+//     that ListUploads can tell what the parts left by a crashed process
+//     were for and CleanupUploads removes them; a bucket lifecycle rule on
+//     partsPrefix (age > 1 day) is the other way.
 const (
 	partsPrefix       = ".objstore-multipart"
 	maxComposeSources = 32
 	maxParts          = 1024
+	uploadPathKey     = "objstore-upload-path"
 )
 
 type upload struct {
@@ -70,7 +75,7 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 	}
 	ctx, cancel := u.s.bound(ctx)
 	defer cancel()
-	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, nil)
+	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, core.Attributes{uploadPathKey: string(u.path)})
 	if err != nil {
 		return mapError(err, u.path)
 	}
@@ -124,7 +129,9 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 			}
 			name := fmt.Sprintf("%scomposed-%05d", u.dir(), step)
 			intermediates = append(intermediates, name)
-			a, err := u.compose(ctx, u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...))
+			c := u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...)
+			c.Metadata = map[string]string{uploadPathKey: string(u.path)}
+			a, err := u.compose(ctx, c)
 			if err != nil {
 				return nil, err
 			}
@@ -195,4 +202,66 @@ func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
 	u.parts = map[int]int64{}
 	u.mu.Unlock()
 	return nil
+}
+
+var _ core.UploadCleaner = (*Store)(nil)
+
+// ListUploads lists the uploads whose temporary parts are in the bucket
+// and whose destination is under prefix. An upload began when its oldest
+// part was written. Parts without a recorded destination are listed only
+// for the whole bucket (prefix ""), with an empty Path.
+func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
+	return func(yield func(core.PendingUpload, error) bool) {
+		q := &storage.Query{Prefix: partsPrefix + "/", Projection: storage.ProjectionNoACL}
+		if err := q.SetAttrSelection([]string{"Name", "Created", "Metadata"}); err != nil {
+			yield(core.PendingUpload{}, mapError(err, prefix))
+			return
+		}
+		byID := map[string]*core.PendingUpload{}
+		var order []string
+		it := s.bucket.Objects(ctx, q)
+		for {
+			a, err := it.Next()
+			if err == iterator.Done {
+				break
+			}
+			if err != nil {
+				yield(core.PendingUpload{}, mapError(err, prefix))
+				return
+			}
+			id, _, ok := strings.Cut(strings.TrimPrefix(a.Name, partsPrefix+"/"), "/")
+			if !ok || id == "" {
+				continue
+			}
+			u := byID[id]
+			if u == nil {
+				u = &core.PendingUpload{ID: id, Initiated: a.Created}
+				byID[id] = u
+				order = append(order, id)
+			}
+			if p, err := core.ParsePath(a.Metadata[uploadPathKey]); err == nil && p != "" {
+				u.Path = p
+			}
+			if a.Created.Before(u.Initiated) {
+				u.Initiated = a.Created
+			}
+		}
+		for _, id := range order {
+			u := byID[id]
+			if prefix != "" && (u.Path == prefix || !u.Path.HasPrefix(prefix)) {
+				continue // not under prefix (an unknown destination only counts for the root)
+			}
+			if !yield(*u, nil) {
+				return
+			}
+		}
+	}
+}
+
+// AbortUpload deletes every temporary object of the upload.
+func (s *Store) AbortUpload(ctx context.Context, u core.PendingUpload) error {
+	if u.ID == "" || strings.Contains(u.ID, "/") {
+		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.Path), Msg: "not an upload id of this store: " + u.ID}
+	}
+	return (&upload{s: s, path: u.Path, id: u.ID, parts: map[int]int64{}}).Abort(ctx)
 }

@@ -399,7 +399,7 @@ func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.Mult
 	}
 	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.CreateMultipartUpload(ctx, in)
+	out, err := s.createUpload(ctx, in)
 	if err != nil {
 		return nil, s.c.mapError("CreateMultipartUpload", path, err, opRead)
 	}
@@ -701,7 +701,7 @@ func (s *Store) copyMultipart(ctx context.Context, from, to core.Path) error {
 	}
 	s.c.encryption(&create.ServerSideEncryption, &create.SSEKMSKeyId, &create.BucketKeyEnabled)
 	s.c.customerKey(&create.SSECustomerAlgorithm, &create.SSECustomerKey, &create.SSECustomerKeyMD5)
-	created, err := s.c.api.CreateMultipartUpload(ctx, create)
+	created, err := s.createUpload(ctx, create)
 	if err != nil {
 		return s.c.mapError("CreateMultipartUpload", to, err, opRead)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/libobjstore/objstore/core/azure"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
+	s3store "github.com/libobjstore/objstore/core/s3"
 )
 
 // The real servers of the fault tests, one per HTTP backend: MinIO (S3),
@@ -40,12 +41,20 @@ type backend struct {
 }
 
 type space struct {
-	// open opens a store on the space, reaching the server at hostPort.
-	open func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store
+	backend core.Backend
+	// config is the document of a store on the space that reaches the
+	// server at hostPort.
+	config func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config
 	// openUploads counts the unfinished uploads of key the service itself
 	// still holds (never our own bookkeeping). nil for HTTP, which streams
 	// an upload in one request and keeps nothing between requests.
 	openUploads func(t testing.TB, key string) int
+}
+
+// open opens a store on the space, reaching the server at hostPort.
+func (sp *space) open(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store {
+	t.Helper()
+	return openBackend(t, sp.backend, sp.config(t, hostPort, retry, timeout))
 }
 
 var backends = []backend{
@@ -113,8 +122,9 @@ func minioSpace(t testing.TB) *space { return s3Space(t, minioServer(t)) }
 func s3Space(t testing.TB, m minio) *space {
 	bucket := m.newBucket(t)
 	return &space{
-		open: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store {
-			return m.openS3(t, "http://"+hostPort, bucket, retry, timeout)
+		backend: s3store.Backend,
+		config: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config {
+			return m.s3Config("http://"+hostPort, bucket, retry, timeout)
 		},
 		openUploads: func(t testing.TB, key string) int {
 			ups, err := m.admin().ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: &key})
@@ -138,10 +148,11 @@ func gcsSpace(t testing.TB) *space {
 	}
 	resp.Body.Close()
 	return &space{
-		open: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store {
-			return openBackend(t, gcs.Backend, core.Config{Kind: "gcs", Bucket: bucket,
+		backend: gcs.Backend,
+		config: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config {
+			return core.Config{Kind: "gcs", Bucket: bucket,
 				Config:        core.Options{"base_url": "http://" + hostPort},
-				ClientOptions: clientOptions(timeout), RetryConfig: retry})
+				ClientOptions: clientOptions(timeout), RetryConfig: retry}
 		},
 		// A multipart upload's parts are temporary objects of the bucket
 		// (core/gcs/multipart.go): any left is an upload left open.
@@ -173,10 +184,11 @@ func azureSpace(t testing.TB) *space {
 	}
 	t.Cleanup(func() { admin.Delete(context.Background(), nil) })
 	return &space{
-		open: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store {
-			return openBackend(t, azure.Backend, core.Config{Kind: "azure", Bucket: name,
+		backend: azure.Backend,
+		config: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config {
+			return core.Config{Kind: "azure", Bucket: name,
 				Config:        core.Options{"use_emulator": "true", "endpoint": withHost(t, endpoint, hostPort)},
-				ClientOptions: clientOptions(timeout), RetryConfig: retry})
+				ClientOptions: clientOptions(timeout), RetryConfig: retry}
 		},
 		openUploads: func(t testing.TB, key string) int {
 			list, err := admin.NewBlockBlobClient(key).GetBlockList(context.Background(), blockblob.BlockListTypeUncommitted, nil)
@@ -220,10 +232,11 @@ func webdavSpace(t testing.TB) *space {
 		}
 	})
 	return &space{
-		open: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Store {
-			return openBackend(t, httpstore.Backend, core.Config{Kind: "http",
+		backend: httpstore.Backend,
+		config: func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config {
+			return core.Config{Kind: "http",
 				URL:           withHost(t, strings.TrimSuffix(base, "/")+"/"+dir+"/", hostPort),
-				ClientOptions: clientOptions(timeout), RetryConfig: retry})
+				ClientOptions: clientOptions(timeout), RetryConfig: retry}
 		},
 	}
 }
