@@ -73,8 +73,6 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 	if index < 0 || index >= maxParts {
 		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.path), Msg: fmt.Sprintf("part %d: a GCS upload has parts 0 to %d (compose's component limit)", index, maxParts-1)}
 	}
-	ctx, cancel := u.s.bound(ctx)
-	defer cancel()
 	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, core.Attributes{uploadPathKey: string(u.path)})
 	if err != nil {
 		return mapError(err, u.path)
@@ -104,8 +102,6 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 	}
 
 	if len(indexes) == 0 {
-		ctx, cancel := u.s.bound(ctx)
-		defer cancel()
 		attrs, err := u.s.write(ctx, u.s.object(u.path), nil, u.opts.Attributes)
 		if err != nil {
 			return core.PutResult{}, mapError(err, u.path)
@@ -168,16 +164,21 @@ func (u *upload) Abort(ctx context.Context) error {
 	return u.removeTemporaries(ctx, nil)
 }
 
+// removeTemporaries deletes the upload's known parts and extra objects,
+// then lists its directory for parts whose PutPart failed midway. The
+// known ones go first: their deletes still work where a listing (a larger
+// answer) does not get through.
 func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
-	names := map[string]bool{}
-	for _, n := range extra {
-		names[n] = true
-	}
+	known := append([]string(nil), extra...)
 	u.mu.Lock()
 	for i := range u.parts {
-		names[u.partName(i)] = true
+		known = append(known, u.partName(i))
 	}
 	u.mu.Unlock()
+	if err := u.deleteTemporaries(ctx, known); err != nil {
+		return err
+	}
+	var listed []string
 	it := u.s.bucket.Objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL})
 	for {
 		a, err := it.Next()
@@ -187,20 +188,27 @@ func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
 		if err != nil {
 			return mapError(err, u.path)
 		}
-		names[a.Name] = true
+		listed = append(listed, a.Name)
 	}
-	paths := make([]core.Path, 0, len(names))
-	for n := range names {
-		paths = append(paths, core.Path(n))
+	if err := u.deleteTemporaries(ctx, listed); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.parts = map[int]int64{}
+	u.mu.Unlock()
+	return nil
+}
+
+func (u *upload) deleteTemporaries(ctx context.Context, names []string) error {
+	paths := make([]core.Path, len(names))
+	for i, n := range names {
+		paths[i] = core.Path(n)
 	}
 	for _, err := range u.s.DeleteMany(ctx, paths) {
 		if err != nil && !core.IsKind(err, core.NotFound) {
 			return err
 		}
 	}
-	u.mu.Lock()
-	u.parts = map[int]int64{}
-	u.mu.Unlock()
 	return nil
 }
 

@@ -32,6 +32,7 @@ import (
 type Store struct {
 	client   *storage.Client
 	throttle *core.Throttle // every request goes through its transport
+	retry    core.Policy    // for the single-request uploads the SDK does not retry
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
@@ -82,6 +83,7 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	return &Store{
 		client:   client,
 		throttle: throttle,
+		retry:    c.RetryConfig.Policy(),
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
@@ -388,8 +390,6 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if conds != (storage.Conditions{}) {
 		obj = obj.If(conds)
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	attrs, err := s.write(ctx, obj, data, opts.Attributes)
 	if err != nil {
 		if opts.Mode.Kind == core.PutCreate {
@@ -403,12 +403,35 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// write uploads data in one request (ChunkSize 0: no buffer copy), which
+// the SDK sends once and never retries; so the attempts are made here,
+// under the retry policy, each bounded by the client timeout. Replaying is
+// safe: the bytes are in memory, and a write either replaces the object
+// whole or is conditional on its generation.
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer admitted()
+	var written *storage.ObjectAttrs
+	err = s.retry.Do(ctx, func(ctx context.Context) error {
+		attempt, cancel := s.bound(ctx)
+		defer cancel()
+		a, err := s.writeOnce(attempt, obj, data, attrs)
+		if err == nil {
+			written = a
+			return nil
+		}
+		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
+			return core.Retryable(err)
+		}
+		return err
+	})
+	return written, err
+}
+
+func (s *Store) writeOnce(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	w := obj.NewWriter(ctx)
 	w.ChunkSize = 0
 	applyAttributes(&w.ObjectAttrs, attrs)

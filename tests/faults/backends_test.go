@@ -154,8 +154,9 @@ func gcsSpace(t testing.TB) *space {
 				Config:        core.Options{"base_url": "http://" + hostPort},
 				ClientOptions: clientOptions(timeout), RetryConfig: retry}
 		},
-		// A multipart upload's parts are temporary objects of the bucket
-		// (core/gcs/multipart.go): any left is an upload left open.
+		// A multipart upload's parts are temporary objects of the bucket,
+		// each naming its destination in its metadata
+		// (core/gcs/multipart.go): any left for key is an upload left open.
 		openUploads: func(t testing.TB, key string) int {
 			resp, err := http.Get(endpoint + "/storage/v1/b/" + bucket + "/o?prefix=" + url.QueryEscape(".objstore-multipart/"))
 			if err != nil {
@@ -163,12 +164,21 @@ func gcsSpace(t testing.TB) *space {
 			}
 			defer resp.Body.Close()
 			var page struct {
-				Items []struct{ Name string } `json:"items"`
+				Items []struct {
+					Name     string            `json:"name"`
+					Metadata map[string]string `json:"metadata"`
+				} `json:"items"`
 			}
 			if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
 				t.Fatalf("list temporaries: %v", err)
 			}
-			return len(page.Items)
+			n := 0
+			for _, it := range page.Items {
+				if it.Metadata["objstore-upload-path"] == key {
+					n++
+				}
+			}
+			return n
 		},
 	}
 }
