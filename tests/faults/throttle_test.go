@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	s3store "github.com/libobjstore/objstore/core/s3"
+	"github.com/libobjstore/objstore/core/stores"
 )
 
 // The throttling server is buildscripts/bench/s3bench-server in its
@@ -222,5 +224,33 @@ func TestThrottledRetryAfter(t *testing.T) {
 		objects, time.Since(start), served, refused, s.Throttle().Stats())
 	if refused == 0 {
 		t.Fatal("nothing was throttled")
+	}
+}
+
+// Handles of equal config documents share one store, so one window: what
+// one handle's throttled requests taught it holds for the other's.
+func TestThrottleWindowSharedByHandlesOfOneConfig(t *testing.T) {
+	srv := startThrottlingServer(t, "-throttle-rate", "200", "-throttle-burst", "5")
+	doc := core.Config{Kind: "s3", Bucket: srv.bucket,
+		Config:        core.Options{"endpoint": srv.endpoint, "skip_signature": "true", "region": "us-east-1"},
+		ClientOptions: core.Options{"allow_http": "true"}}
+	ctx := context.Background()
+	h1, err := stores.Open(ctx, doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h1.Close()
+	h2, err := stores.Open(ctx, doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Close()
+	putAll(t, h1.Store, 100) // enough to be throttled at 200 requests a second
+	w1, w2 := h1.Store.(*s3store.Store).Throttle(), h2.Store.(*s3store.Store).Throttle()
+	if w1 != w2 {
+		t.Fatal("two handles of one config have two windows")
+	}
+	if st := w2.Stats(); st.Throttled == 0 || math.IsInf(st.Limit, 1) {
+		t.Fatalf("after throttled puts through the first handle, the second sees %+v", st)
 	}
 }
