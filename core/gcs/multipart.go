@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
 
 	"github.com/libobjstore/objstore/core"
 )
@@ -179,12 +178,7 @@ func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
 		return err
 	}
 	var listed []string
-	it := u.s.bucket.Objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL})
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
+	for a, err := range u.s.objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL}) {
 		if err != nil {
 			return mapError(err, u.path)
 		}
@@ -227,12 +221,7 @@ func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[cor
 		}
 		byID := map[string]*core.PendingUpload{}
 		var order []string
-		it := s.bucket.Objects(ctx, q)
-		for {
-			a, err := it.Next()
-			if err == iterator.Done {
-				break
-			}
+		for a, err := range s.objects(ctx, q) {
 			if err != nil {
 				yield(core.PendingUpload{}, mapError(err, prefix))
 				return

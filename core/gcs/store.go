@@ -485,6 +485,23 @@ func hidden(name string) bool {
 	return strings.HasPrefix(name, partsPrefix+"/") || strings.HasSuffix(name, "/")
 }
 
+// objects iterates over a bucket listing; it stops at the first error,
+// which it yields.
+func (s *Store) objects(ctx context.Context, q *storage.Query) iter.Seq2[*storage.ObjectAttrs, error] {
+	return func(yield func(*storage.ObjectAttrs, error) bool) {
+		it := s.bucket.Objects(ctx, q)
+		for {
+			a, err := it.Next()
+			if err == iterator.Done {
+				return
+			}
+			if !yield(a, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
 // listFields are the only object fields a listing asks for.
 var listFields = []string{"Name", "Size", "Updated", "Generation"}
 
@@ -497,12 +514,7 @@ func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOption
 			yield(core.ObjectMeta{}, mapError(err, prefix))
 			return
 		}
-		it := s.bucket.Objects(ctx, q)
-		for {
-			a, err := it.Next()
-			if err == iterator.Done {
-				return
-			}
+		for a, err := range s.objects(ctx, q) {
 			if err != nil {
 				yield(core.ObjectMeta{}, mapError(err, prefix))
 				return
@@ -524,12 +536,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 	if err := q.SetAttrSelection(listFields); err != nil {
 		return res, mapError(err, prefix)
 	}
-	it := s.bucket.Objects(ctx, q)
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
+	for a, err := range s.objects(ctx, q) {
 		if err != nil {
 			return core.ListResult{}, mapError(err, prefix)
 		}

@@ -2,23 +2,15 @@ package faults_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/local"
@@ -182,41 +174,4 @@ func TestCleanupUploadsOfKilledProcess(t *testing.T) {
 			t.Logf("aborted %+v", aborted[0])
 		})
 	}
-}
-
-// A CreateMultipartUpload that reached MinIO but whose answer was lost is
-// retried by the SDK; the upload the first attempt began is aborted, so
-// only the completed object remains.
-func TestS3CreateWithLostAnswer(t *testing.T) {
-	m := minioServer(t)
-	bucket := m.newBucket(t)
-	target, _ := url.Parse(m.endpoint)
-	forward := httputil.NewSingleHostReverseProxy(target)
-	var creates atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Query().Has("uploads") && creates.Add(1) == 1 {
-			forward.ServeHTTP(httptest.NewRecorder(), r) // begun on the server…
-			w.WriteHeader(http.StatusBadGateway)         // …but the answer is lost
-			return
-		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s := m.openS3(t, srv.URL, bucket, retryPolicy(3, 20*time.Millisecond, 100*time.Millisecond, 30*time.Second), 10*time.Second)
-	data := pattern(5<<20+1000, 12)
-	if _, err := core.PutMultipartReader(context.Background(), s, "lost-create", bytes.NewReader(data), core.WriterOptions{ChunkSize: 5 << 20}); err != nil {
-		t.Fatalf("multipart put with a lost Create answer: %v", err)
-	}
-	if n := creates.Load(); n != 2 {
-		t.Fatalf("%d CreateMultipartUpload requests, want 2 (one retry)", n)
-	}
-	key := "lost-create"
-	ups, err := m.admin().ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: &key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ups.Uploads) != 0 {
-		t.Fatalf("%d upload(s) left open by the lost Create answer", len(ups.Uploads))
-	}
-	storedWholeOrNothing(t, m.openS3(t, m.endpoint, bucket, nil, 10*time.Second), key, data, nil)
 }
