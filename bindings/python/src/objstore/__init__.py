@@ -60,6 +60,7 @@ from .store import parse_scheme
 
 # The stores that can presign URLs (obstore's name, for annotations).
 SignCapableStore = _AzureStore | _GCSStore | _S3Store | _HTTPStore
+from ._uploads import cleanup_uploads, cleanup_uploads_async
 
 __version__ = "0.1.0"
 
@@ -68,6 +69,7 @@ __all__ = [
     "AsyncWritableFile",
     "ReadableFile",
     "WritableFile",
+    "cleanup_uploads_async",
     "copy_async",
     "debug_stats",
     "parse_scheme",
@@ -104,6 +106,7 @@ __all__ = [
     "BytesStream",
     "GetResult",
     "ListStream",
+    "cleanup_uploads",
     "copy",
     "delete",
     "exceptions",

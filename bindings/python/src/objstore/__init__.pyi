@@ -26,6 +26,7 @@ from ._types import PutMode as PutMode
 from ._types import PutResult as PutResult
 from ._types import SuffixRange as SuffixRange
 from ._types import UpdateVersion as UpdateVersion
+from ._uploads import PendingUpload
 from .store import AzureStore, GCSStore, HTTPStore, ObjectStore, S3Store
 
 if sys.version_info >= (3, 12):
@@ -35,6 +36,8 @@ else:
 
 __version__: str
 __all__ = [
+    "cleanup_uploads",
+    "cleanup_uploads_async",
     "AsyncReadableFile",
     "AsyncWritableFile",
     "Attribute",
@@ -484,6 +487,19 @@ def open_writer_async(
     max_concurrency: int = 12,
 ) -> AsyncWritableFile:
     """Async twin of :func:`open_writer` (use with ``async with``)."""
+
+# ---- unfinished uploads --------------------------------------------------------------------
+
+def cleanup_uploads(
+    store: ObjectStore, prefix: str | None = None, *, older_than: timedelta, dry_run: bool = False
+) -> builtins.list[PendingUpload]:
+    """Abort the unfinished multipart uploads under ``prefix`` that began at
+    least ``older_than`` ago, and return them (``dry_run``: only return them)."""
+
+async def cleanup_uploads_async(
+    store: ObjectStore, prefix: str | None = None, *, older_than: timedelta, dry_run: bool = False
+) -> builtins.list[PendingUpload]:
+    """Async twin of :func:`cleanup_uploads`."""
 
 # ---- the rest -----------------------------------------------------------------------------
 

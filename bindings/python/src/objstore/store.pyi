@@ -37,6 +37,7 @@ from ._config_types import S3Config as S3Config
 from ._config_types import S3Credential as S3Credential
 from ._config_types import S3CredentialProvider as S3CredentialProvider
 from ._types import HTTP_METHOD, Attributes, GetOptions, ListResult, ObjectMeta, PutMode, PutResult
+from ._uploads import PendingUpload
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
@@ -229,6 +230,14 @@ class ObjectStoreMethods:
     @overload
     async def sign_async(self, method: HTTP_METHOD, paths: Sequence[str], expires_in: timedelta) -> Sequence[str]:
         """Async twin of :meth:`sign`."""
+    def cleanup_uploads(
+        self, prefix: str | None = None, *, older_than: timedelta, dry_run: bool = False
+    ) -> builtins.list[PendingUpload]:
+        """Abort (or with ``dry_run`` list) unfinished multipart uploads."""
+    async def cleanup_uploads_async(
+        self, prefix: str | None = None, *, older_than: timedelta, dry_run: bool = False
+    ) -> builtins.list[PendingUpload]:
+        """Async twin of :meth:`cleanup_uploads`."""
     def open_reader(self, path: str, *, buffer_size: int = 1048576, size: int | None = None) -> ReadableFile:
         """A readable file over an object."""
     async def open_reader_async(
