@@ -27,6 +27,7 @@ var ClientOptionKeys = KeyTable{
 	{Name: "proxy_ca_certificate"},
 	{Name: "proxy_excludes"},
 	{Name: "randomize_addresses"},
+	{Name: "read_timeout"},
 	{Name: "timeout"},
 	{Name: "user_agent"},
 }
@@ -36,7 +37,8 @@ type ClientOptions struct {
 	AllowHTTP                bool
 	AllowInvalidCertificates bool
 	ConnectTimeout           time.Duration // default 5 s
-	Timeout                  time.Duration // whole request; default 30 s, 0 = none
+	Timeout                  time.Duration // one request attempt; default 30 s, 0 = none
+	ReadTimeout              time.Duration // any wait for progress; default none (see Timeouts)
 	PoolIdleTimeout          time.Duration // default 90 s
 	PoolMaxIdlePerHost       int           // default unlimited (we use 256)
 	DefaultContentType       string
@@ -65,6 +67,8 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 			c.ConnectTimeout, err = ParseDuration(k, v)
 		case "timeout":
 			c.Timeout, err = ParseDuration(k, v)
+		case "read_timeout":
+			c.ReadTimeout, err = ParseDuration(k, v)
 		case "pool_idle_timeout":
 			c.PoolIdleTimeout, err = ParseDuration(k, v)
 		case "pool_max_idle_per_host":
@@ -87,9 +91,15 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 	return c, nil
 }
 
-// HTTPClient builds the HTTP client these options describe. Its overall
-// Timeout is left 0: callers bound each request with a context instead, so
-// that long streaming reads are not cut off mid-body.
+// Timeouts are the bounds of one request attempt these options set.
+func (c ClientOptions) Timeouts() Timeouts {
+	return Timeouts{Attempt: c.Timeout, Idle: c.ReadTimeout}
+}
+
+// HTTPClient builds the HTTP client these options describe. Its transport
+// bounds every request attempt by Timeouts (see boundedTransport); the
+// client's own overall Timeout is left 0, since it would cut off streamed
+// object reads, which BeginRead bounds instead.
 func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	dialer := &net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
@@ -115,7 +125,7 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	if c.AllowInvalidCertificates {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicit user opt-in
 	}
-	return &http.Client{Transport: t}, nil
+	return &http.Client{Transport: &boundedTransport{base: t, t: c.Timeouts()}}, nil
 }
 
 // CheckScheme refuses plain http endpoints unless allow_http is set.
