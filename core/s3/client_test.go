@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"syscall"
@@ -23,6 +24,31 @@ func responseError(status int, code string) error {
 	}
 }
 
+// attemptTimeout is the error of a request to a server that never answers,
+// sent with a 50 ms client timeout.
+func attemptTimeout(t *testing.T) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			io.Copy(io.Discard, c) // takes the request, never answers
+			c.Close()
+		}
+	}()
+	hc, err := core.ClientOptions{Timeout: 50 * time.Millisecond}.HTTPClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = hc.Get("http://" + ln.Addr().String() + "/")
+	if !core.IsAttemptTimeout(err) || !core.IsKind(err, core.Timeout) {
+		t.Fatalf("silent server: %v, want an attempt timeout", err)
+	}
+	return err
+}
+
 func TestRetryerDecisions(t *testing.T) {
 	r := &retryer{policy: (*core.RetryConfig)(nil).Policy()}
 	if r.MaxAttempts() != core.DefaultMaxRetries+1 {
@@ -37,7 +63,7 @@ func TestRetryerDecisions(t *testing.T) {
 		"400 RequestTimeout":         responseError(400, "RequestTimeout"),
 		"connection reset":           &net.OpError{Op: "read", Err: syscall.ECONNRESET},
 		"connection refused (dial)":  &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED},
-		"attempt timed out (client)": attemptTimeoutError{after: time.Second},
+		"attempt timed out (client)": attemptTimeout(t),
 	}
 	for name, err := range retried {
 		if !r.IsErrorRetryable(err) {
