@@ -35,8 +35,23 @@ func (s *Store) errorf(k core.Kind, path core.Path, format string, args ...any) 
 // server as headers and are checked again on the answer, so a server that
 // ignores them still gives object_store's results. A server that ignores
 // Range is caught too: its whole body is cut to the range when its length
-// is known, else the read fails.
+// is known, else the read fails. A body that breaks or stalls resumes
+// where it stopped, pinned to the object's strong ETag; one without a
+// strong ETag cannot be pinned and is not resumed.
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+	res, err := s.get(ctx, path, opts)
+	if err != nil || opts.Head {
+		return res, err
+	}
+	if etag := res.Meta.ETag; etag != "" && !strings.HasPrefix(etag, "W/") {
+		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: etag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+			return s.get(ctx, path, o)
+		})
+	}
+	return res, nil
+}
+
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
 	if opts.Version != "" {
 		return nil, s.errorf(core.NotSupported, path, "HTTP stores keep no object versions")
 	}
@@ -67,14 +82,23 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if ranged {
 		r.header.Set("Range", opts.Range.String())
 	}
+	var attempt *core.ReadAttempt
+	if !opts.Head {
+		ctx, attempt = s.c.timeouts.BeginRead(ctx)
+	}
 	resp, err := s.c.do(ctx, r, nil)
 	if err != nil {
+		attempt.Abandon()
 		return nil, err
 	}
 	res, err := s.readAnswer(r, resp, opts, ranged)
 	if err != nil {
 		drain(resp)
+		attempt.Abandon()
 		return nil, err
+	}
+	if !opts.Head {
+		res.Body = attempt.Body(res.Body)
 	}
 	return res, nil
 }
