@@ -135,10 +135,10 @@ func (b *resumingBody) Close() error { return b.cur.Close() }
 // ResumeWithGet is ResumeBody for a store whose ranged, conditional get
 // reopens the read: the rest is asked for with pin's conditions (the etag
 // or version of the first answer) and must come back as exactly that range
-// of the same object. An answer with another etag — from a server that
-// ignores the condition — fails with Precondition, never spliced in.
+// of the same object. An answer with another etag or size — from a server
+// that ignores the condition — fails with Precondition, never spliced in.
 func ResumeWithGet(ctx context.Context, res *GetResult, p Policy, pin GetOptions, get func(context.Context, GetOptions) (*GetResult, error)) {
-	etag, path := res.Meta.ETag, res.Meta.Location
+	etag, size, path := res.Meta.ETag, res.Meta.Size, res.Meta.Location
 	ResumeBody(ctx, res, p, func(ctx context.Context, start, end uint64) (io.ReadCloser, error) {
 		opts := pin
 		rest := Bounded(start, end)
@@ -147,10 +147,10 @@ func ResumeWithGet(ctx context.Context, res *GetResult, p Policy, pin GetOptions
 		if err != nil {
 			return nil, err
 		}
-		if etag != "" && again.Meta.ETag != etag {
+		if etag != "" && again.Meta.ETag != etag || again.Meta.Size != size {
 			again.Body.Close()
 			return nil, &Error{Kind: Precondition, Path: string(path),
-				Msg: fmt.Sprintf("the object changed while it was read (etag %s, now %s)", etag, again.Meta.ETag)}
+				Msg: fmt.Sprintf("the object changed while it was read (etag %s and size %d, now %s and %d)", etag, size, again.Meta.ETag, again.Meta.Size)}
 		}
 		if again.Start != start || again.End != end {
 			again.Body.Close()
