@@ -125,6 +125,10 @@ def test_stalled_reads_resume_with_exact_bytes(backend, proxy_binary):
     prefix = "stalls-" + uuid.uuid4().hex[:12]
     clean = make(f"{parts.scheme}://{upstream}", prefix)
     objstore.put(clean, "object.bin", DATA)
+    if backend == "http":
+        # nginx's ETags have whole seconds: a read resumes only once the
+        # object is older than the second it is read in.
+        time.sleep(1.1)
     try:
         # Each read gets its own proxy, whose first object read stalls; the
         # reads run at once, so the test takes one stall, not four.

@@ -56,6 +56,10 @@ type Options struct {
 	After int64
 	// Method is the method of the requests to fault (default GET).
 	Method string
+	// OnStrike, when set, runs as each fault strikes, before the proxy
+	// goes silent or sends the flipped byte (a test changes the object
+	// there, for instance).
+	OnStrike func()
 	// MinBody: only successful responses whose body is at least this
 	// long are faulted (object reads, not listings or metadata, unless
 	// set low).
@@ -231,6 +235,9 @@ func (p *Proxy) strike() {
 	p.mu.Lock()
 	p.strikes = append(p.strikes, time.Now())
 	p.mu.Unlock()
+	if p.opts.OnStrike != nil {
+		p.opts.OnStrike()
+	}
 }
 
 // Serve runs a proxy until ctx ends, for the command-line wrapper: it
