@@ -130,13 +130,14 @@ func checksumOf(out *s3.GetObjectOutput) core.Checksum {
 }
 
 // sdkGet is GetObject through the SDK. After a fast-path attempt that
-// failed on the wire (fastErr), the SDK has one attempt less to make, so
-// that the retry policy bounds the two together.
+// failed on the wire (fastErr; the SDK retries every such failure), the
+// SDK has one attempt less to make, so that the retry policy bounds the
+// two together.
 func (c *client) sdkGet(ctx context.Context, in *s3.GetObjectInput, fastErr error) (*s3.GetObjectOutput, error) {
 	if fastErr == nil {
 		return c.api.GetObject(ctx, in)
 	}
-	if c.retry.MaxRetries == 0 || ctx.Err() != nil || !(&retryer{policy: c.retry}).IsErrorRetryable(fastErr) {
+	if c.retry.MaxRetries == 0 || ctx.Err() != nil {
 		return nil, fastErr
 	}
 	return c.api.GetObject(ctx, in, func(o *s3.Options) { o.RetryMaxAttempts = c.retry.MaxRetries })
