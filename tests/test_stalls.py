@@ -14,6 +14,7 @@ Run via: buildscripts/with-servers.sh minio fakegcs nginx -- python3 -m pytest t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -154,13 +155,24 @@ def test_stalled_reads_resume_with_exact_bytes(backend, proxy_binary):
         objstore.delete(clean, "object.bin")
 
 
-def test_endless_stall_raises_timeout_within_bound(proxy_binary):
+@contextlib.contextmanager
+def _stalling_minio(proxy_binary, times: int):
+    """The test object on MinIO and a proxy in front that stalls `times`
+    reads (0: all); yields the prefix and the proxy."""
     parts = urlsplit(_env("OBJSTORE_TEST_MINIO_ENDPOINT"))
     prefix = "stalls-" + uuid.uuid4().hex[:12]
     clean = _s3(f"{parts.scheme}://{parts.netloc}", prefix)
     objstore.put(clean, "object.bin", DATA)
-    proxy = Proxy(proxy_binary, parts.netloc, times=0)
+    proxy = Proxy(proxy_binary, parts.netloc, times=times)
     try:
+        yield prefix, proxy
+    finally:
+        proxy.close()
+        objstore.delete(clean, "object.bin")
+
+
+def test_endless_stall_raises_timeout_within_bound(proxy_binary):
+    with _stalling_minio(proxy_binary, times=0) as (prefix, proxy):
         store = _s3(proxy.url, prefix)
         start = time.monotonic()
         with pytest.raises(RequestTimeoutError) as info:
@@ -168,20 +180,12 @@ def test_endless_stall_raises_timeout_within_bound(proxy_binary):
         elapsed = time.monotonic() - start
         assert TIMEOUT_S * (RETRIES + 1) * 0.9 <= elapsed < BOUND_S, f"raised after {elapsed:.1f}s"
         assert isinstance(info.value, TimeoutError)
-    finally:
-        proxy.close()
-        objstore.delete(clean, "object.bin")
 
 
 def test_read_timeout_is_a_client_option(proxy_binary):
     """read_timeout passes through client_options and bounds each gap:
     with timeout 30 s, a stall is noticed after 1 s."""
-    parts = urlsplit(_env("OBJSTORE_TEST_MINIO_ENDPOINT"))
-    prefix = "stalls-" + uuid.uuid4().hex[:12]
-    clean = _s3(f"{parts.scheme}://{parts.netloc}", prefix)
-    objstore.put(clean, "object.bin", DATA)
-    proxy = Proxy(proxy_binary, parts.netloc, times=1)
-    try:
+    with _stalling_minio(proxy_binary, times=1) as (prefix, proxy):
         m = minio_settings()
         store = S3Store(m["BUCKET"], prefix=prefix, endpoint=proxy.url, access_key_id=m["ACCESS_KEY"],
                         secret_access_key=m["SECRET_KEY"], region="us-east-1",
@@ -191,6 +195,3 @@ def test_read_timeout_is_a_client_option(proxy_binary):
         elapsed = time.monotonic() - start
         assert b"".join(bytes(c) for c in chunks) == DATA
         assert 0.9 <= elapsed < 3, f"took {elapsed:.1f}s"
-    finally:
-        proxy.close()
-        objstore.delete(clean, "object.bin")

@@ -291,6 +291,11 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 	mctx, cancel := s.bound(ctx)
 	attrs, err := s.object(path).Generation(rd.Attrs.Generation).Attrs(mctx)
 	cancel()
+	if err == nil && (attrs.Generation != rd.Attrs.Generation || version != 0 && rd.Attrs.Generation != version) {
+		// A server that ignored the generation asked for answered with
+		// another one: the object was replaced.
+		err = storage.ErrObjectNotExist
+	}
 	if err != nil {
 		err = mapError(err, path)
 		if core.IsKind(err, core.NotFound) && version == 0 {
