@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,11 +89,16 @@ type clock struct {
 }
 
 func newClock(cancel context.CancelFunc, attempt, idle time.Duration, idleName string) *clock {
-	c := &clock{base: time.Now(), attempt: attempt, idle: idle, idleName: idleName, cancel: cancel}
+	c := &clock{}
+	c.init(cancel, attempt, idle, idleName)
+	return c
+}
+
+func (c *clock) init(cancel context.CancelFunc, attempt, idle time.Duration, idleName string) {
+	c.base, c.attempt, c.idle, c.idleName, c.cancel = time.Now(), attempt, idle, idleName, cancel
 	// Checks come at least every idle (or attempt) period; each sees
 	// whether a bound passed and when to look again.
 	c.timer = time.AfterFunc(c.period(), c.check)
-	return c
 }
 
 func (c *clock) now() int64 { return int64(time.Since(c.base)) }
@@ -104,13 +110,11 @@ func (c *clock) period() time.Duration {
 	return c.attempt
 }
 
-// restart begins an attempt: its deadline runs from now.
-func (c *clock) restart(deadline bool) {
-	now := c.now()
-	c.start.Store(now)
-	c.waitSince.Store(now + 1)
-	c.deadlineOn.Store(deadline)
-	c.rearm(0)
+// startRequest begins a request attempt, waiting from now, with its
+// deadline in force (newClock armed the first check already).
+func (c *clock) startRequest() {
+	c.waitSince.Store(1)
+	c.deadlineOn.Store(true)
 }
 
 func (c *clock) beginWait() { c.waitSince.Store(c.now() + 1) }
@@ -119,7 +123,7 @@ func (c *clock) endWait()   { c.waitSince.Store(0) }
 // applyDeadline puts the attempt deadline in force (a whole read).
 func (c *clock) applyDeadline() {
 	if c.attempt > 0 && !c.deadlineOn.Swap(true) {
-		c.rearm(0)
+		c.check() // it may have passed already; else the next check comes sooner
 	}
 }
 
@@ -191,6 +195,10 @@ func (c *clock) explain(err error) error {
 }
 
 // boundedTransport gives every request attempt the bounds of Timeouts.
+// base is an *http.Transport whose ResponseHeaderTimeout is the shorter of
+// the two: for an object read that alone bounds the request (a GET has no
+// body to send, the dialer has connect_timeout), which costs nothing per
+// request; BeginRead's clock then takes over for the body.
 type boundedTransport struct {
 	base http.RoundTripper
 	t    Timeouts
@@ -199,13 +207,18 @@ type boundedTransport struct {
 type readAttemptKey struct{}
 
 func (bt *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ra, objectRead := req.Context().Value(readAttemptKey{}).(*ReadAttempt)
+	if ra, ok := req.Context().Value(readAttemptKey{}).(*ReadAttempt); ok {
+		// The read's deadline runs from when this request was sent.
+		ra.c.start.Store(ra.c.now())
+		resp, err := bt.base.RoundTrip(req)
+		return resp, bt.explain(req, err)
+	}
 	if bt.t.Attempt <= 0 && bt.t.Idle <= 0 {
 		return bt.base.RoundTrip(req)
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	c := newClock(cancel, bt.t.Attempt, bt.t.Idle, "read_timeout")
-	c.restart(true)
+	c.startRequest()
 	out := req.WithContext(ctx)
 	if req.Body != nil && req.Body != http.NoBody {
 		out.Body = &sendingBody{ReadCloser: req.Body, c: c}
@@ -213,29 +226,34 @@ func (bt *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	resp, err := bt.base.RoundTrip(out)
 	if err != nil {
 		c.stop()
-		return nil, c.explain(err)
-	}
-	if objectRead {
-		// The object's bytes are bounded by the reader that asked for
-		// them (ReadAttempt.Body); this clock covered the request and the
-		// wait for its answer.
-		c.mu.Lock()
-		c.stopped = true
-		c.timer.Stop()
-		c.mu.Unlock()
-		if e := c.expired.Load(); e != nil {
-			resp.Body.Close()
-			cancel()
-			return nil, &Error{Kind: Timeout, Err: e}
-		}
-		// The read's deadline runs from when this request was sent.
-		ra.clock.start.Store(int64(c.base.Sub(ra.clock.base)) + c.start.Load())
-		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		return resp, nil
+		return nil, bt.explain(req, c.explain(err))
 	}
 	c.endWait()
 	resp.Body = &timedBody{r: resp.Body, c: c}
 	return resp, nil
+}
+
+// explain makes the base transport's own timeouts (awaiting headers,
+// connect_timeout) attempt timeouts too, unless the caller's context ended.
+func (bt *boundedTransport) explain(req *http.Request, err error) error {
+	var ne interface{ Timeout() bool }
+	if err == nil || IsAttemptTimeout(err) || req.Context().Err() != nil || !errors.As(err, &ne) || !ne.Timeout() {
+		return err
+	}
+	msg := err.Error() // a dial: connect_timeout
+	if strings.Contains(msg, "awaiting response headers") {
+		msg = fmt.Sprintf("no answer within %s (client options timeout, read_timeout)", bt.headerBound())
+	}
+	return &Error{Kind: Timeout, Err: &waitExpired{msg: msg}}
+}
+
+// headerBound is the transport's ResponseHeaderTimeout: the shorter of the
+// set timeouts.
+func (bt *boundedTransport) headerBound() time.Duration {
+	if bt.t.Idle > 0 && (bt.t.Attempt <= 0 || bt.t.Idle < bt.t.Attempt) {
+		return bt.t.Idle
+	}
+	return bt.t.Attempt
 }
 
 // sendingBody counts each read of a request body as progress: an upload
@@ -249,17 +267,6 @@ func (b *sendingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.c.beginWait()
 	return n, err
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // timedBody times each read of a body by its clock; closing it ends the
@@ -305,7 +312,8 @@ func ReadWhole(body io.Reader) {
 // sending the request, with the context BeginRead returns, then wrap the
 // body with Body — or call Abandon when there is none.
 type ReadAttempt struct {
-	clock *clock
+	c    clock
+	body timedBody // the one body, allocated with the attempt
 }
 
 // BeginRead starts bounding an object read. The returned context must be
@@ -321,30 +329,24 @@ func (t Timeouts) BeginRead(ctx context.Context) (context.Context, *ReadAttempt)
 		idleName = "timeout, as read_timeout is not set"
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	ra := &ReadAttempt{clock: newClock(cancel, t.Attempt, idle, idleName)}
+	ra := &ReadAttempt{}
+	ra.c.init(cancel, t.Attempt, idle, idleName)
 	return context.WithValue(ctx, readAttemptKey{}, ra), ra
 }
 
-// Body wraps the body of the read; closing it ends the attempt.
+// Body wraps the body of the read; closing it ends the attempt. It is
+// called once per attempt.
 func (ra *ReadAttempt) Body(body io.ReadCloser) io.ReadCloser {
 	if ra == nil {
 		return body
 	}
-	return &timedBody{r: body, c: ra.clock}
+	ra.body.r, ra.body.c = body, &ra.c
+	return &ra.body
 }
 
 // Abandon ends an attempt that yields no body (it failed).
 func (ra *ReadAttempt) Abandon() {
 	if ra != nil {
-		ra.clock.stop()
+		ra.c.stop()
 	}
-}
-
-// Explain turns the error of a request this attempt cut short into the
-// Timeout that caused it; other errors pass unchanged.
-func (ra *ReadAttempt) Explain(err error) error {
-	if ra == nil {
-		return err
-	}
-	return ra.clock.explain(err)
 }

@@ -125,7 +125,9 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	if c.AllowInvalidCertificates {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicit user opt-in
 	}
-	return &http.Client{Transport: &boundedTransport{base: t, t: c.Timeouts()}}, nil
+	bt := &boundedTransport{base: t, t: c.Timeouts()}
+	t.ResponseHeaderTimeout = bt.headerBound()
+	return &http.Client{Transport: bt}, nil
 }
 
 // CheckScheme refuses plain http endpoints unless allow_http is set.

@@ -78,7 +78,7 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 	if in.Range != nil {
 		h["Range"] = []string{*in.Range}
 	} else {
-		h[checksumModeHeader] = []string{"ENABLED"}
+		h[checksumModeHeader] = checksumModeEnabled
 	}
 	if f.userAgent != "" {
 		h["User-Agent"] = []string{f.userAgent}

@@ -106,6 +106,9 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 // (x-amz-checksum-*), which it sends only for reads of the whole object.
 const checksumModeHeader = "X-Amz-Checksum-Mode"
 
+// checksumModeEnabled is its value, shared by every request (read only).
+var checksumModeEnabled = []string{"ENABLED"}
+
 // checksumOf picks the whole-object checksum of an answer. Composite
 // checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
 // the parts' checksums and cannot be checked against the bytes alone.
