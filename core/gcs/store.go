@@ -32,11 +32,12 @@ import (
 // ETag changes exactly when the content is replaced.
 type Store struct {
 	client   *storage.Client
+	throttle *core.Throttle // every request goes through its transport
+	retry    core.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
 	timeouts core.Timeouts // bound each attempt (the transport) and object bodies
-	retry    core.Policy
 	signer   *serviceAccount
 	endpoint string // custom base URL, "" for the public service
 }
@@ -76,17 +77,19 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	if endpoint == "" {
 		endpoint = creds.baseURL
 	}
-	client, copts, err := newClient(ctx, c, endpoint, creds, wrap)
+	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{
 		client:   client,
+		throttle: throttle,
+		retry:    c.RetryConfig.Policy(),
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
 		timeouts: copts.Timeouts(),
-		retry:    c.RetryConfig.Policy(),
 		signer:   creds.signer,
 		endpoint: endpoint,
 	}, nil
@@ -234,6 +237,11 @@ var errReplaced = errors.New("object was replaced while it was being read")
 // is the object's stored checksum.
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, core.Checksum, error) {
 	var sum core.Checksum
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, sum, mapError(err, path)
+	}
+	defer admitted()
 	obj := s.object(path)
 	if version != 0 {
 		obj = obj.Generation(version)
@@ -383,6 +391,11 @@ func (b *reader) Read(p []byte) (int, error) {
 func (b *reader) Close() error { return b.r.Close() }
 
 func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return core.ObjectMeta{}, mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	attrs, err := s.object(path).Attrs(ctx)
@@ -429,8 +442,6 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if conds != (storage.Conditions{}) {
 		obj = obj.If(conds)
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	attrs, err := s.write(ctx, obj, data, opts.Attributes)
 	if err != nil {
 		if opts.Mode.Kind == core.PutCreate {
@@ -444,7 +455,35 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// write uploads data in one request (ChunkSize 0: no buffer copy), which
+// the SDK sends once and never retries; so the attempts are made here,
+// under the retry policy, each bounded by the client timeout. Replaying is
+// safe: the bytes are in memory, and a write either replaces the object
+// whole or is conditional on its generation.
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admitted()
+	var written *storage.ObjectAttrs
+	err = s.retry.Do(ctx, func(ctx context.Context) error {
+		attempt, cancel := s.bound(ctx)
+		defer cancel()
+		a, err := s.writeOnce(attempt, obj, data, attrs)
+		if err == nil {
+			written = a
+			return nil
+		}
+		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
+			return core.Retryable(err)
+		}
+		return err
+	})
+	return written, err
+}
+
+func (s *Store) writeOnce(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	w := obj.NewWriter(ctx)
 	w.ChunkSize = 0
 	applyAttributes(&w.ObjectAttrs, attrs)
@@ -464,6 +503,11 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 }
 
 func (s *Store) Delete(ctx context.Context, path core.Path) error {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return mapError(s.object(path).Delete(ctx), path)
@@ -493,6 +537,23 @@ func hidden(name string) bool {
 	return strings.HasPrefix(name, partsPrefix+"/") || strings.HasSuffix(name, "/")
 }
 
+// objects iterates over a bucket listing; it stops at the first error,
+// which it yields.
+func (s *Store) objects(ctx context.Context, q *storage.Query) iter.Seq2[*storage.ObjectAttrs, error] {
+	return func(yield func(*storage.ObjectAttrs, error) bool) {
+		it := s.bucket.Objects(ctx, q)
+		for {
+			a, err := it.Next()
+			if err == iterator.Done {
+				return
+			}
+			if !yield(a, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
 // listFields are the only object fields a listing asks for.
 var listFields = []string{"Name", "Size", "Updated", "Generation"}
 
@@ -505,12 +566,7 @@ func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOption
 			yield(core.ObjectMeta{}, mapError(err, prefix))
 			return
 		}
-		it := s.bucket.Objects(ctx, q)
-		for {
-			a, err := it.Next()
-			if err == iterator.Done {
-				return
-			}
+		for a, err := range s.objects(ctx, q) {
 			if err != nil {
 				yield(core.ObjectMeta{}, mapError(err, prefix))
 				return
@@ -532,12 +588,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 	if err := q.SetAttrSelection(listFields); err != nil {
 		return res, mapError(err, prefix)
 	}
-	it := s.bucket.Objects(ctx, q)
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
+	for a, err := range s.objects(ctx, q) {
 		if err != nil {
 			return core.ListResult{}, mapError(err, prefix)
 		}
@@ -574,9 +625,14 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 	if opts.IfNotExists {
 		dst = dst.If(storage.Conditions{DoesNotExist: true})
 	}
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, from)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	_, err := dst.CopierFrom(s.object(from)).Run(ctx)
+	_, err = dst.CopierFrom(s.object(from)).Run(ctx)
 	if err == nil {
 		return nil
 	}

@@ -21,7 +21,8 @@ type client struct {
 	base      *url.URL // ends with "/"
 	baseSegs  []string // the decoded segments of base's path
 	retry     core.Policy
-	timeouts  core.Timeouts // the transport bounds each attempt; object reads use BeginRead
+	throttle  *core.Throttle // every request goes through its transport
+	timeouts  core.Timeouts  // the transport bounds each attempt; object reads use BeginRead
 	userAgent string
 }
 
@@ -34,11 +35,13 @@ func newClient(h *http.Client, base *url.URL, opts core.ClientOptions, retry cor
 		base:      base,
 		baseSegs:  decodeSegments(base.EscapedPath()),
 		retry:     retry,
+		throttle:  core.NewThrottle(retry),
 		timeouts:  opts.Timeouts(),
 		userAgent: opts.UserAgent,
 	}
-	// Own copy of the client: only its redirect policy differs.
+	// Own copy of the client: its redirect policy and transport differ.
 	hc := *h
+	hc.Transport = c.throttle.Transport(h.Transport)
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -114,8 +117,13 @@ func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
 // whose status is not transient. Statuses for which final returns true are
 // returned at once, even transient ones, for the caller to handle.
 func (c *client) do(ctx context.Context, r request, final func(status int) bool) (*http.Response, error) {
+	ctx, admitted, err := c.throttle.Admit(ctx)
+	if err != nil {
+		return nil, core.Wrap(core.Generic, kind, r.path, err)
+	}
+	defer admitted()
 	var resp *http.Response
-	err := c.retry.Do(ctx, func(ctx context.Context) error {
+	err = c.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
 		resp, err = c.attempt(ctx, r, final)
 		return err
@@ -150,6 +158,11 @@ func (c *client) attempt(ctx context.Context, r request, final func(status int) 
 // attempt: an answer cut short (a timeout, a broken connection) while it
 // is read is retried like a request that failed.
 func (c *client) query(ctx context.Context, r request, read func(*http.Response) error) error {
+	ctx, admitted, err := c.throttle.Admit(ctx)
+	if err != nil {
+		return core.Wrap(core.Generic, kind, r.path, err)
+	}
+	defer admitted()
 	return c.retry.Do(ctx, func(ctx context.Context) error {
 		resp, err := c.attempt(ctx, r, nil)
 		if err != nil {
