@@ -31,6 +31,7 @@ var ClientOptionKeys = KeyTable{
 	{Name: "proxy_ca_certificate"},
 	{Name: "proxy_excludes"},
 	{Name: "randomize_addresses"},
+	{Name: "read_timeout"},
 	{Name: "root_certificate"},
 	{Name: "timeout"},
 	{Name: "user_agent"},
@@ -41,7 +42,8 @@ type ClientOptions struct {
 	AllowHTTP                bool
 	AllowInvalidCertificates bool
 	ConnectTimeout           time.Duration // default 5 s
-	Timeout                  time.Duration // whole request; default 30 s, 0 = none
+	Timeout                  time.Duration // one request attempt; default 30 s, 0 = none
+	ReadTimeout              time.Duration // any wait for progress; default none (see Timeouts)
 	PoolIdleTimeout          time.Duration // default 90 s
 	PoolMaxIdlePerHost       int           // default unlimited (we use 256)
 	DefaultContentType       string
@@ -76,6 +78,8 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 			c.ConnectTimeout, err = ParseDuration(k, v)
 		case "timeout":
 			c.Timeout, err = ParseDuration(k, v)
+		case "read_timeout":
+			c.ReadTimeout, err = ParseDuration(k, v)
 		case "pool_idle_timeout":
 			c.PoolIdleTimeout, err = ParseDuration(k, v)
 		case "pool_max_idle_per_host":
@@ -102,9 +106,15 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 	return c, nil
 }
 
-// HTTPClient builds the HTTP client these options describe. Its overall
-// Timeout is left 0: callers bound each request with a context instead, so
-// that long streaming reads are not cut off mid-body.
+// Timeouts are the bounds of one request attempt these options set.
+func (c ClientOptions) Timeouts() Timeouts {
+	return Timeouts{Attempt: c.Timeout, Idle: c.ReadTimeout}
+}
+
+// HTTPClient builds the HTTP client these options describe. Its transport
+// bounds every request attempt by Timeouts (see boundedTransport); the
+// client's own overall Timeout is left 0, since it would cut off streamed
+// object reads, which BeginRead bounds instead.
 func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	dialer := &net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
@@ -132,23 +142,31 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	} else if c.RootCertificates != nil {
 		t.TLSClientConfig = &tls.Config{RootCAs: c.RootCertificates, MinVersion: tls.VersionTLS12}
 	}
+	var rt http.RoundTripper = t
 	if len(c.DefaultHeaders) > 0 {
-		return &http.Client{Transport: &defaultHeaders{base: t, headers: c.DefaultHeaders}}, nil
+		rt = &defaultHeaders{base: t, headers: c.DefaultHeaders}
 	}
-	return &http.Client{Transport: t}, nil
+	bt := &boundedTransport{base: rt, t: c.Timeouts()}
+	t.ResponseHeaderTimeout = bt.headerBound()
+	return &http.Client{Transport: bt}, nil
 }
 
 // BaseTransport is the *http.Transport under a client HTTPClient built, for
 // backends that tune it further.
 func BaseTransport(client *http.Client) (*http.Transport, bool) {
-	switch t := client.Transport.(type) {
-	case *http.Transport:
-		return t, true
-	case *defaultHeaders:
-		base, ok := t.base.(*http.Transport)
-		return base, ok
+	rt := client.Transport
+	for {
+		switch t := rt.(type) {
+		case *http.Transport:
+			return t, true
+		case *boundedTransport:
+			rt = t.base
+		case *defaultHeaders:
+			rt = t.base
+		default:
+			return nil, false
+		}
 	}
-	return nil, false
 }
 
 // defaultHeaders adds the client option default_headers to every request

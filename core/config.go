@@ -286,7 +286,7 @@ func ParseBool(key, v string) (bool, error) {
 // "1m30s") or a plain number of seconds ("30", "0.5").
 func ParseDuration(key, v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
-	if d, err := time.ParseDuration(v); err == nil {
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
 		return d, nil
 	}
 	var secs float64

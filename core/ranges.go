@@ -120,6 +120,7 @@ func GetRangesWith(ctx context.Context, s Store, path Path, ranges []Range, allo
 				return err
 			}
 			defer res.Body.Close()
+			ReadWhole(res.Body)
 			if res.Start != sp.Start || res.End > sp.End || res.End < res.Start {
 				return &Error{Kind: Generic, Path: string(path), Msg: "store answered a different range than asked"}
 			}

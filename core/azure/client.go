@@ -43,11 +43,6 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	if err != nil {
 		return clients{}, credential{}, err
 	}
-	if t, ok := core.BaseTransport(httpClient); ok && co.Timeout > 0 {
-		// The timeout bounds the wait for a response, not the transfer of
-		// the body, so long uploads and streamed reads are not cut off.
-		t.ResponseHeaderTimeout = co.Timeout
-	}
 	throttle := core.NewThrottle(c.RetryConfig.Policy())
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	cred, err := buildCredential(s, httpClient)
