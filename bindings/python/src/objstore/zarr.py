@@ -11,16 +11,21 @@
 
 :class:`ZarrStore` implements ``zarr.abc.store.Store`` (and zarr's synchronous
 ``get_sync`` / ``set_sync`` / ``delete_sync`` protocol). Reads hand zarr the
-library's buffers without copying; ``get_partial_values`` fetches every
-requested range, across objects, concurrently. It pickles as its objstore
-store does (so it travels to Dask workers), and two ZarrStores are equal when
-their objstore stores are equal and both are (or both are not) read-only.
+library's buffers without copying. zarr reads an array's chunks as many
+concurrent ``get`` calls (``async.concurrency`` at a time); the reads that
+the store is asked for during one turn of the event loop are fetched
+together by one ``get_many`` (one library call and one completion instead
+of two of each per chunk), and ``get_partial_values`` joins the same batch.
+It pickles as its objstore store does (so it travels to Dask workers), and
+two ZarrStores are equal when their objstore stores are equal and both are
+(or both are not) read-only.
 
 Requires ``zarr>=3.1`` (import this module only where zarr is installed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -62,6 +67,131 @@ def _segment_prefix(prefix: str) -> str | None:
     return prefix or None
 
 
+class _Turn:
+    """The reads asked for during one event-loop turn: their (path, range)
+    requests, and who waits for which. A waiter is (future, first, count):
+    a single read's future gets its bytes or exception, a group's future
+    gets the list of its requests' outcomes."""
+
+    __slots__ = ("requests", "waiters", "waiting", "task")
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, _io.ByteRange]] = []
+        self.waiters: list[tuple[asyncio.Future, int, int]] = []
+        self.waiting = 0  # waiters not cancelled
+        self.task: asyncio.Task | None = None
+
+    def abandon(self) -> None:
+        """A waiter was cancelled; with none left, the fetch is cancelled too."""
+        self.waiting -= 1
+        if self.waiting == 0 and self.task is not None:
+            self.task.cancel()
+
+
+class _TurnReads:
+    """Reads of one objstore store, batched per event-loop turn.
+
+    The first read of a turn opens a batch and schedules its fetch with
+    ``call_soon``, which runs after every callback already due in this turn:
+    the reads that zarr's concurrently woken tasks ask for meanwhile join
+    it, and the batch goes out as one ``get_many`` (coalescing ranges of one
+    object, each request's outcome its own). Each event loop has its own
+    batch. Nothing is delayed: the fetch starts within the turn.
+    """
+
+    __slots__ = ("store", "open")
+
+    def __init__(self, store: _ObjstoreStore) -> None:
+        self.store = store
+        self.open: dict[asyncio.AbstractEventLoop, _Turn] = {}
+
+    def _join(self, requests: list[tuple[str, _io.ByteRange]], single: bool) -> tuple[_Turn, asyncio.Future]:
+        loop = asyncio.get_running_loop()
+        turn = self.open.get(loop)
+        if turn is None:
+            turn = self.open[loop] = _Turn()
+            loop.call_soon(self._flush, loop)
+        fut = loop.create_future()
+        turn.waiters.append((fut, len(turn.requests), 0 if single else len(requests)))
+        turn.requests += requests
+        turn.waiting += 1
+        return turn, fut
+
+    async def read(self, key: str, byte_range: _io.ByteRange) -> Any:
+        """The bytes of one read (its exception raised)."""
+        turn, fut = self._join([(key, byte_range)], single=True)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            turn.abandon()
+            raise
+
+    async def read_all(self, requests: list[tuple[str, _io.ByteRange]]) -> list[Any]:
+        """The outcome of each read: its bytes or its exception."""
+        if not requests:
+            return []
+        turn, fut = self._join(requests, single=False)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            turn.abandon()
+            raise
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        turn = self.open.pop(loop)
+        turn.task = loop.create_task(self._fetch(turn))
+
+    async def _fetch(self, turn: _Turn) -> None:
+        requests = turn.requests
+        try:
+            results = await self._read_many(requests)
+        except asyncio.CancelledError:  # no waiter left, or the loop is closing
+            for fut, _, _ in turn.waiters:
+                fut.cancel()
+            raise
+        except Exception as e:  # a single read failed as a whole
+            for fut, _, _ in turn.waiters:
+                if not fut.done():
+                    fut.set_exception(e)
+            return
+        for fut, first, count in turn.waiters:
+            if fut.done():  # its waiter was cancelled
+                continue
+            if count:
+                fut.set_result(results[first : first + count])
+            elif isinstance(results[first], BaseException):
+                fut.set_exception(results[first])
+            else:
+                fut.set_result(results[first])
+
+    async def _read_many(self, requests: list[tuple[str, _io.ByteRange]]) -> list[Any]:
+        """Every request's outcome, from one get_many. The library refuses a
+        range that starts past its object's end, and gives the other ranges
+        coalesced with it into one read the same refusal: such a request is
+        read again alone, so that each outcome is its own. If the batch fails
+        as a whole, each request is read alone, for the same reason."""
+        try:
+            results = await _io.read_many(self.store, requests)
+        except Exception:
+            if len(requests) == 1:
+                raise
+            return await asyncio.gather(*(self._read_alone(r) for r in requests))
+        keys = [key for key, _ in requests]
+        again = [
+            i for i, r in enumerate(results)
+            if isinstance(r, _exc.InvalidArgumentError) and keys.count(keys[i]) > 1
+        ]
+        for i, result in zip(again, await asyncio.gather(*(self._read_alone(requests[i]) for i in again))):
+            results[i] = result
+        return results
+
+    async def _read_alone(self, request: tuple[str, _io.ByteRange]) -> Any:
+        try:
+            return (await _io.read_many(self.store, [request]))[0]
+        except Exception as e:
+            return e
+
+
 class ZarrStore(Store):
     """A zarr v3 store backed by an objstore store.
 
@@ -84,6 +214,16 @@ class ZarrStore(Store):
             raise TypeError(f"store must be an objstore store or a URL, not {type(store).__name__}")
         super().__init__(read_only=read_only)
         self.store = store
+        self._reads = _TurnReads(store)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_reads"]  # batches in flight belong to this process's loops
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._reads = _TurnReads(self.store)
 
     # -- identity ----------------------------------------------------------------------
 
@@ -129,9 +269,8 @@ class ZarrStore(Store):
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
         """The value at `key` (or part of it), or None if there is none."""
-        requested = _byte_range(byte_range)
         try:
-            data = await _io.read(self.store, key, requested)
+            data = await self._reads.read(key, _byte_range(byte_range))
         except FileNotFoundError:
             return None
         return prototype.buffer.from_bytes(data)
@@ -141,8 +280,7 @@ class ZarrStore(Store):
     ) -> list[Buffer | None]:
         """Several (key, byte range) reads at once, across objects; None where
         the key does not exist."""
-        requests = [(key, _byte_range(r)) for key, r in key_ranges]
-        results = await _io.read_many(self.store, requests)
+        results = await self._reads.read_all([(key, _byte_range(r)) for key, r in key_ranges])
         out: list[Buffer | None] = []
         for result in results:
             if isinstance(result, FileNotFoundError):
@@ -155,7 +293,7 @@ class ZarrStore(Store):
 
     async def _get_many(self, requests: Iterable[tuple[str, BufferPrototype, ByteRequest | None]]):
         requests = list(requests)
-        results = await _io.read_many(self.store, [(key, _byte_range(r)) for key, _, r in requests])
+        results = await self._reads.read_all([(key, _byte_range(r)) for key, _, r in requests])
         for (key, prototype, _), result in zip(requests, results):
             if isinstance(result, FileNotFoundError):
                 yield key, None
