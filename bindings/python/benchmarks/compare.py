@@ -167,10 +167,16 @@ def run_one(workload: str, variant: str, env: dict, timeout: float) -> dict:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    if returncode != 0:
+    try:
+        result = json.loads(stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        result = None
+    if result is None or returncode != 0 and "wall" not in result:
         return {"error": f"exit {returncode}: {stderr.strip()[-800:]}"}
-    line = stdout.strip().splitlines()[-1] if stdout.strip() else "{}"
-    result = json.loads(line)
+    if returncode != 0:
+        # It measured and reported, then died on the way out: the
+        # measurement stands, and the report says which run did this.
+        result["exit"] = f"exit {returncode} after reporting: {stderr.strip()[-300:]}"
     result["maxrss"] = usage.ru_maxrss * 1024
     return result
 
@@ -542,6 +548,11 @@ def write_report(out: Path, raw: dict) -> None:
         "",
         *NOTES,
     ]
+    died = [f"{w} {v} (round {i + 1}): {r['exit']}" for results in [raw["results"]] + [c["results"] for c in raw["cross"]]
+            for (w, v), runs in unflat(results).items() for i, r in enumerate(runs) if "exit" in r]
+    if died:
+        md += ["## Runs that died after reporting", "", "Their measurements are in the tables; the process then exited"
+               " abnormally:", "", *[f"- {d}" for d in died], ""]
     for item, p in raw.get("profiles", {}).items():
         md += [
             f"## Profile: {item}",

@@ -108,50 +108,40 @@ def tls_options() -> dict:
     return {"proxy_url": os.environ["BENCH_S3_ENDPOINT"], "root_certificate": open(os.environ["BENCH_TLS_CA"]).read()}
 
 
-def ours_store(service: str = "s3", prefix: str | None = None):
-    from objstore.store import AzureStore, GCSStore, S3Store
+def make_store(lib: str, service: str = "s3", prefix: str | None = None):
+    """A store of library `lib` ("objstore" or "obstore") for `service`,
+    both libraries given the same settings."""
+    import importlib
 
-    keys = {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY}
+    mod = importlib.import_module(f"{lib}.store")
+    http = {"allow_http": True}
+    s3 = {"prefix": prefix, "region": REGION, "access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY}
     if service == "s3":
-        return S3Store(bucket(), prefix=prefix, endpoint=os.environ["BENCH_S3_ENDPOINT"], region=REGION,
-                       client_options={"allow_http": "true"}, **keys)
+        return mod.S3Store(bucket(), endpoint=os.environ["BENCH_S3_ENDPOINT"], client_options=http, **s3)
     if service == "aws":
-        return S3Store(bucket(), prefix=prefix, region=REGION, virtual_hosted_style_request=True,
-                       client_options=tls_options(), **keys)
+        return mod.S3Store(bucket(), virtual_hosted_style_request=True, client_options=tls_options(), **s3)
     if service == "s3tls":
-        return S3Store(bucket(), prefix=prefix, endpoint=aws_host(), region=REGION, client_options=tls_options(), **keys)
-    if service == "gcs":
-        return GCSStore(bucket(), prefix=prefix, base_url=os.environ["BENCH_GCS_ENDPOINT"],
-                        client_options={"allow_http": "true"})
-    if service == "azure":
-        return AzureStore(bucket(), prefix=prefix, account_name=AZURE_ACCOUNT, account_key=AZURE_KEY,
-                          endpoint=os.environ["BENCH_AZURE_ENDPOINT"], client_options={"allow_http": "true"})
-    raise SystemExit(f"unknown service {service}")
-
-
-def obstore_store(service: str = "s3", prefix: str | None = None):
-    from obstore.store import AzureStore, GCSStore, S3Store
-
-    keys = {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY}
-    if service == "s3":
-        return S3Store(bucket(), prefix=prefix, endpoint=os.environ["BENCH_S3_ENDPOINT"], region=REGION,
-                       client_options={"allow_http": True}, **keys)
-    if service == "aws":
-        return S3Store(bucket(), prefix=prefix, region=REGION, virtual_hosted_style_request=True,
-                       client_options=tls_options(), **keys)
-    if service == "s3tls":
-        return S3Store(bucket(), prefix=prefix, endpoint=aws_host(), region=REGION, client_options=tls_options(), **keys)
+        return mod.S3Store(bucket(), endpoint=aws_host(), client_options=tls_options(), **s3)
+    if service == "gcs" and lib == "objstore":
+        return mod.GCSStore(bucket(), prefix=prefix, base_url=os.environ["BENCH_GCS_ENDPOINT"], client_options=http)
     if service == "gcs":
         # object_store's way to a GCS emulator: a service account document
         # naming the endpoint, with OAuth off.
         account = {"gcs_base_url": os.environ["BENCH_GCS_ENDPOINT"], "disable_oauth": True,
                    "client_email": "", "private_key": "", "private_key_id": ""}
-        return GCSStore(bucket(), prefix=prefix, service_account_key=json.dumps(account),
-                        client_options={"allow_http": True})
+        return mod.GCSStore(bucket(), prefix=prefix, service_account_key=json.dumps(account), client_options=http)
     if service == "azure":
-        return AzureStore(bucket(), prefix=prefix, account_name=AZURE_ACCOUNT, account_key=AZURE_KEY,
-                          endpoint=os.environ["BENCH_AZURE_ENDPOINT"], client_options={"allow_http": True})
+        return mod.AzureStore(bucket(), prefix=prefix, account_name=AZURE_ACCOUNT, account_key=AZURE_KEY,
+                              endpoint=os.environ["BENCH_AZURE_ENDPOINT"], client_options=http)
     raise SystemExit(f"unknown service {service}")
+
+
+def ours_store(service: str = "s3", prefix: str | None = None):
+    return make_store("objstore", service, prefix)
+
+
+def obstore_store(service: str = "s3", prefix: str | None = None):
+    return make_store("obstore", service, prefix)
 
 
 # Kept for compare.py's unpickling check.
@@ -259,10 +249,25 @@ async def bounded(coros_factory, keys, limit):
     return await asyncio.gather(*(one(k) for k in keys))
 
 
+def addressing() -> dict:
+    """s3bench-server's counts of S3 requests by how they came (see its
+    GET /?stats): virtual_hosted, path_style, tls."""
+    import urllib.request
+
+    with urllib.request.urlopen(os.environ["BENCH_S3_ENDPOINT"] + "/?stats", timeout=10) as r:
+        return json.load(r)
+
+
+# How the requests of each TLS service must reach the server: a client that
+# quietly fell back to another addressing would not measure the AWS path.
+EXPECTED_ADDRESSING = {"aws": ("virtual_hosted", "tls"), "s3tls": ("path_style", "tls")}
+
+
 def small_gets(variant: str, service: str = "s3"):
     """16 KiB objects, IN_FLIGHT requests in flight."""
     keys = SMALL_KEYS[: env_int("BENCH_SMALL_COUNT_USED", SMALL_COUNT)]
     warm = keys[: IN_FLIGHT * 2]
+    before = addressing() if service in EXPECTED_ADDRESSING else {}
     if variant == "ours-get_many":
         import objstore
 
@@ -315,6 +320,11 @@ def small_gets(variant: str, service: str = "s3"):
         raise SystemExit(f"unknown variant {variant}")
     if n != len(keys) * SMALL_SIZE:
         raise SystemExit(f"{variant}: read {n} bytes, expected {len(keys) * SMALL_SIZE}")
+    if before:
+        after = addressing()
+        for how in EXPECTED_ADDRESSING[service]:
+            if after[how] - before[how] < len(keys):
+                raise SystemExit(f"{variant} on {service}: {after[how] - before[how]} {how} requests for {len(keys)} reads")
     return t, len(keys), n
 
 

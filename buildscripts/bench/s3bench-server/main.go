@@ -26,8 +26,12 @@
 // With -throttle-rate it also behaves like an overloaded S3 partition:
 // requests beyond that rate (a token bucket of -throttle-burst requests)
 // are refused with 503 SlowDown (or -throttle-status 429), with a
-// Retry-After header when -retry-after is set. GET /?stats reports how many
-// requests were served and refused, as JSON.
+// Retry-After header when -retry-after is set.
+//
+// GET /?stats reports, as JSON, how many S3 requests came virtual-hosted,
+// path-style and over TLS (so a benchmark can check how its clients
+// addressed the server) and, when throttling, how many were served and
+// refused.
 //
 //	s3bench-server -addr 127.0.0.1:PORT [-gcs-addr ADDR] [-azure-addr ADDR] [-tls-ca-out FILE]
 //	               [-throttle-rate N [-throttle-burst B] [-throttle-status 503|429] [-retry-after]]
@@ -100,6 +104,7 @@ type server struct {
 	uploads  sync.Map // upload id -> *upload
 	uploadID atomic.Uint64
 	lastGen  atomic.Int64
+	counts   addressing
 	throttle *throttle // nil: never refuses
 	tunnels  *tunnels  // nil: CONNECT refused (no -tls-ca-out)
 }
@@ -228,6 +233,22 @@ func virtualHostedBucket(host string) string {
 	return bucket
 }
 
+// addressing counts S3 requests by how they reached the server.
+type addressing struct {
+	virtualHosted, pathStyle, tls atomic.Int64
+}
+
+func (s *server) stats(w http.ResponseWriter) {
+	st := map[string]int64{
+		"virtual_hosted": s.counts.virtualHosted.Load(), "path_style": s.counts.pathStyle.Load(), "tls": s.counts.tls.Load(),
+	}
+	if s.throttle != nil {
+		st["served"], st["refused"] = s.throttle.served.Load(), s.throttle.refused.Load()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(st) //nolint:errcheck
+}
+
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodConnect {
 		s.tunnels.accept(w, r)
@@ -235,9 +256,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	vhost := virtualHostedBucket(r.Host)
 	if vhost == "" && (r.URL.Path == "/" || r.URL.Path == "") {
-		if _, ok := r.URL.Query()["stats"]; ok && s.throttle != nil {
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(map[string]int64{"served": s.throttle.served.Load(), "refused": s.throttle.refused.Load()}) //nolint:errcheck
+		if _, ok := r.URL.Query()["stats"]; ok {
+			s.stats(w)
 			return
 		}
 		w.WriteHeader(http.StatusOK) // readiness probe, never throttled
@@ -249,6 +269,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.throttle.refuse(w, wait)
 			return
 		}
+	}
+	if vhost != "" {
+		s.counts.virtualHosted.Add(1)
+	} else {
+		s.counts.pathStyle.Add(1)
+	}
+	if r.TLS != nil {
+		s.counts.tls.Add(1)
 	}
 	name, key := vhost, strings.TrimPrefix(r.URL.Path, "/")
 	if vhost == "" {

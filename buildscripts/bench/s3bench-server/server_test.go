@@ -125,6 +125,16 @@ func TestS3VirtualHostedThroughTheTLSProxy(t *testing.T) {
 	if !bytes.Equal(got, f.data) {
 		t.Fatal("path-style GET through the tunnel differs")
 	}
+	// Four virtual-hosted requests and one path-style, all over TLS; the
+	// fixture's two setup requests came path-style over plain HTTP.
+	_, got = do(t, http.DefaultClient, http.MethodGet, f.s3.URL+"/?stats", nil, http.StatusOK)
+	var st map[string]int64
+	if err := json.Unmarshal(got, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st["virtual_hosted"] != 4 || st["path_style"] != 3 || st["tls"] != 5 {
+		t.Fatalf("stats %v", st)
+	}
 	// An untrusting client refuses the tunnel's certificate.
 	strict := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy)}}
 	if _, err := strict.Get(host + "/" + f.enc); err == nil {
