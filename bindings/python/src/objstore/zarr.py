@@ -96,7 +96,8 @@ class _TurnReads:
     the reads that zarr's concurrently woken tasks ask for meanwhile join
     it, and the batch goes out as one ``get_many`` (coalescing ranges of one
     object, each request's outcome its own). Each event loop has its own
-    batch. Nothing is delayed: the fetch starts within the turn.
+    batch. No timer is involved: a read waits at most for the callbacks that
+    were already due when it was asked for.
     """
 
     __slots__ = ("store", "open")
