@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 )
 
 // Kind classifies every error the library returns. Backends map their SDK's
@@ -148,30 +146,3 @@ func contextKind(err error) (Kind, bool) {
 
 // IsKind reports whether err is of kind k.
 func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
-
-// RedactURL renders u for an error message without what may be a secret:
-// the user info (a password, an access key), the query (SAS tokens,
-// signatures) and the fragment are replaced by "xxxxx".
-func RedactURL(u *url.URL) string {
-	r := *u
-	if r.User != nil {
-		r.User = url.User("xxxxx")
-	}
-	if r.RawQuery != "" || r.ForceQuery {
-		r.RawQuery, r.ForceQuery = "xxxxx", false
-	}
-	if r.Fragment != "" || r.RawFragment != "" {
-		r.Fragment, r.RawFragment = "xxxxx", ""
-	}
-	if strings.ContainsAny(r.Opaque, "@?#") {
-		r.Opaque = "xxxxx"
-	}
-	return r.String()
-}
-
-// RangeRefused is the message of a range a service refused (HTTP 416):
-// object_store's phrase "Invalid range" first, then what the service said,
-// so that a refused range reads the same from every backend.
-func RangeRefused(serviceMessage string) string {
-	return "Invalid range: " + serviceMessage
-}

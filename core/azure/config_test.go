@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 func parse(t *testing.T, raw string) (core.Config, error) {
@@ -243,7 +244,7 @@ func TestPrecedenceExplicitOverURLOverEnv(t *testing.T) {
 	}
 	merged := fromURL
 	merged.Bucket = explicit.Bucket
-	merged.Config = core.Merge(fromURL.Config, explicit.Config)
+	merged.Config = driver.Merge(fromURL.Config, explicit.Config)
 	s, err = resolve(merged, env)
 	if err != nil {
 		t.Fatal(err)

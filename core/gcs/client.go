@@ -14,6 +14,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // newClient builds the storage client of a store. The HTTP client is always
@@ -23,8 +24,8 @@ import (
 //
 // Reads go through the JSON API (WithJSONReads): one API for every call,
 // and the one emulators implement faithfully.
-func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *core.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
-	copts, err := core.ParseClientOptions(c.ClientOptions)
+func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *driver.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, driver.ClientOptions, error) {
+	copts, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return nil, copts, err
 	}
@@ -61,7 +62,7 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	if err != nil {
 		return nil, copts, &core.Error{Kind: core.Generic, Store: kind, Msg: "cannot create the GCS client", Err: err}
 	}
-	client.SetRetry(retryOptions(c.RetryConfig.Policy())...)
+	client.SetRetry(retryOptions(driver.PolicyOf(c.RetryConfig))...)
 	return client, copts, nil
 }
 
@@ -69,7 +70,7 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 // Every call is retried (RetryAlways), as object_store retries every request
 // it can replay: our writes are either whole-object replacements or
 // conditional, so a replay cannot double-apply.
-func retryOptions(p core.Policy) []storage.RetryOption {
+func retryOptions(p driver.Policy) []storage.RetryOption {
 	return []storage.RetryOption{
 		storage.WithBackoff(gax.Backoff{Initial: p.InitBackoff, Max: p.MaxBackoff, Multiplier: p.Base}),
 		storage.WithMaxAttempts(p.MaxRetries + 1),

@@ -2,7 +2,7 @@ package gcs
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // the size of GCS's stored MD5
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -19,6 +19,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is a GCS bucket.
@@ -32,12 +33,12 @@ import (
 // ETag changes exactly when the content is replaced.
 type Store struct {
 	client   *storage.Client
-	throttle *core.Throttle // every request goes through its transport
-	retry    core.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
+	throttle *driver.Throttle // every request goes through its transport
+	retry    driver.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
-	timeouts core.Timeouts // bound each attempt (the transport) and object bodies
+	timeouts driver.Timeouts // bound each attempt (the transport) and object bodies
 	signer   *serviceAccount
 	endpoint string // custom base URL, "" for the public service
 }
@@ -77,7 +78,7 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	if endpoint == "" {
 		endpoint = creds.baseURL
 	}
-	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	throttle := driver.NewThrottle(driver.PolicyOf(c.RetryConfig))
 	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	return &Store{
 		client:   client,
 		throttle: throttle,
-		retry:    c.RetryConfig.Policy(),
+		retry:    driver.PolicyOf(c.RetryConfig),
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
@@ -129,7 +130,7 @@ func metaOf(a *storage.ObjectAttrs) (core.ObjectMeta, error) {
 }
 
 func attributesOf(a *storage.ObjectAttrs) core.Attributes {
-	return core.JoinAttributes(core.HTTPAttributes{
+	return driver.JoinAttributes(driver.HTTPAttributes{
 		ContentType: a.ContentType, ContentDisposition: a.ContentDisposition, ContentEncoding: a.ContentEncoding,
 		ContentLanguage: a.ContentLanguage, CacheControl: a.CacheControl,
 	}, a.Metadata)
@@ -138,7 +139,7 @@ func attributesOf(a *storage.ObjectAttrs) core.Attributes {
 // applyAttributes copies attributes onto the attributes of an object to be
 // written. Keys are matched case-insensitively; anything else is metadata.
 func applyAttributes(dst *storage.ObjectAttrs, attrs core.Attributes) {
-	h, metadata := attrs.Split()
+	h, metadata := driver.SplitAttributes(attrs)
 	dst.ContentType, dst.ContentDisposition, dst.ContentEncoding = h.ContentType, h.ContentDisposition, h.ContentEncoding
 	dst.ContentLanguage, dst.CacheControl = h.ContentLanguage, h.CacheControl
 	if metadata != nil {
@@ -199,9 +200,9 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 // resumeAndVerify lets res's body resume where it broke or stalled, pinned
 // to the generation being read, and checks a whole-object read against the
 // CRC32C (or MD5) GCS stores for the object.
-func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.GetResult, sum core.Checksum) {
+func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.GetResult, sum driver.Checksum) {
 	gen, _ := parseGeneration(res.Meta.Version)
-	core.ResumeWithGet(ctx, res, s.retry, core.GetOptions{}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+	driver.ResumeWithGet(ctx, res, s.retry, core.GetOptions{}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 		again, _, err := s.get(ctx, path, o, gen)
 		if core.IsKind(err, core.NotFound) {
 			// The generation being read is gone: the object was replaced
@@ -211,7 +212,7 @@ func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.G
 		return again, err
 	})
 	if res.Start == 0 && res.End == res.Meta.Size {
-		core.VerifyBody(res, sum)
+		driver.VerifyBody(res, sum)
 	}
 }
 
@@ -219,24 +220,24 @@ func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.G
 // every object has, composed ones too), else its MD5; zero if neither was
 // sent (a CRC32C of 0 is taken as missing: only empty content has it, save
 // by chance).
-func storedChecksum(a *storage.ObjectAttrs) core.Checksum {
+func storedChecksum(a *storage.ObjectAttrs) driver.Checksum {
 	if a.CRC32C != 0 {
-		return core.CRC32CChecksum(a.CRC32C)
+		return driver.CRC32CChecksum(a.CRC32C)
 	}
 	if len(a.MD5) == md5.Size {
-		return core.Checksum{Algorithm: core.MD5, Sum: a.MD5}
+		return driver.Checksum{Algorithm: driver.MD5, Sum: a.MD5}
 	}
-	return core.Checksum{}
+	return driver.Checksum{}
 }
 
 var errReplaced = errors.New("object was replaced while it was being read")
 
 // get opens one read. The content request and its body are bounded by a
-// core.ReadAttempt: a bound that passes cancels the context the SDK reads
+// driver.ReadAttempt: a bound that passes cancels the context the SDK reads
 // with, which also stops the SDK from reopening the read on its own. sum
 // is the object's stored checksum.
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, core.Checksum, error) {
-	var sum core.Checksum
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, driver.Checksum, error) {
+	var sum driver.Checksum
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
 		return nil, sum, mapError(err, path)
@@ -476,7 +477,7 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 			return nil
 		}
 		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
-			return core.Retryable(err)
+			return driver.Retryable(err)
 		}
 		return err
 	})

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is an HTTP/WebDAV store.
@@ -44,7 +45,7 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		return res, err
 	}
 	if pin {
-		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+		driver.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 			again, _, err := s.get(ctx, path, o)
 			return again, err
 		})
@@ -68,7 +69,7 @@ func pinnable(h http.Header, meta core.ObjectMeta) bool {
 	return err == nil && meta.LastModified.Unix() < date.Unix()
 }
 
-// get sends one GET (or HEAD), bounded by a core.ReadAttempt; pin says
+// get sends one GET (or HEAD), bounded by a driver.ReadAttempt; pin says
 // whether a resume can be pinned to the answer's ETag.
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, pin bool, err error) {
 	if opts.Version != "" {
@@ -101,7 +102,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if ranged {
 		r.header.Set("Range", opts.Range.String())
 	}
-	var attempt *core.ReadAttempt
+	var attempt *driver.ReadAttempt
 	if !opts.Head {
 		ctx, attempt = s.c.timeouts.BeginRead(ctx)
 	}

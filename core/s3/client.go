@@ -21,6 +21,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // client is the configured SDK client of one bucket.
@@ -29,12 +30,12 @@ type client struct {
 	presign *s3.PresignClient
 	bucket  string
 	s       settings
-	opts    core.ClientOptions
-	fast    *fastGetter // nil where the SDK handles every GET
-	retry   core.Policy // also resumes bodies broken mid-stream
+	opts    driver.ClientOptions
+	fast    *fastGetter   // nil where the SDK handles every GET
+	retry   driver.Policy // also resumes bodies broken mid-stream
 	// throttle bounds the operations in flight when the service throttles;
 	// every request of the client goes through its transport.
-	throttle *core.Throttle
+	throttle *driver.Throttle
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -44,7 +45,7 @@ func newClient(r resolved) (*client, error) {
 	if err != nil {
 		return nil, core.Wrap(core.InvalidArgument, storeName, "", err)
 	}
-	throttle := core.NewThrottle(r.retry)
+	throttle := driver.NewThrottle(r.retry)
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	policy := r.retry
 	newRetryer := func() aws.Retryer { return &retryer{policy: policy} }
@@ -140,7 +141,7 @@ func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware 
 
 // admitMiddleware gives each operation its place in the throttle's window
 // for all of its attempts, the backoff between them included.
-func admitMiddleware(t *core.Throttle) middleware.InitializeMiddleware {
+func admitMiddleware(t *driver.Throttle) middleware.InitializeMiddleware {
 	return middleware.InitializeMiddlewareFunc("objstoreAdmit", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		ctx, done, err := t.Admit(ctx)
 		if err != nil {
@@ -163,12 +164,12 @@ func markStart(ctx context.Context, in middleware.InitializeInput, next middlewa
 // pass: 5xx (but 501), 429, 408, S3's throttling and conflict codes,
 // connection failures and timeouts. Other 4xx fail at once, so wrong
 // credentials and missing buckets answer quickly.
-type retryer struct{ policy core.Policy }
+type retryer struct{ policy driver.Policy }
 
 func (r *retryer) MaxAttempts() int { return r.policy.MaxRetries + 1 }
 
 func (r *retryer) IsErrorRetryable(err error) bool {
-	if core.IsAttemptTimeout(err) {
+	if driver.IsAttemptTimeout(err) {
 		return true
 	}
 	if errors.Is(err, context.Canceled) {
@@ -303,7 +304,7 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		msg += ": " + message
 	}
 	if status == http.StatusRequestedRangeNotSatisfiable || code == "InvalidRange" {
-		msg = core.RangeRefused(msg)
+		msg = driver.RangeRefused(msg)
 	}
 	var netTimeout interface{ Timeout() bool }
 	if status == 0 && errors.As(err, &netTimeout) && netTimeout.Timeout() {

@@ -3,7 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // SSE-C key digests and multipart ETags are MD5
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -25,6 +25,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is an S3 bucket. It is safe for concurrent use.
@@ -90,14 +91,14 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	// same object by etag (and version); the whole object's stored
 	// checksum, when the service sent one, is checked over every byte.
 	if res.Meta.ETag != "" || res.Meta.Version != "" {
-		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
+		driver.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
 			func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 				again, _, err := s.get(ctx, path, o)
 				return again, err
 			})
 	}
 	if sum.Algorithm != 0 && res.Start == 0 && res.End == res.Meta.Size {
-		core.VerifyBody(res, sum)
+		driver.VerifyBody(res, sum)
 	}
 	return res, nil
 }
@@ -112,24 +113,24 @@ var checksumModeEnabled = []string{"ENABLED"}
 // checksumOf picks the whole-object checksum of an answer. Composite
 // checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
 // the parts' checksums and cannot be checked against the bytes alone.
-func checksumOf(out *s3.GetObjectOutput) core.Checksum {
+func checksumOf(out *s3.GetObjectOutput) driver.Checksum {
 	if out.ChecksumType == types.ChecksumTypeComposite {
-		return core.Checksum{}
+		return driver.Checksum{}
 	}
 	for _, c := range []struct {
-		alg   core.ChecksumAlgorithm
+		alg   driver.ChecksumAlgorithm
 		value *string
 	}{
-		{core.CRC64NVME, out.ChecksumCRC64NVME}, {core.CRC32C, out.ChecksumCRC32C}, {core.CRC32, out.ChecksumCRC32},
-		{core.SHA256, out.ChecksumSHA256}, {core.SHA1, out.ChecksumSHA1},
+		{driver.CRC64NVME, out.ChecksumCRC64NVME}, {driver.CRC32C, out.ChecksumCRC32C}, {driver.CRC32, out.ChecksumCRC32},
+		{driver.SHA256, out.ChecksumSHA256}, {driver.SHA1, out.ChecksumSHA1},
 	} {
 		if c.value != nil {
-			if sum, ok := core.ParseChecksum(c.alg, *c.value); ok {
+			if sum, ok := driver.ParseChecksum(c.alg, *c.value); ok {
 				return sum
 			}
 		}
 	}
-	return core.Checksum{}
+	return driver.Checksum{}
 }
 
 // sdkGet is GetObject through the SDK. After a fast-path attempt that
@@ -147,9 +148,9 @@ func (c *client) sdkGet(ctx context.Context, in *s3.GetObjectInput, fastErr erro
 }
 
 // get sends one GET (or the HEAD standing in for one); the client options
-// bound it, and its body, by a core.ReadAttempt. sum is the service's
+// bound it, and its body, by a driver.ReadAttempt. sum is the service's
 // checksum of the whole object, if it sent one that can be checked.
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum core.Checksum, err error) {
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum driver.Checksum, err error) {
 	if opts.Range != nil {
 		if err := opts.Range.Validate(); err != nil {
 			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
@@ -318,7 +319,7 @@ func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, erro
 }
 
 func attributesOf(contentType, disposition, encoding, language, cacheControl *string, metadata map[string]string) core.Attributes {
-	return core.JoinAttributes(core.HTTPAttributes{
+	return driver.JoinAttributes(driver.HTTPAttributes{
 		ContentType: aws.ToString(contentType), ContentDisposition: aws.ToString(disposition), ContentEncoding: aws.ToString(encoding),
 		ContentLanguage: aws.ToString(language), CacheControl: aws.ToString(cacheControl),
 	}, metadata)
@@ -343,7 +344,7 @@ type objectHeaders struct {
 }
 
 func (s *Store) headersFor(path core.Path, attrs core.Attributes, tags map[string]string) (objectHeaders, error) {
-	std, metadata := attrs.Split()
+	std, metadata := driver.SplitAttributes(attrs)
 	h := objectHeaders{
 		contentType: optional(std.ContentType), disposition: optional(std.ContentDisposition), encoding: optional(std.ContentEncoding),
 		language: optional(std.ContentLanguage), cacheControl: optional(std.CacheControl),
@@ -935,4 +936,4 @@ func (c *client) customerKey(algorithm, key, keyMD5 **string) {
 
 // Throttle is the store's request window (shared by every handle of its
 // config), for diagnostics and tests.
-func (s *Store) Throttle() *core.Throttle { return s.c.throttle }
+func (s *Store) Throttle() *driver.Throttle { return s.c.throttle }

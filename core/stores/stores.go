@@ -14,6 +14,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
@@ -22,7 +23,7 @@ import (
 )
 
 // backends lists every backend; add new ones here.
-var backends = []core.Backend{
+var backends = []driver.Backend{
 	memory.Backend,
 	local.Backend,
 	s3.Backend,
@@ -31,7 +32,7 @@ var backends = []core.Backend{
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
-func backendFor(kind string) (core.Backend, error) {
+func backendFor(kind string) (driver.Backend, error) {
 	for _, b := range backends {
 		if b.Kind == kind {
 			return b, nil
@@ -41,7 +42,7 @@ func backendFor(kind string) (core.Backend, error) {
 	for i, b := range backends {
 		kinds[i] = b.Kind
 	}
-	return core.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
+	return driver.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
 }
 
 // Normalize validates a config document and returns its canonical form.
@@ -65,7 +66,7 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 	if scheme == "" {
 		return core.Config{}, core.Errorf(core.InvalidArgument, "URL %q has no scheme (e.g. s3://, file:///, memory://)", redactURL(raw))
 	}
-	var chosen *core.Backend
+	var chosen *driver.Backend
 	for i := range backends {
 		b := &backends[i]
 		for _, s := range b.Schemes {
@@ -113,8 +114,8 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 	if overrides.URL != "" {
 		c.URL = overrides.URL
 	}
-	c.Config = core.Merge(c.Config, overrides.Config)
-	c.ClientOptions = core.Merge(c.ClientOptions, overrides.ClientOptions)
+	c.Config = driver.Merge(c.Config, overrides.Config)
+	c.ClientOptions = driver.Merge(c.ClientOptions, overrides.ClientOptions)
 	if overrides.RetryConfig != nil {
 		c.RetryConfig = overrides.RetryConfig
 	}
@@ -123,7 +124,7 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 
 func redactURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
-		return core.RedactURL(u)
+		return driver.RedactURL(u)
 	}
 	if i := strings.IndexAny(raw, "?@"); i >= 0 {
 		return raw[:i] + "…"
@@ -146,7 +147,7 @@ func EnvironmentNames(kind string) ([]string, error) {
 
 // declaredOnly keeps the variables of env the backend declares: it never
 // sees another, and the sharing key does not depend on unrelated ones.
-func declaredOnly(env map[string]string, b core.Backend) map[string]string {
+func declaredOnly(env map[string]string, b driver.Backend) map[string]string {
 	out := make(map[string]string, len(b.Environment))
 	for _, name := range b.Environment {
 		if v, ok := env[name]; ok {

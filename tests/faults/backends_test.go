@@ -20,6 +20,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	s3store "github.com/libobjstore/objstore/core/s3"
@@ -41,7 +42,7 @@ type backend struct {
 }
 
 type space struct {
-	backend core.Backend
+	backend driver.Backend
 	// config is the document of a store on the space that reaches the
 	// server at hostPort.
 	config func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config
@@ -100,7 +101,7 @@ func randomName(prefix string) string {
 }
 
 // openBackend normalizes and opens a document with a backend's own Backend.
-func openBackend(t testing.TB, b core.Backend, c core.Config) core.Store {
+func openBackend(t testing.TB, b driver.Backend, c core.Config) core.Store {
 	t.Helper()
 	c, err := b.Normalize(c)
 	if err != nil {

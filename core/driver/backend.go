@@ -1,8 +1,10 @@
-package core
+package driver
 
 import (
 	"context"
 	"net/url"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // Backend describes one kind of store to core/stores, which opens stores
@@ -15,15 +17,15 @@ type Backend struct {
 	// nil claims none.
 	MatchURL func(u *url.URL) bool
 	// ParseURL turns a URL of this backend into a config document.
-	ParseURL func(u *url.URL) (Config, error)
+	ParseURL func(u *url.URL) (core.Config, error)
 	// Normalize validates a document of this kind and returns its canonical
 	// form: canonical key names, no defaults added, no environment read, no
-	// I/O. Unknown keys are UnknownConfigKey.
-	Normalize func(c Config) (Config, error)
+	// I/O. Unknown keys are core.UnknownConfigKey.
+	Normalize func(c core.Config) (core.Config, error)
 	// Open builds the store a normalized document describes, with env as the
 	// environment to read credentials and defaults from. The returned store
 	// already applies c.Prefix.
-	Open func(ctx context.Context, c Config, env map[string]string) (Store, error)
+	Open func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error)
 	// Shared says equal documents may share one opened store (and so one
 	// client and connection pool). False for memory: each is its own store.
 	Shared bool
