@@ -204,18 +204,18 @@ func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse,
 	}
 	res := &core.GetResult{Meta: meta, Start: 0, End: length}
 	if cr := deref(resp.ContentRange); cr != "" {
-		start, end, total, ok := parseContentRange(cr)
-		if ok && start >= total {
+		r, err := driver.ParseContentRange(cr)
+		if err != nil {
+			resp.Body.Close()
+			return nil, sum, core.Wrap(core.Generic, storeName, path, err)
+		}
+		if r.Start >= r.Size {
 			// Azurite answers a range starting at the end of the object
 			// with 206 and "bytes 14-13/14" where Azure says 416.
 			resp.Body.Close()
-			return nil, sum, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(total, 10) + ")"}
+			return nil, sum, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(r.Start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(r.Size, 10) + ")"}
 		}
-		if !ok {
-			resp.Body.Close()
-			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "unreadable Content-Range " + strconv.Quote(cr)}
-		}
-		res.Start, res.End, res.Meta.Size = start, end, total
+		res.Start, res.End, res.Meta.Size = r.Start, r.End, r.Size
 	} else {
 		res.Meta.Size = length
 	}
@@ -241,33 +241,6 @@ func checkVersion(path core.Path, want string, got *string) error {
 		return &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "the service did not serve version " + want + " (blob versioning is off or unsupported)"}
 	}
 	return nil
-}
-
-// parseContentRange reads "bytes 0-4/10" into [0, 5) of 10.
-func parseContentRange(v string) (start, end, total uint64, ok bool) {
-	rest, found := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
-	if !found {
-		return 0, 0, 0, false
-	}
-	span, size, found := strings.Cut(rest, "/")
-	if !found {
-		return 0, 0, 0, false
-	}
-	first, last, found := strings.Cut(span, "-")
-	if !found {
-		return 0, 0, 0, false
-	}
-	var err1, err2, err3 error
-	start, err1 = strconv.ParseUint(first, 10, 64)
-	end, err2 = strconv.ParseUint(last, 10, 64)
-	total, err3 = strconv.ParseUint(size, 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || (end < start && start < total) {
-		return 0, 0, 0, false
-	}
-	if end < start { // an empty range at the end (Azurite): [start, start)
-		return start, start, total, true
-	}
-	return start, end + 1, total, true
 }
 
 func accessConditions(o core.GetOptions) *blob.AccessConditions {

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -153,10 +152,11 @@ func (s *Store) readAnswer(r request, resp *http.Response, opts core.GetOptions,
 		if !ranged {
 			return nil, s.errorf(core.Generic, path, "server answered 206 Partial Content to a request without Range")
 		}
-		start, end, size, err := parseContentRange(resp.Header.Get("Content-Range"))
+		cr, err := driver.ParseContentRange(resp.Header.Get("Content-Range"))
 		if err != nil {
 			return nil, core.Wrap(core.Generic, kind, path, err)
 		}
+		start, end, size := cr.Start, cr.End, cr.Size
 		wantStart, wantEnd, err := opts.Range.Resolve(size)
 		if err != nil {
 			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
@@ -253,34 +253,6 @@ func (b *sliceBody) Read(p []byte) (int, error) {
 }
 
 func (b *sliceBody) Close() error { return b.body.Close() }
-
-// parseContentRange reads "bytes START-END/SIZE" into [start, end) and size.
-func parseContentRange(v string) (start, end, size uint64, err error) {
-	bad := fmt.Errorf("server sent a Content-Range %q that does not state the range and size", v)
-	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	span, total, ok := strings.Cut(rest, "/")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	first, last, ok := strings.Cut(span, "-")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	if start, err = strconv.ParseUint(first, 10, 64); err != nil {
-		return 0, 0, 0, bad
-	}
-	lastN, err := strconv.ParseUint(last, 10, 64)
-	if err != nil || lastN < start {
-		return 0, 0, 0, bad
-	}
-	if size, err = strconv.ParseUint(total, 10, 64); err != nil || lastN >= size {
-		return 0, 0, 0, bad
-	}
-	return start, lastN + 1, size, nil
-}
 
 // attributesOf returns the well-known attributes the server sent.
 func attributesOf(h http.Header) core.Attributes {

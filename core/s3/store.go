@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -215,12 +214,12 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	start, end := uint64(0), size
 	partial := false
 	if cr := aws.ToString(out.ContentRange); cr != "" {
-		var total uint64
-		if start, end, total, err = parseContentRange(cr); err != nil {
+		r, err := driver.ParseContentRange(cr)
+		if err != nil {
 			body.Close()
-			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject: " + err.Error()}
+			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject", Err: err}
 		}
-		size, partial = total, true
+		start, end, size, partial = r.Start, r.End, r.Size, true
 	}
 	if opts.Range != nil && !partial {
 		// The server sent the whole object; serve the range from it.
@@ -254,27 +253,6 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// parseContentRange reads "bytes START-END/TOTAL" into [start, end+1) and
-// the object size.
-func parseContentRange(v string) (start, end, total uint64, err error) {
-	spec, ok := strings.CutPrefix(v, "bytes ")
-	if !ok {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	rng, tot, ok := strings.Cut(spec, "/")
-	first, last, ok2 := strings.Cut(rng, "-")
-	if !ok || !ok2 {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	s, err1 := strconv.ParseUint(first, 10, 64)
-	e, err2 := strconv.ParseUint(last, 10, 64)
-	t, err3 := strconv.ParseUint(tot, 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || e < s {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	return s, e + 1, t, nil
 }
 
 func (s *Store) headResult(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
