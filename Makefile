@@ -12,8 +12,12 @@ LIB     := $(BUILD)/libobjstore.so
 SONAME  := libobjstore.so.1
 PYLIB   := bindings/python/src/objstore/_lib
 PREFIX  ?= /usr/local
+# The one version source: the header's OBJSTORE_VERSION, the library's
+# objstore_version(), the Python package and objstore.pc follow it (a test
+# checks they agree).
+VERSION := $(shell cat VERSION)
 
-GO_SOURCES := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map' 2>/dev/null) go.mod go.sum
+GO_SOURCES := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map' 2>/dev/null) include/objstore.h go.mod go.sum
 
 .PHONY: all build demo test test-go test-c test-python bench fuzz soak install clean
 
@@ -80,7 +84,7 @@ install: build
 	install -m 0755 $(BUILD)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libobjstore.so
 	install -m 0644 include/objstore.h $(DESTDIR)$(PREFIX)/include/objstore.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' bindings/c/objstore.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/objstore.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' bindings/c/objstore.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/objstore.pc
 
 clean:
 	rm -rf $(BUILD) $(PYLIB)

@@ -155,6 +155,9 @@ func (p *prefixStore) ListUploads(ctx context.Context, prefix Path) iter.Seq2[Pe
 	}
 }
 
+// Close closes the store under the prefix.
+func (p *prefixStore) Close() error { return p.inner.Close() }
+
 func (p *prefixStore) AbortUpload(ctx context.Context, u PendingUpload) error {
 	c, ok := p.inner.(UploadCleaner)
 	if !ok {

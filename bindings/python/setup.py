@@ -1,4 +1,5 @@
-"""Build hooks for the objstore wheel (metadata lives in pyproject.toml).
+"""Build hooks for the objstore wheel (metadata lives in pyproject.toml,
+the version in the repository's VERSION file).
 
 Building the package compiles the Go library from the repository this
 directory belongs to (`go build -buildmode=c-shared ./capi`, exactly as the
@@ -39,6 +40,12 @@ def _source_root() -> Path:
             "or set OBJSTORE_SOURCE_DIR to its root."
         )
     return root
+
+
+def version() -> str:
+    """The package's version: the repository's VERSION file, the one source
+    of the library's, the C header's and this package's versions."""
+    return (_source_root() / "VERSION").read_text().strip()
 
 
 def _go() -> str:
@@ -95,4 +102,4 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", platform
 
 
-setup(distclass=NativeDistribution, cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel})
+setup(version=version(), distclass=NativeDistribution, cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel})

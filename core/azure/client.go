@@ -26,7 +26,8 @@ import (
 // SDK logs nothing.
 type clients struct {
 	container *container.Client
-	service   *service.Client // for user delegation keys (SAS signing with tokens)
+	service   *service.Client   // for user delegation keys (SAS signing with tokens)
+	transport http.RoundTripper // under both: what Close closes the idle connections of
 }
 
 func newClients(s settings, c core.Config) (clients, credential, error) {
@@ -54,7 +55,7 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	opts.PerCallPolicies = append(opts.PerCallPolicies, admitPolicy{throttle})
 	containerURL := runtime.JoinPaths(s.endpoint, url.PathEscape(s.container))
 	serviceURL := s.endpoint
-	var cl clients
+	cl := clients{transport: httpClient.Transport}
 	switch cred.kind {
 	case credSharedKey:
 		cl.container, err = container.NewClientWithSharedKeyCredential(containerURL, cred.sharedKey, opts)

@@ -63,6 +63,12 @@ func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
 		timeouts: co.Timeouts(), retry: driver.PolicyOf(c.RetryConfig)}, nil
 }
 
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.cl.transport)
+	return nil
+}
+
 func (s *Store) blob(path core.Path) *blob.Client { return s.cl.container.NewBlobClient(string(path)) }
 
 // Get reads an object. Azure has no suffix range ("bytes=-N"): a suffix

@@ -153,10 +153,13 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	return &http.Client{Transport: bt}, nil
 }
 
-// BaseTransport is the *http.Transport under a client HTTPClient built, for
-// backends that tune it further.
+// BaseTransport is the *http.Transport under a client HTTPClient built
+// (also under Throttle.Transport), for backends that tune it further.
 func BaseTransport(client *http.Client) (*http.Transport, bool) {
-	rt := client.Transport
+	return baseOf(client.Transport)
+}
+
+func baseOf(rt http.RoundTripper) (*http.Transport, bool) {
 	for {
 		switch t := rt.(type) {
 		case *http.Transport:
@@ -165,9 +168,20 @@ func BaseTransport(client *http.Client) (*http.Transport, bool) {
 			rt = t.base
 		case *defaultHeaders:
 			rt = t.base
+		case *throttledTransport:
+			rt = t.base
 		default:
 			return nil, false
 		}
+	}
+}
+
+// CloseIdle closes the idle connections under a transport built from
+// HTTPClient's (the client's own, or a chain a backend built on it): a
+// store's Close calls it, so that a closed store keeps no socket open.
+func CloseIdle(rt http.RoundTripper) {
+	if t, ok := baseOf(rt); ok {
+		t.CloseIdleConnections()
 	}
 }
 

@@ -24,16 +24,21 @@ import (
 //
 // Reads go through the JSON API (WithJSONReads): one API for every call,
 // and the one emulators implement faithfully.
-func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *driver.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, driver.ClientOptions, error) {
+//
+// The transport under the SDK's (which Close must close the idle
+// connections of: the oauth2 transport does not pass the call on) is
+// returned too.
+func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *driver.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, driver.ClientOptions, http.RoundTripper, error) {
 	copts, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
-		return nil, copts, err
+		return nil, copts, nil, err
 	}
 	hc, err := copts.HTTPClient()
 	if err != nil {
-		return nil, copts, err
+		return nil, copts, nil, err
 	}
-	rt := throttle.Transport(hc.Transport)
+	base := hc.Transport
+	rt := throttle.Transport(base)
 	if wrap != nil {
 		rt = wrap(rt)
 	}
@@ -54,16 +59,16 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	}
 	if endpoint != "" {
 		if err := copts.CheckScheme(endpoint); err != nil {
-			return nil, copts, err
+			return nil, copts, nil, err
 		}
 		opts = append(opts, option.WithEndpoint(endpoint+"/storage/v1/"))
 	}
 	client, err := storage.NewClient(ctx, opts...)
 	if err != nil {
-		return nil, copts, &core.Error{Kind: core.Generic, Store: kind, Msg: "cannot create the GCS client", Err: err}
+		return nil, copts, nil, &core.Error{Kind: core.Generic, Store: kind, Msg: "cannot create the GCS client", Err: err}
 	}
 	client.SetRetry(retryOptions(driver.PolicyOf(c.RetryConfig))...)
-	return client, copts, nil
+	return client, copts, base, nil
 }
 
 // retryOptions express object_store's retry policy with the SDK's retryer.

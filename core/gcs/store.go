@@ -32,15 +32,16 @@ import (
 // condition. A new generation is made by every write of the content, so this
 // ETag changes exactly when the content is replaced.
 type Store struct {
-	client   *storage.Client
-	throttle *driver.Throttle // every request goes through its transport
-	retry    driver.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
-	bucket   *storage.BucketHandle
-	name     string
-	timeout  time.Duration
-	timeouts driver.Timeouts // bound each attempt (the transport) and object bodies
-	signer   *serviceAccount
-	endpoint string // custom base URL, "" for the public service
+	client    *storage.Client
+	transport http.RoundTripper // the client's, under the SDK's own
+	throttle  *driver.Throttle  // every request goes through its transport
+	retry     driver.Policy     // for the single-request uploads the SDK does not retry, and resumed reads
+	bucket    *storage.BucketHandle
+	name      string
+	timeout   time.Duration
+	timeouts  driver.Timeouts // bound each attempt (the transport) and object bodies
+	signer    *serviceAccount
+	endpoint  string // custom base URL, "" for the public service
 }
 
 var (
@@ -79,25 +80,30 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 		endpoint = creds.baseURL
 	}
 	throttle := driver.NewThrottle(driver.PolicyOf(c.RetryConfig))
-	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
+	client, copts, transport, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{
-		client:   client,
-		throttle: throttle,
-		retry:    driver.PolicyOf(c.RetryConfig),
-		bucket:   client.Bucket(set.bucket),
-		name:     set.bucket,
-		timeout:  copts.Timeout,
-		timeouts: copts.Timeouts(),
-		signer:   creds.signer,
-		endpoint: endpoint,
+		client:    client,
+		transport: transport,
+		throttle:  throttle,
+		retry:     driver.PolicyOf(c.RetryConfig),
+		bucket:    client.Bucket(set.bucket),
+		name:      set.bucket,
+		timeout:   copts.Timeout,
+		timeouts:  copts.Timeouts(),
+		signer:    creds.signer,
+		endpoint:  endpoint,
 	}, nil
 }
 
-// Close releases the client's connections.
-func (s *Store) Close() error { return s.client.Close() }
+// Close closes the SDK client and the idle connections of its transport.
+func (s *Store) Close() error {
+	err := s.client.Close()
+	driver.CloseIdle(s.transport)
+	return err
+}
 
 // bound applies the client_options timeout to one request that is not a
 // streaming read.

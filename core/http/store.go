@@ -23,6 +23,12 @@ var _ core.Renamer = (*Store)(nil)
 
 func newStore(c *client) *Store { return &Store{c: c} }
 
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.c.http.Transport)
+	return nil
+}
+
 // listConcurrency bounds the PROPFINDs ListWithDelimiter sends at once to
 // learn which sub-collections hold objects.
 const listConcurrency = 8

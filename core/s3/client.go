@@ -27,6 +27,7 @@ import (
 // client is the configured SDK client of one bucket.
 type client struct {
 	api     *s3.Client
+	http    *http.Client // the SDK's and the fast path's, under the throttle
 	presign *s3.PresignClient
 	bucket  string
 	s       settings
@@ -104,7 +105,7 @@ func newClient(r resolved) (*client, error) {
 		}
 	}
 	fast := newFastGetter(r, httpClient, api.Options().Credentials)
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
+	return &client{api: api, http: httpClient, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {

@@ -51,6 +51,12 @@ func newStore(c core.Config, env map[string]string) (*Store, error) {
 	return &Store{c: cl}, nil
 }
 
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.c.http.Transport)
+	return nil
+}
+
 // deleteBatch is S3's DeleteObjects limit.
 const deleteBatch = 1000
 

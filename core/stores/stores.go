@@ -157,27 +157,32 @@ func declaredOnly(env map[string]string, b driver.Backend) map[string]string {
 	return out
 }
 
-// Handle is an opened store with the canonical document that describes it.
+// Handle is one reference to an opened store, with the canonical document
+// that describes it. Equal documents may share one store (see Open); the
+// store is closed when the last Handle on it is closed.
 type Handle struct {
 	Store  core.Store
 	Config core.Config
-	key    string
+	shared *sharedStore
+	closed bool
+}
+
+// sharedStore is an opened store and the handles that reference it.
+type sharedStore struct {
+	store core.Store
+	key   string // its key in cache; "" for a store that is never shared
+	refs  int    // guarded by cache
 }
 
 var cache = struct {
 	sync.Mutex
-	m map[string]*cached
-}{m: map[string]*cached{}}
-
-type cached struct {
-	store core.Store
-	refs  int
-}
+	m map[string]*sharedStore
+}{m: map[string]*sharedStore{}}
 
 // Open normalizes c and opens its store, reading from env only the
 // variables the backend declares. For backends that allow it, equal
 // documents opened with equal declared variables share one store (one
-// client and connection pool) until every Handle is closed.
+// client and connection pool) until every Handle on it is closed.
 func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
@@ -192,36 +197,57 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 		if err != nil {
 			return nil, err
 		}
-		return &Handle{Store: s, Config: c}, nil
+		return &Handle{Store: s, Config: c, shared: &sharedStore{store: s, refs: 1}}, nil
 	}
 	key := cacheKey(c, env)
 	cache.Lock()
 	defer cache.Unlock()
 	if e, ok := cache.m[key]; ok {
 		e.refs++
-		return &Handle{Store: e.store, Config: c, key: key}, nil
+		return &Handle{Store: e.store, Config: c, shared: e}, nil
 	}
 	s, err := b.Open(ctx, c, env)
 	if err != nil {
 		return nil, err
 	}
-	cache.m[key] = &cached{store: s, refs: 1}
-	return &Handle{Store: s, Config: c, key: key}, nil
+	e := &sharedStore{store: s, key: key, refs: 1}
+	cache.m[key] = e
+	return &Handle{Store: s, Config: c, shared: e}, nil
 }
 
-// Close releases the handle's share of its store.
-func (h *Handle) Close() {
-	if h.key == "" {
-		return
-	}
+// Share returns another handle on the same store, which stays open until
+// both are closed: for what outlives the handle it came from (an open
+// body, a listing, an upload, a writer).
+func (h *Handle) Share() *Handle {
 	cache.Lock()
 	defer cache.Unlock()
-	if e, ok := cache.m[h.key]; ok {
-		if e.refs--; e.refs <= 0 {
-			delete(cache.m, h.key)
-		}
+	h.shared.refs++
+	return &Handle{Store: h.Store, Config: h.Config, shared: h.shared}
+}
+
+// Close releases the handle's share of its store and closes the store
+// when it was the last. Closing a handle twice does nothing.
+func (h *Handle) Close() error {
+	cache.Lock()
+	if h.closed {
+		cache.Unlock()
+		return nil
 	}
-	h.key = ""
+	h.closed = true
+	e := h.shared
+	e.refs--
+	last := e.refs == 0
+	if last && e.key != "" {
+		delete(cache.m, e.key)
+	}
+	cache.Unlock()
+	if !last {
+		return nil
+	}
+	// Outside the lock: a store's Close may wait on the network. The
+	// store is out of the cache already, so an Open meanwhile builds a
+	// new one.
+	return e.store.Close()
 }
 
 // SharedCount reports how many distinct shared stores are open (for tests

@@ -187,7 +187,7 @@ func open(c core.Config, client core.Options) (core.Store, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s store: %w", c.Kind, err)
 	}
-	return h.Store, h.Close, nil
+	return h.Store, func() { h.Close() }, nil
 }
 
 func pattern(n int) []byte {
