@@ -18,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "bindings" / "python"
+VERSION = (REPO / "VERSION").read_text().strip()
 PLATFORM_TAG = sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
@@ -45,18 +46,18 @@ def wheel(tmp_path_factory) -> Path:
 
 
 def test_wheel_is_platform_specific_and_carries_the_library(wheel: Path) -> None:
-    assert wheel.name == f"objstore-0.1.0-py3-none-{PLATFORM_TAG}.whl"
+    assert wheel.name == f"objstore-{VERSION}-py3-none-{PLATFORM_TAG}.whl"
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         assert "objstore/_lib/libobjstore.so" in names
         assert {"objstore/py.typed", "objstore/zarr.py", "objstore/fsspec.py", "objstore/proxystore.py"} <= names
         assert "objstore/cli.py" in names and "objstore/__main__.py" in names
-        info = zf.read("objstore-0.1.0.dist-info/WHEEL").decode()
+        info = zf.read(f"objstore-{VERSION}.dist-info/WHEEL").decode()
         assert "Root-Is-Purelib: false" in info and f"Tag: py3-none-{PLATFORM_TAG}" in info
-        entry_points = zf.read("objstore-0.1.0.dist-info/entry_points.txt").decode()
+        entry_points = zf.read(f"objstore-{VERSION}.dist-info/entry_points.txt").decode()
         assert "objstore = objstore.cli:main" in entry_points
         assert "objstore = objstore.fsspec:ObjectStoreFileSystem" in entry_points
-        metadata = zf.read("objstore-0.1.0.dist-info/METADATA").decode()
+        metadata = zf.read(f"objstore-{VERSION}.dist-info/METADATA").decode()
         assert "Requires-Dist" not in metadata.split("Provides-Extra")[0]  # no runtime dependency
         lib = zf.read("objstore/_lib/libobjstore.so")
         assert lib[:4] == b"\x7fELF" and b"libobjstore.so.1" in lib  # the soname
@@ -83,7 +84,7 @@ def test_wheel_installs_and_works_in_a_fresh_venv(wheel: Path, tmp_path: Path) -
     run = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     version, module_file, library = run.stdout.split()
-    assert version == "0.1.0"
+    assert version == VERSION
     assert module_file.startswith(str(env_dir)) and library.startswith(str(env_dir))
     cli = subprocess.run(
         [str(env_dir / "bin" / "objstore"), "--help"], capture_output=True, text=True, timeout=60, env=env

@@ -399,9 +399,5 @@ func open(ctx context.Context, c core.Config, env map[string]string) (core.Store
 	if err != nil {
 		return nil, err
 	}
-	st, err := newStore(ctx, s, c)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(st, core.Path(c.Prefix)), nil
+	return newStore(ctx, s, c)
 }

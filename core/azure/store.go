@@ -119,9 +119,6 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	}
 	var rng blob.HTTPRange
 	if r := opts.Range; r != nil {
-		if err := r.Validate(); err != nil {
-			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
-		}
 		switch r.Kind {
 		case core.RangeSuffix:
 			return s.getResolved(ctx, b, path, *r, cond, opts.Version)

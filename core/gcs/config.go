@@ -61,7 +61,7 @@ var Backend = driver.Backend{
 	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open: func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-		return Open(ctx, c, env)
+		return open(ctx, c, env, nil)
 	},
 	Shared: true,
 	// The keys' GOOGLE_* variables, and where the default credentials are

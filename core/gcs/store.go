@@ -50,22 +50,10 @@ var (
 	_ core.Signer      = (*Store)(nil)
 )
 
-// Open builds the store a normalized document describes; settings missing
+// open builds the store a normalized document describes; settings missing
 // from the document are read from env, never from the process environment.
-func Open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	s, err := open(ctx, c, env, nil)
-	if err != nil {
-		return nil, err
-	}
-	prefix, err := core.ParsePath(c.Prefix)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(s, prefix), nil
-}
-
-// open builds the unprefixed store; wrap, when set, wraps the HTTP
-// transport (tests record the requests sent).
+// wrap, when set, wraps the HTTP transport (tests record the requests
+// sent).
 func open(ctx context.Context, c core.Config, env map[string]string, wrap func(http.RoundTripper) http.RoundTripper) (*Store, error) {
 	set, err := resolveSettings(c, env)
 	if err != nil {
@@ -179,11 +167,6 @@ const staleReadRetries = 5
 //
 // A Head (opts.Head) reads the metadata only.
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
-		}
-	}
 	var version int64
 	if opts.Version != "" {
 		g, ok := parseGeneration(opts.Version)

@@ -116,6 +116,5 @@ func open(ctx context.Context, c core.Config, env map[string]string) (core.Store
 	if err != nil {
 		return nil, err
 	}
-	s := newStore(newClient(httpClient, base, opts, driver.PolicyOf(c.RetryConfig)))
-	return core.Prefixed(s, core.Path(c.Prefix)), nil
+	return newStore(newClient(httpClient, base, opts, driver.PolicyOf(c.RetryConfig))), nil
 }

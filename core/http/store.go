@@ -80,11 +80,6 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if opts.Version != "" {
 		return nil, false, s.errorf(core.NotSupported, path, "HTTP stores keep no object versions")
 	}
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, false, core.Wrap(core.InvalidArgument, kind, path, err)
-		}
-	}
 	r := request{method: http.MethodGet, path: path, idempotent: true, header: http.Header{}}
 	if opts.Head {
 		r.method = http.MethodHead

@@ -58,5 +58,5 @@ func normalize(c core.Config) (core.Config, error) {
 }
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	return core.Prefixed(New(), core.Path(c.Prefix)), nil
+	return New(), nil
 }

@@ -2,7 +2,7 @@ package s3
 
 import (
 	"context"
-	"crypto/sha1" //nolint:gosec // S3's SHA1 checksum, chosen by the user
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"

@@ -332,11 +332,7 @@ func parseHTTPSURL(u *url.URL) (parsedHTTPSURL, error) {
 
 // open resolves the document and the environment into a client.
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	s, err := newStore(c, env)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(s, core.Path(c.Prefix)), nil
+	return newStore(c, env)
 }
 
 // copyMode is how Copy with IfNotExists is done (copy_if_not_exists).

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/storetest"
 )
 
@@ -64,7 +65,7 @@ func openStore(t *testing.T, c core.Config, env map[string]string) core.Store {
 	if err != nil {
 		t.Fatalf("normalize: %v", err)
 	}
-	st, err := Backend.Open(context.Background(), c, env)
+	st, err := driver.Open(context.Background(), Backend, c, env)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -156,11 +156,6 @@ func (c *client) sdkGet(ctx context.Context, in *s3.GetObjectInput, fastErr erro
 // bound it, and its body, by a driver.ReadAttempt. sum is the service's
 // checksum of the whole object, if it sent one that can be checked.
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum driver.Checksum, err error) {
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
-		}
-	}
 	if opts.Head || (opts.Range != nil && opts.Range.Kind == core.RangeSuffix && opts.Range.Length == 0) {
 		// A HEAD with the same conditions; "the last 0 bytes" is an empty
 		// read that S3 cannot express as a Range header.

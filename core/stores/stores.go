@@ -161,17 +161,37 @@ func declaredOnly(env map[string]string, b driver.Backend) map[string]string {
 // that describes it. Equal documents may share one store (see Open); the
 // store is closed when the last Handle on it is closed.
 type Handle struct {
+	// Store is the store as users get it: the backend's behind the front
+	// (the prefix applied, ranges checked; see driver.Open).
 	Store  core.Store
 	Config core.Config
-	shared *sharedStore
-	closed bool
+	// Backend is the backend's own store under the front, for diagnostics
+	// (an S3 store's Throttle) and tests.
+	Backend core.Store
+	shared  *sharedStore
+	closed  bool
 }
 
 // sharedStore is an opened store and the handles that reference it.
 type sharedStore struct {
-	store core.Store
-	key   string // its key in cache; "" for a store that is never shared
-	refs  int    // guarded by cache
+	store, backend core.Store
+	key            string // its key in cache; "" for a store that is never shared
+	refs           int    // guarded by cache
+}
+
+// handle is a new reference to e (cache held, or e not yet shared).
+func (e *sharedStore) handle(c core.Config) *Handle {
+	e.refs++
+	return &Handle{Store: e.store, Backend: e.backend, Config: c, shared: e}
+}
+
+// openBackend opens c's store with b, behind the front.
+func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, key string) (*sharedStore, error) {
+	s, err := b.Open(ctx, c, env)
+	if err != nil {
+		return nil, err
+	}
+	return &sharedStore{store: driver.Front(b, c, s), backend: s, key: key}, nil
 }
 
 var cache = struct {
@@ -193,26 +213,24 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 	}
 	env = declaredOnly(env, b)
 	if !b.Shared {
-		s, err := b.Open(ctx, c, env)
+		e, err := openBackend(ctx, b, c, env, "")
 		if err != nil {
 			return nil, err
 		}
-		return &Handle{Store: s, Config: c, shared: &sharedStore{store: s, refs: 1}}, nil
+		return e.handle(c), nil
 	}
 	key := cacheKey(c, env)
 	cache.Lock()
 	defer cache.Unlock()
 	if e, ok := cache.m[key]; ok {
-		e.refs++
-		return &Handle{Store: e.store, Config: c, shared: e}, nil
+		return e.handle(c), nil
 	}
-	s, err := b.Open(ctx, c, env)
+	e, err := openBackend(ctx, b, c, env, key)
 	if err != nil {
 		return nil, err
 	}
-	e := &sharedStore{store: s, key: key, refs: 1}
 	cache.m[key] = e
-	return &Handle{Store: s, Config: c, shared: e}, nil
+	return e.handle(c), nil
 }
 
 // Share returns another handle on the same store, which stays open until
@@ -221,8 +239,7 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 func (h *Handle) Share() *Handle {
 	cache.Lock()
 	defer cache.Unlock()
-	h.shared.refs++
-	return &Handle{Store: h.Store, Config: h.Config, shared: h.shared}
+	return h.shared.handle(h.Config)
 }
 
 // Close releases the handle's share of its store and closes the store

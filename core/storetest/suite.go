@@ -43,9 +43,12 @@ const testPrefix = "prefix store/inner"
 
 // Run runs every item of the conformance suite as a subtest, each on a
 // fresh store from newStore, then reruns most of them through
-// core.Prefixed (item 12) and checks the prefix store's isolation.
+// core.Prefixed (item 12) and checks the prefix store's isolation. Every
+// store is tested behind the front every opened store has (core.Scoped,
+// see core/driver's Open), as users get it.
 func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities) {
 	t.Helper()
+	newStore = behindFront(newStore)
 	for _, it := range items {
 		t.Run(it.name, func(t *testing.T) { it.run(t, newStore(t), caps) })
 	}
@@ -66,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities
 // backends debugging a single behaviour.
 func RunItem(t *testing.T, name string, newStore func(t *testing.T) core.Store, caps Capabilities) {
 	t.Helper()
+	newStore = behindFront(newStore)
 	for _, it := range items {
 		if it.name == name {
 			it.run(t, newStore(t), caps)
@@ -110,4 +114,10 @@ func testPrefixIsolation(t *testing.T, base core.Store, caps Capabilities) {
 	if core.Prefixed(base, "") != base {
 		t.Fatalf("Prefixed with an empty prefix must return the store itself")
 	}
+}
+
+// behindFront opens each store behind the front of core/stores: the checks
+// every backend may take for granted are made there, once.
+func behindFront(newStore func(t *testing.T) core.Store) func(t *testing.T) core.Store {
+	return func(t *testing.T) core.Store { return core.Scoped(newStore(t), "") }
 }

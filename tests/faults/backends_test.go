@@ -100,14 +100,15 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// openBackend normalizes and opens a document with a backend's own Backend.
+// openBackend normalizes and opens a document with a backend's own Backend,
+// behind the front core/stores puts on every store.
 func openBackend(t testing.TB, b driver.Backend, c core.Config) core.Store {
 	t.Helper()
 	c, err := b.Normalize(c)
 	if err != nil {
 		t.Fatalf("%s config: %v", b.Kind, err)
 	}
-	s, err := b.Open(context.Background(), c, nil)
+	s, err := driver.Open(context.Background(), b, c, nil)
 	if err != nil {
 		t.Fatalf("open %s store: %v", b.Kind, err)
 	}
