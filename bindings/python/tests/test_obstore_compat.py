@@ -51,11 +51,10 @@ ALLOWED_GAPS = {
     # overloads are here already and only the results are missing.
 }
 
-# Keys of obstore's config TypedDicts that the library accepts only once a
-# branch in flight lands; each must still be refused here (remove on merge).
-PENDING_KEYS = {
-    ("ClientConfig", "read_timeout"): "the stalls branch (issue 13) adds it to the Go client options",
-}
+# Keys of obstore's config TypedDicts not accepted here yet, each with why:
+# (config name, key) -> reason. Each must still be refused (so that adding
+# support shows up here).
+PENDING_KEYS: dict[tuple[str, str], str] = {}
 
 
 def _ours(dotted: str) -> str:
