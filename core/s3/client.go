@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"crypto/md5" //nolint:gosec // SSE-C key digests are MD5
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -352,4 +355,38 @@ func responseStatus(err error) int {
 		return resp.HTTPStatusCode()
 	}
 	return 0
+}
+
+func optString(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// encryption fills the server-side encryption fields of a write.
+func (c *client) encryption(sse *types.ServerSideEncryption, kmsKey **string, bucketKey **bool) {
+	if c.s.serverSideEncryption == "" || c.s.serverSideEncryption == "sse-c" {
+		return
+	}
+	*sse = types.ServerSideEncryption(c.s.serverSideEncryption)
+	if c.s.sseKMSKeyID != "" {
+		*kmsKey = aws.String(c.s.sseKMSKeyID)
+	}
+	if c.s.sseBucketKeyEnabled != nil {
+		*bucketKey = aws.Bool(*c.s.sseBucketKeyEnabled)
+	}
+}
+
+// customerKey fills SSE-C fields, which every read and write of an SSE-C
+// object must carry.
+func (c *client) customerKey(algorithm, key, keyMD5 **string) {
+	if c.s.sseCustomerKey == "" {
+		return
+	}
+	raw, _ := base64.StdEncoding.DecodeString(c.s.sseCustomerKey) // validated by parseSettings
+	sum := md5.Sum(raw)                                           //nolint:gosec // required by the protocol
+	*algorithm = aws.String("AES256")
+	*key = aws.String(c.s.sseCustomerKey)
+	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 }

@@ -3,21 +3,15 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"iter"
-	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
@@ -63,11 +57,6 @@ const deleteBatch = 1000
 // deleteConcurrency bounds the DeleteObjects (or single deletes) in flight.
 const deleteConcurrency = 4
 
-// maxCopyPart is the largest part UploadPartCopy copies.
-const maxCopyPart = 5 << 30
-
-// ---- reads ----
-
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
 	res, sum, err := s.get(ctx, path, opts)
 	// HTTP dates have whole seconds, and so does Last-Modified; a server
@@ -106,36 +95,6 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		driver.VerifyBody(res, sum)
 	}
 	return res, nil
-}
-
-// checksumModeHeader asks S3 for the checksum it stored with the object
-// (x-amz-checksum-*), which it sends only for reads of the whole object.
-const checksumModeHeader = "X-Amz-Checksum-Mode"
-
-// checksumModeEnabled is its value, shared by every request (read only).
-var checksumModeEnabled = []string{"ENABLED"}
-
-// checksumOf picks the whole-object checksum of an answer. Composite
-// checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
-// the parts' checksums and cannot be checked against the bytes alone.
-func checksumOf(out *s3.GetObjectOutput) driver.Checksum {
-	if out.ChecksumType == types.ChecksumTypeComposite {
-		return driver.Checksum{}
-	}
-	for _, c := range []struct {
-		alg   driver.ChecksumAlgorithm
-		value *string
-	}{
-		{driver.CRC64NVME, out.ChecksumCRC64NVME}, {driver.CRC32C, out.ChecksumCRC32C}, {driver.CRC32, out.ChecksumCRC32},
-		{driver.SHA256, out.ChecksumSHA256}, {driver.SHA1, out.ChecksumSHA1},
-	} {
-		if c.value != nil {
-			if sum, ok := driver.ParseChecksum(c.alg, *c.value); ok {
-				return sum
-			}
-		}
-	}
-	return driver.Checksum{}
 }
 
 // sdkGet is GetObject through the SDK. After a fast-path attempt that
@@ -312,8 +271,6 @@ func optional(s string) *string {
 	return &s
 }
 
-// ---- writes ----
-
 // objectHeaders are the attribute, metadata, tagging and encryption fields
 // shared by PutObject and CreateMultipartUpload.
 type objectHeaders struct {
@@ -409,160 +366,6 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
 }
 
-func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
-	h, err := s.headersFor(path, opts.Attributes, opts.Tags)
-	if err != nil {
-		return nil, err
-	}
-	in := &s3.CreateMultipartUploadInput{
-		Bucket:             &s.c.bucket,
-		Key:                aws.String(string(path)),
-		ContentType:        h.contentType,
-		ContentDisposition: h.disposition,
-		ContentEncoding:    h.encoding,
-		ContentLanguage:    h.language,
-		CacheControl:       h.cacheControl,
-		Metadata:           h.metadata,
-		Tagging:            h.tagging,
-	}
-	if s.c.s.checksumAlgorithm != "" {
-		in.ChecksumAlgorithm = types.ChecksumAlgorithm(s.c.s.checksumAlgorithm)
-	}
-	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
-	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.createUpload(ctx, in)
-	if err != nil {
-		return nil, s.c.mapError("CreateMultipartUpload", path, err, opRead)
-	}
-	return &upload{s: s, path: path, id: aws.ToString(out.UploadId), parts: map[int32]types.CompletedPart{}, headers: h}, nil
-}
-
-// upload is one multipart upload; PutPart may be called concurrently.
-type upload struct {
-	s       *Store
-	path    core.Path
-	id      string
-	headers objectHeaders
-
-	mu    sync.Mutex
-	parts map[int32]types.CompletedPart
-}
-
-func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
-	if index < 0 || index >= 10000 {
-		return &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(u.path), Msg: fmt.Sprintf("part index %d is outside S3's 0..9999", index)}
-	}
-	number := int32(index + 1)
-	in := &s3.UploadPartInput{
-		Bucket:        &u.s.c.bucket,
-		Key:           aws.String(string(u.path)),
-		UploadId:      &u.id,
-		PartNumber:    &number,
-		Body:          bytes.NewReader(data),
-		ContentLength: aws.Int64(int64(len(data))),
-	}
-	sum := u.s.c.checksumOf(data)
-	sum.set(u.s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
-	u.s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := u.s.c.api.UploadPart(ctx, in, u.s.c.payloadHash(sum))
-	if err != nil {
-		return u.s.c.mapError("UploadPart", u.path, err, opRead)
-	}
-	// Complete lists each part's checksum: the one sent, whether or not
-	// the service echoed it.
-	part := types.CompletedPart{PartNumber: &number, ETag: out.ETag}
-	sum.set(u.s.c.s.checksumAlgorithm, &part.ChecksumCRC32, &part.ChecksumCRC32C, &part.ChecksumCRC64NVME, &part.ChecksumSHA1, &part.ChecksumSHA256)
-	u.mu.Lock()
-	u.parts[number] = part
-	u.mu.Unlock()
-	return nil
-}
-
-func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
-	u.mu.Lock()
-	parts := make([]types.CompletedPart, 0, len(u.parts))
-	for _, p := range u.parts {
-		parts = append(parts, p)
-	}
-	u.mu.Unlock()
-	if len(parts) == 0 {
-		// S3 cannot complete an upload of no parts: drop it and write the
-		// empty object with the same attributes.
-		if err := u.Abort(ctx); err != nil {
-			return core.PutResult{}, err
-		}
-		return u.s.putEmpty(ctx, u.path, u.headers)
-	}
-	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
-	out, err := u.s.c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket:          &u.s.c.bucket,
-		Key:             aws.String(string(u.path)),
-		UploadId:        &u.id,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-	})
-	if err != nil {
-		mapped := u.s.c.mapError("CompleteMultipartUpload", u.path, err, opRead)
-		if core.IsKind(mapped, core.NotFound) {
-			// A retried Complete whose first answer was lost finds the
-			// upload gone: if the object has exactly the ETag these parts
-			// make, that first attempt completed it.
-			if res, ok := u.completedEarlier(ctx, parts); ok {
-				return res, nil
-			}
-		}
-		return core.PutResult{}, mapped
-	}
-	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
-}
-
-// completedEarlier reports whether the object now is this upload's result:
-// its ETag is the MD5 of the parts' MD5s, a dash and the part count.
-func (u *upload) completedEarlier(ctx context.Context, parts []types.CompletedPart) (core.PutResult, bool) {
-	digests := md5.New()
-	for _, p := range parts {
-		sum, err := hex.DecodeString(strings.Trim(aws.ToString(p.ETag), `"`))
-		if err != nil || len(sum) != md5.Size {
-			return core.PutResult{}, false // not MD5 part ETags (e.g. SSE-KMS): cannot tell
-		}
-		digests.Write(sum)
-	}
-	want := fmt.Sprintf("%x-%d", digests.Sum(nil), len(parts))
-	meta, err := u.s.Head(ctx, u.path)
-	if err != nil || strings.Trim(meta.ETag, `"`) != want {
-		return core.PutResult{}, false
-	}
-	return core.PutResult{ETag: meta.ETag, Version: meta.Version}, true
-}
-
-func (s *Store) putEmpty(ctx context.Context, path core.Path, h objectHeaders) (core.PutResult, error) {
-	in := &s3.PutObjectInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(path)), Body: bytes.NewReader(nil), ContentLength: aws.Int64(0),
-		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
-		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata, Tagging: h.tagging,
-	}
-	sum := s.c.checksumOf(nil)
-	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
-	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
-	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.PutObject(ctx, in, s.c.payloadHash(sum))
-	if err != nil {
-		return core.PutResult{}, s.c.mapError("PutObject", path, err, opRead)
-	}
-	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
-}
-
-func (u *upload) Abort(ctx context.Context) error {
-	_, err := u.s.c.api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
-		Bucket: &u.s.c.bucket, Key: aws.String(string(u.path)), UploadId: &u.id,
-	})
-	if err != nil && !core.IsKind(u.s.c.mapError("AbortMultipartUpload", u.path, err, opRead), core.NotFound) {
-		return u.s.c.mapError("AbortMultipartUpload", u.path, err, opRead)
-	}
-	return nil
-}
-
-// ---- listing ----
-
 // listPrefix is the S3 string prefix for a whole-segment prefix.
 func listPrefix(prefix core.Path) *string {
 	if prefix == "" {
@@ -651,8 +454,6 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 	return res, nil
 }
 
-// ---- copy and delete ----
-
 func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
 	if opts.IfNotExists {
 		switch s.c.s.copyMode {
@@ -709,71 +510,6 @@ func (s *Store) copyWithHeader(ctx context.Context, from, to core.Path) error {
 		}
 	}
 	return s.copyError(from, err, opCopyIfNotExists)
-}
-
-// copyMultipart is copy_if_not_exists = multipart: the source is copied
-// into a multipart upload that is completed with If-None-Match: *. The
-// source's attributes and metadata are carried over (object_store drops
-// them); its tags are not.
-func (s *Store) copyMultipart(ctx context.Context, from, to core.Path) error {
-	head, err := s.headResult(ctx, from, core.GetOptions{Head: true})
-	if err != nil {
-		return err
-	}
-	src := head.Meta
-	h, err := s.headersFor(to, head.Attributes, nil)
-	if err != nil {
-		return err
-	}
-	create := &s3.CreateMultipartUploadInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(to)),
-		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
-		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata,
-	}
-	s.c.encryption(&create.ServerSideEncryption, &create.SSEKMSKeyId, &create.BucketKeyEnabled)
-	s.c.customerKey(&create.SSECustomerAlgorithm, &create.SSECustomerKey, &create.SSECustomerKeyMD5)
-	created, err := s.createUpload(ctx, create)
-	if err != nil {
-		return s.c.mapError("CreateMultipartUpload", to, err, opRead)
-	}
-	up := &upload{s: s, path: to, id: aws.ToString(created.UploadId)}
-	fail := func(err error) error {
-		_ = up.Abort(context.WithoutCancel(ctx))
-		return err
-	}
-	var parts []types.CompletedPart
-	for offset, n := uint64(0), int32(1); offset < src.Size || n == 1; n++ {
-		in := &s3.UploadPartCopyInput{
-			Bucket: &s.c.bucket, Key: aws.String(string(to)), UploadId: created.UploadId, PartNumber: aws.Int32(n),
-			CopySource: aws.String(copySource(s.c.bucket, string(from))),
-			// The copied bytes must be the ones just examined.
-			CopySourceIfMatch: optString(src.ETag),
-		}
-		if src.Size > 0 {
-			end := min(offset+maxCopyPart, src.Size)
-			in.CopySourceRange = aws.String(fmt.Sprintf("bytes=%d-%d", offset, end-1))
-			offset = end
-		}
-		s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-		s.c.customerKey(&in.CopySourceSSECustomerAlgorithm, &in.CopySourceSSECustomerKey, &in.CopySourceSSECustomerKeyMD5)
-		out, err := s.c.api.UploadPartCopy(ctx, in)
-		if err != nil {
-			return fail(s.c.mapError("UploadPartCopy", from, err, opRead))
-		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.CopyPartResult.ETag})
-		if src.Size == 0 {
-			break
-		}
-	}
-	_, err = s.c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(to)), UploadId: created.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-		IfNoneMatch:     aws.String("*"),
-	})
-	if err != nil {
-		return fail(s.c.mapError("CompleteMultipartUpload", to, err, opCopyIfNotExists))
-	}
-	return nil
 }
 
 func (s *Store) Delete(ctx context.Context, path core.Path) error {
@@ -842,75 +578,6 @@ func (s *Store) deleteBatch(ctx context.Context, paths []core.Path, errs []error
 			errs[i] = &core.Error{Kind: kind, Store: storeName, Path: key, Msg: "DeleteObjects: " + code + ": " + aws.ToString(e.Message)}
 		}
 	}
-}
-
-// ---- signing ----
-
-// maxPresignExpiry is SigV4's limit for presigned URLs.
-const maxPresignExpiry = 7 * 24 * time.Hour
-
-func (s *Store) Sign(ctx context.Context, method string, path core.Path, expiresIn time.Duration) (string, error) {
-	if expiresIn <= 0 || expiresIn > maxPresignExpiry {
-		return "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "presigned URLs expire after more than 0 s and at most 7 days"}
-	}
-	expires := s3.WithPresignExpires(expiresIn)
-	key := aws.String(string(path))
-	var (
-		req *v4.PresignedHTTPRequest
-		err error
-	)
-	switch strings.ToUpper(method) {
-	case http.MethodGet:
-		req, err = (s.c.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodHead:
-		req, err = (s.c.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodPut:
-		req, err = (s.c.presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodDelete:
-		req, err = (s.c.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	default:
-		return "", &core.Error{Kind: core.NotSupported, Store: storeName, Path: string(path), Msg: "cannot sign HTTP method " + method + " (GET, HEAD, PUT, DELETE)"}
-	}
-	if err != nil {
-		return "", s.c.mapError("Presign", path, err, opRead)
-	}
-	return req.URL, nil
-}
-
-// ---- helpers ----
-
-func optString(v string) *string {
-	if v == "" {
-		return nil
-	}
-	return &v
-}
-
-// encryption fills the server-side encryption fields of a write.
-func (c *client) encryption(sse *types.ServerSideEncryption, kmsKey **string, bucketKey **bool) {
-	if c.s.serverSideEncryption == "" || c.s.serverSideEncryption == "sse-c" {
-		return
-	}
-	*sse = types.ServerSideEncryption(c.s.serverSideEncryption)
-	if c.s.sseKMSKeyID != "" {
-		*kmsKey = aws.String(c.s.sseKMSKeyID)
-	}
-	if c.s.sseBucketKeyEnabled != nil {
-		*bucketKey = aws.Bool(*c.s.sseBucketKeyEnabled)
-	}
-}
-
-// customerKey fills SSE-C fields, which every read and write of an SSE-C
-// object must carry.
-func (c *client) customerKey(algorithm, key, keyMD5 **string) {
-	if c.s.sseCustomerKey == "" {
-		return
-	}
-	raw, _ := base64.StdEncoding.DecodeString(c.s.sseCustomerKey) // validated by parseSettings
-	sum := md5.Sum(raw)                                           //nolint:gosec // required by the protocol
-	*algorithm = aws.String("AES256")
-	*key = aws.String(c.s.sseCustomerKey)
-	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 }
 
 // Throttle is the store's request window (shared by every handle of its
