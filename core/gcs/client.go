@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/googleapis/gax-go/v2"
@@ -71,13 +72,16 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	return client, copts, base, nil
 }
 
-// retryOptions express object_store's retry policy with the SDK's retryer.
-// Every call is retried (RetryAlways), as object_store retries every request
-// it can replay: our writes are either whole-object replacements or
-// conditional, so a replay cannot double-apply.
+// retryOptions express object_store's retry policy with the SDK's retryer:
+// at most max_retries+1 attempts, retry_timeout in all, and every call
+// retried (RetryAlways), as object_store retries every request it can
+// replay: our writes are either whole-object replacements or conditional,
+// so a replay cannot double-apply. The waits between attempts are the
+// policy's too, drawn by each call's retry decision (Store.retrying); the
+// SDK's own backoff is cut to a nanosecond.
 func retryOptions(p driver.Policy) []storage.RetryOption {
 	return []storage.RetryOption{
-		storage.WithBackoff(gax.Backoff{Initial: p.InitBackoff, Max: p.MaxBackoff, Multiplier: p.Base}),
+		storage.WithBackoff(gax.Backoff{Initial: time.Nanosecond, Max: time.Nanosecond, Multiplier: 1}),
 		storage.WithMaxAttempts(p.MaxRetries + 1),
 		storage.WithMaxRetryDuration(p.RetryTimeout),
 		storage.WithPolicy(storage.RetryAlways),

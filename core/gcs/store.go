@@ -38,7 +38,6 @@ type Store struct {
 	retry     driver.Policy     // for the single-request uploads the SDK does not retry, and resumed reads
 	bucket    *storage.BucketHandle
 	name      string
-	timeout   time.Duration
 	timeouts  driver.Timeouts // bound each attempt (the transport) and object bodies
 	signer    *serviceAccount
 	endpoint  string // custom base URL, "" for the public service
@@ -79,7 +78,6 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 		retry:     driver.PolicyOf(c.RetryConfig),
 		bucket:    client.Bucket(set.bucket),
 		name:      set.bucket,
-		timeout:   copts.Timeout,
 		timeouts:  copts.Timeouts(),
 		signer:    creds.signer,
 		endpoint:  endpoint,
@@ -93,17 +91,41 @@ func (s *Store) Close() error {
 	return err
 }
 
-// bound applies the client_options timeout to one request that is not a
-// streaming read.
-func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.timeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, s.timeout)
+// object is the handle of one call on an object (see retrying).
+func (s *Store) object(ctx context.Context, path core.Path) *storage.ObjectHandle {
+	return s.objectNamed(ctx, string(path))
 }
 
-func (s *Store) object(path core.Path) *storage.ObjectHandle {
-	return s.bucket.Object(string(path))
+// objectNamed is object for a name that is no path (a temporary part).
+func (s *Store) objectNamed(ctx context.Context, name string) *storage.ObjectHandle {
+	return s.bucket.Object(name).Retryer(s.retrying(ctx))
+}
+
+// retrying is the retry decision of one call, made with its context: the
+// SDK's own judgement of the error (storage.ShouldRetry, which counts the
+// client options' attempt timeouts as transient), and before a retry the
+// wait the retry policy sets for it, as S3's retryer waits. The SDK's own
+// backoff is cut to nothing (retryOptions): it draws each wait anywhere
+// between zero and its bound, so a few retries could come at once and all
+// fall inside one short outage.
+func (s *Store) retrying(ctx context.Context) storage.RetryOption {
+	return storage.WithErrorFuncWithContext(func(err error, rc *storage.RetryContext) bool {
+		if !storage.ShouldRetry(err) {
+			return false
+		}
+		attempt := 1
+		if rc != nil {
+			attempt = rc.Attempt
+		}
+		wait := time.NewTimer(s.retry.Backoff(attempt))
+		defer wait.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wait.C:
+			return true
+		}
+	})
 }
 
 func generationString(g int64) string { return strconv.FormatInt(g, 10) }
@@ -232,7 +254,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 		return nil, sum, mapError(err, path)
 	}
 	defer admitted()
-	obj := s.object(path)
+	obj := s.object(ctx, path)
 	if version != 0 {
 		obj = obj.Generation(version)
 	}
@@ -240,9 +262,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 		obj = obj.If(conds)
 	}
 	if opts.Head {
-		mctx, cancel := s.bound(ctx)
-		attrs, err := obj.Attrs(mctx)
-		cancel()
+		attrs, err := obj.Attrs(ctx)
 		if err != nil {
 			return nil, sum, mapError(err, path)
 		}
@@ -286,9 +306,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 			body.Close()
 		}
 	}()
-	mctx, cancel := s.bound(ctx)
-	attrs, err := s.object(path).Generation(rd.Attrs.Generation).Attrs(mctx)
-	cancel()
+	attrs, err := s.object(ctx, path).Generation(rd.Attrs.Generation).Attrs(ctx)
 	if err == nil && (attrs.Generation != rd.Attrs.Generation || version != 0 && rd.Attrs.Generation != version) {
 		// A server that ignored the generation asked for answered with
 		// another one: the object was replaced.
@@ -330,9 +348,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 // or past the end, but an empty read for a suffix of a zero-byte object,
 // which object_store's semantics allow.
 func (s *Store) unsatisfiable(ctx context.Context, path core.Path, obj *storage.ObjectHandle, opts core.GetOptions) (*core.GetResult, error) {
-	mctx, cancel := s.bound(ctx)
-	attrs, err := obj.Attrs(mctx)
-	cancel()
+	attrs, err := obj.Attrs(ctx)
 	if err != nil {
 		return nil, mapError(err, path)
 	}
@@ -386,9 +402,7 @@ func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, erro
 		return core.ObjectMeta{}, mapError(err, path)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	attrs, err := s.object(path).Attrs(ctx)
+	attrs, err := s.object(ctx, path).Attrs(ctx)
 	if err != nil {
 		return core.ObjectMeta{}, mapError(err, path)
 	}
@@ -428,7 +442,7 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if err != nil {
 		return core.PutResult{}, err
 	}
-	obj := s.object(path)
+	obj := s.object(ctx, path)
 	if conds != (storage.Conditions{}) {
 		obj = obj.If(conds)
 	}
@@ -447,9 +461,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // write uploads data in one request (ChunkSize 0: no buffer copy), which
 // the SDK sends once and never retries; so the attempts are made here,
-// under the retry policy, each bounded by the client timeout. Replaying is
-// safe: the bytes are in memory, and a write either replaces the object
-// whole or is conditional on its generation.
+// under the retry policy (each bounded by the client options, as every
+// request). Replaying is safe: the bytes are in memory, and a write either
+// replaces the object whole or is conditional on its generation.
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
@@ -458,14 +472,12 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 	defer admitted()
 	var written *storage.ObjectAttrs
 	err = s.retry.Do(ctx, func(ctx context.Context) error {
-		attempt, cancel := s.bound(ctx)
-		defer cancel()
-		a, err := s.writeOnce(attempt, obj, data, attrs)
+		a, err := s.writeOnce(ctx, obj, data, attrs)
 		if err == nil {
 			written = a
 			return nil
 		}
-		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
+		if ctx.Err() == nil && (storage.ShouldRetry(err) || driver.IsAttemptTimeout(err)) {
 			return driver.Retryable(err)
 		}
 		return err
@@ -498,9 +510,7 @@ func (s *Store) Delete(ctx context.Context, path core.Path) error {
 		return mapError(err, path)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	return mapError(s.object(path).Delete(ctx), path)
+	return mapError(s.object(ctx, path).Delete(ctx), path)
 }
 
 // deleteConcurrency bounds the deletes in flight of one DeleteMany: GCS
@@ -531,7 +541,7 @@ func hidden(name string) bool {
 // which it yields.
 func (s *Store) objects(ctx context.Context, q *storage.Query) iter.Seq2[*storage.ObjectAttrs, error] {
 	return func(yield func(*storage.ObjectAttrs, error) bool) {
-		it := s.bucket.Objects(ctx, q)
+		it := s.bucket.Retryer(s.retrying(ctx)).Objects(ctx, q)
 		for {
 			a, err := it.Next()
 			if err == iterator.Done {
@@ -611,7 +621,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 // copied everything). With IfNotExists the destination must not exist
 // (ifGenerationMatch=0).
 func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
-	dst := s.object(to)
+	dst := s.object(ctx, to)
 	if opts.IfNotExists {
 		dst = dst.If(storage.Conditions{DoesNotExist: true})
 	}
@@ -620,9 +630,7 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 		return mapError(err, from)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	_, err = dst.CopierFrom(s.object(from)).Run(ctx)
+	_, err = dst.CopierFrom(s.object(ctx, from)).Run(ctx)
 	if err == nil {
 		return nil
 	}
