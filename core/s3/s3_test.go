@@ -114,7 +114,7 @@ func removeBucket(api *s3.Client, bucket string) {
 }
 
 // capabilities are what each server cannot do (see the report in
-// TestConformance's doc and TEST-SERVERS.md).
+// TestConformance's doc and docs/architecture.md, "Test servers").
 func capabilities(name string) storetest.Capabilities {
 	caps := storetest.Capabilities{
 		// Test buckets are created without versioning.

@@ -8,6 +8,8 @@ import (
 	"github.com/libobjstore/objstore/core"
 )
 
+// item is one behaviour every backend must have. Its name is the anchor of
+// its section in docs/conformance.md, which a failure points to.
 type item struct {
 	name string
 	run  func(t *testing.T, s core.Store, caps Capabilities)
@@ -50,14 +52,19 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities
 	t.Helper()
 	newStore = behindFront(newStore)
 	for _, it := range items {
-		t.Run(it.name, func(t *testing.T) { it.run(t, newStore(t), caps) })
+		t.Run(it.name, func(t *testing.T) {
+			explainFailure(t, it.name)
+			it.run(t, newStore(t), caps)
+		})
 	}
 	t.Run("12_prefix_stores", func(t *testing.T) {
+		explainFailure(t, "12_prefix_stores")
 		for _, it := range items {
 			if !it.viaPrefix {
 				continue
 			}
 			t.Run(it.name, func(t *testing.T) {
+				explainFailure(t, it.name)
 				it.run(t, core.Prefixed(newStore(t), core.MustPath(testPrefix)), caps)
 			})
 		}
@@ -72,6 +79,7 @@ func RunItem(t *testing.T, name string, newStore func(t *testing.T) core.Store, 
 	newStore = behindFront(newStore)
 	for _, it := range items {
 		if it.name == name {
+			explainFailure(t, it.name)
 			it.run(t, newStore(t), caps)
 			return
 		}
@@ -120,4 +128,13 @@ func testPrefixIsolation(t *testing.T, base core.Store, caps Capabilities) {
 // every backend may take for granted are made there, once.
 func behindFront(newStore func(t *testing.T) core.Store) func(t *testing.T) core.Store {
 	return func(t *testing.T) core.Store { return core.Scoped(newStore(t), "") }
+}
+
+// explainFailure points a failed item to what it checks.
+func explainFailure(t *testing.T, name string) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("what %s checks, and the capabilities a backend may declare: docs/conformance.md#%s", name, name)
+		}
+	})
 }

@@ -8,7 +8,6 @@ from VERSION (setup.py) and its __version__ must agree, and objstore.pc
 takes it at install time.
 """
 
-import ctypes
 import pathlib
 import re
 import subprocess
@@ -78,9 +77,13 @@ def test_version_is_one():
     header = re.search(r'#define OBJSTORE_VERSION "([^"]+)"', HEADER.read_text())
     assert header and header.group(1) == version, "include/objstore.h OBJSTORE_VERSION differs from VERSION"
 
-    lib = ctypes.CDLL(str(ROOT / "build" / "libobjstore.so"))
-    lib.objstore_version.restype = ctypes.c_char_p
-    assert lib.objstore_version().decode() == version
+    # In a child: a second Go runtime (this library beside the package's
+    # copy, which the process may have loaded) must not share a process.
+    probe = ("import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); lib.objstore_version.restype = ctypes.c_char_p; "
+             "print(lib.objstore_version().decode())")
+    built = subprocess.run([sys.executable, "-c", probe, str(ROOT / "build" / "libobjstore.so")],
+                           capture_output=True, text=True, check=True)
+    assert built.stdout.strip() == version
 
     sys.path.insert(0, str(ROOT / "bindings" / "python" / "src"))
     try:
