@@ -2,7 +2,7 @@ package s3
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // SSE-C key digests are MD5
+	"crypto/md5"
 	"encoding/base64"
 	"errors"
 	"fmt"

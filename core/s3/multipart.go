@@ -3,7 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // multipart ETags are MD5s of the parts' MD5s
+	"crypto/md5"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -153,20 +153,7 @@ func (u *upload) completedEarlier(ctx context.Context, parts []types.CompletedPa
 }
 
 func (s *Store) putEmpty(ctx context.Context, path core.Path, h objectHeaders) (core.PutResult, error) {
-	in := &s3.PutObjectInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(path)), Body: bytes.NewReader(nil), ContentLength: aws.Int64(0),
-		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
-		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata, Tagging: h.tagging,
-	}
-	sum := s.c.checksumOf(nil)
-	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
-	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
-	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.PutObject(ctx, in, s.c.payloadHash(sum))
-	if err != nil {
-		return core.PutResult{}, s.c.mapError("PutObject", path, err, opRead)
-	}
-	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
+	return s.putObject(ctx, path, nil, h, nil, nil, opRead)
 }
 
 func (u *upload) Abort(ctx context.Context) error {

@@ -326,6 +326,30 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if err != nil {
 		return core.PutResult{}, err
 	}
+	var ifNoneMatch, ifMatch *string
+	mode := opRead
+	switch opts.Mode.Kind {
+	case core.PutCreate:
+		if s.c.s.conditionalPutDisabled {
+			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "create-only puts are disabled (conditional_put = disabled)"}
+		}
+		ifNoneMatch, mode = aws.String("*"), opPutCreate
+	case core.PutUpdate:
+		if s.c.s.conditionalPutDisabled {
+			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "conditional updates are disabled (conditional_put = disabled)"}
+		}
+		if opts.Mode.ETag == "" {
+			return core.PutResult{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "S3 conditional updates need an ETag (S3 cannot condition a put on a version)"}
+		}
+		ifMatch, mode = aws.String(opts.Mode.ETag), opPutUpdate
+	}
+	return s.putObject(ctx, path, data, h, ifNoneMatch, ifMatch, mode)
+}
+
+// putObject writes data in one PutObject with the headers h, the
+// conditions given (nil: none), and what every write carries: the body's
+// checksum and the encryption fields.
+func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h objectHeaders, ifNoneMatch, ifMatch *string, mode opKind) (core.PutResult, error) {
 	in := &s3.PutObjectInput{
 		Bucket:             &s.c.bucket,
 		Key:                aws.String(string(path)),
@@ -338,22 +362,8 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 		CacheControl:       h.cacheControl,
 		Metadata:           h.metadata,
 		Tagging:            h.tagging,
-	}
-	mode := opRead
-	switch opts.Mode.Kind {
-	case core.PutCreate:
-		if s.c.s.conditionalPutDisabled {
-			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "create-only puts are disabled (conditional_put = disabled)"}
-		}
-		in.IfNoneMatch, mode = aws.String("*"), opPutCreate
-	case core.PutUpdate:
-		if s.c.s.conditionalPutDisabled {
-			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "conditional updates are disabled (conditional_put = disabled)"}
-		}
-		if opts.Mode.ETag == "" {
-			return core.PutResult{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "S3 conditional updates need an ETag (S3 cannot condition a put on a version)"}
-		}
-		in.IfMatch, mode = aws.String(opts.Mode.ETag), opPutUpdate
+		IfNoneMatch:        ifNoneMatch,
+		IfMatch:            ifMatch,
 	}
 	sum := s.c.checksumOf(data)
 	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
