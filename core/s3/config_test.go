@@ -217,7 +217,10 @@ func TestParseContentRange(t *testing.T) {
 	if err != nil || s != 2 || e != 5 || total != 10 {
 		t.Fatalf("got %d %d %d %v", s, e, total, err)
 	}
-	for _, bad := range []string{"", "bytes */10", "bytes 5-2/10", "items 1-2/3"} {
+	if s, e, total, err := parseContentRange("bytes 0--1/0"); err != nil || s != 0 || e != 0 || total != 0 {
+		t.Fatalf("empty object: got %d %d %d %v", s, e, total, err)
+	}
+	for _, bad := range []string{"", "bytes */10", "bytes 5-2/10", "items 1-2/3", "bytes 0--1/5", "bytes 1--1/0"} {
 		if _, _, _, err := parseContentRange(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
