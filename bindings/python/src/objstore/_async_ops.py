@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import ctypes
+import inspect
 import os
 from array import array
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
@@ -559,7 +560,7 @@ async def put_async(
             total = _file_size(f)
             return await _writer_put(store, p, _aiter_file(f, chunk_size), attrs, tag_arr, chunk_size, max_concurrency, total, progress)
     if hasattr(file, "read"):
-        if asyncio.iscoroutinefunction(file.read):
+        if inspect.iscoroutinefunction(file.read):
             chunks = _aiter_async_file(file, chunk_size)
             total = None
         else:
