@@ -22,13 +22,9 @@ all: build
 build: $(LIB) $(PYLIB)/libobjstore.so
 
 # The library: only objstore_* symbols are exported (capi/exports.map) and the
-# soname is libobjstore.so.1. The cgo-generated header is not shipped.
-$(BUILD)/$(SONAME): $(GO_SOURCES)
-	@mkdir -p $(BUILD)
-	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
-	  -ldflags "-s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/exports.map -Wl,-soname,$(SONAME)'" \
-	  -o $@ ./capi
-	@rm -f $(BUILD)/libobjstore.h $(BUILD)/libobjstore.so.h  # cgo names it after -o
+# soname is libobjstore.so.1; build-lib.sh holds the flags (and why).
+$(BUILD)/$(SONAME): $(GO_SOURCES) buildscripts/build-lib.sh
+	GO=$(GO) buildscripts/build-lib.sh $@
 
 $(LIB): $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
