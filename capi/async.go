@@ -16,6 +16,7 @@ import (
 	pointer "github.com/mattn/go-pointer"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/stores"
 )
 
 // Asynchronous requests: a submit validates its arguments on the caller's
@@ -358,8 +359,9 @@ func objstoreGo_debug_stats(out *C.objstore_stats) C.int {
 		if err := needOut("out", out == nil); err != nil {
 			return err
 		}
-		if out.version != C.OBJSTORE_STATS_VERSION {
-			return core.Errorf(core.InvalidArgument, "objstore_stats.version is %d, expected %d", uint(out.version), C.OBJSTORE_STATS_VERSION)
+		version := out.version
+		if version != 1 && version != C.OBJSTORE_STATS_VERSION {
+			return core.Errorf(core.InvalidArgument, "objstore_stats.version is %d, expected %d (or 1)", uint(version), C.OBJSTORE_STATS_VERSION)
 		}
 		live := func(k handleKind) C.uint64_t { return C.uint64_t(liveHandles[k].Load()) }
 		out.goroutines = C.uint64_t(runtime.NumGoroutine())
@@ -374,6 +376,9 @@ func objstoreGo_debug_stats(out *C.objstore_stats) C.int {
 		out.requests_running = C.uint64_t(sched.running)
 		sched.mu.Unlock()
 		out.completions_queued = C.uint64_t(cq.len())
+		if version >= 2 { // a version 1 struct ends before this field
+			out.shared_stores = C.uint64_t(stores.SharedCount())
+		}
 		return nil
 	})
 }

@@ -98,6 +98,11 @@ int objstore_config_from_url(const char *url, const char *overrides_json,
     return objstoreGo_config_from_url((char *)url, (char *)overrides_json, json_out, err);
 }
 
+int objstore_store_env_names(const char *kind, char **json_out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_store_env_names((char *)kind, json_out, err);
+}
+
 /* ---- Buffers and metadata ---- */
 
 int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len) {

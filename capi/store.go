@@ -110,6 +110,28 @@ func objstoreGo_config_normalize(config *C.char, out **C.char, errp **C.objstore
 	})
 }
 
+//export objstoreGo_store_env_names
+func objstoreGo_store_env_names(kind *C.char, out **C.char, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := needOut("json_out", out == nil); err != nil {
+			return err
+		}
+		if kind == nil {
+			return core.Errorf(core.InvalidArgument, "kind is NULL")
+		}
+		names, err := stores.EnvironmentNames(C.GoString(kind))
+		if err != nil {
+			return err
+		}
+		text, err := json.Marshal(names)
+		if err != nil {
+			return err
+		}
+		*out = C.CString(string(text))
+		return nil
+	})
+}
+
 //export objstoreGo_config_from_url
 func objstoreGo_config_from_url(url, overridesJSON *C.char, out **C.char, errp **C.objstore_error) C.int {
 	return call(errp, func() error {

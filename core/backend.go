@@ -27,4 +27,9 @@ type Backend struct {
 	// Shared says equal documents may share one opened store (and so one
 	// client and connection pool). False for memory: each is its own store.
 	Shared bool
+	// Environment names every environment variable Open reads from its env
+	// argument. core/stores hands Open only these, and bindings forward
+	// exactly these from their process (objstore_store_env_names), so a
+	// variable read but not declared here is never seen.
+	Environment []string
 }

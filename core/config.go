@@ -228,6 +228,16 @@ func (t KeyTable) FromEnv(env map[string]string, have Options) Options {
 	return out
 }
 
+// EnvNames lists the environment variables the keys of t are read from,
+// followed by extra (names a backend reads outside its key table).
+func (t KeyTable) EnvNames(extra ...string) []string {
+	var names []string
+	for _, k := range t {
+		names = append(names, k.Env...)
+	}
+	return append(names, extra...)
+}
+
 // Names lists the canonical key names.
 func (t KeyTable) Names() []string {
 	names := make([]string, len(t))

@@ -119,9 +119,11 @@ typedef struct objstore_store objstore_store;
 
 /* Opens a store. env_json is an optional JSON object of environment
  * variables to read credentials and defaults from (NULL: the process
- * environment as Go saw it at load time). Values from env_json never enter
- * the store's config document. Stores with equal documents and environment
- * share one client and connection pool. Free with objstore_store_free(). */
+ * environment as Go saw it at load time); only the variables
+ * objstore_store_env_names() lists for the kind are read, others are
+ * ignored. Values from env_json never enter the store's config document.
+ * Stores with equal documents and equal values of those variables share one
+ * client and connection pool. Free with objstore_store_free(). */
 int objstore_store_new(const char *config_json, const char *env_json,
                        objstore_store **out, objstore_error **err);
 
@@ -144,6 +146,16 @@ int objstore_config_normalize(const char *config_json, char **json_out,
  * *json_out: caller frees with objstore_string_free(). */
 int objstore_config_from_url(const char *url, const char *overrides_json,
                              char **json_out, objstore_error **err);
+
+/* The environment variables a store of this kind reads when it is opened,
+ * as a JSON array of names, sorted, e.g. ["CLOUDSDK_CONFIG","GCE_METADATA_HOST",
+ * "GOOGLE_APPLICATION_CREDENTIALS",...,"HOME"] for "gcs" and [] for "memory".
+ * objstore_store_new reads only these from env_json (or the process
+ * environment): a binding forwards exactly these from its own environment.
+ * kind is a document's "kind". *json_out: caller frees with
+ * objstore_string_free(). Errors: OBJSTORE_E_INVALID_ARGUMENT for a NULL or
+ * unknown kind, OBJSTORE_E_BAD_HANDLE for a NULL json_out. */
+int objstore_store_env_names(const char *kind, char **json_out, objstore_error **err);
 
 /* ---- Buffers (zero-copy reads) ----------------------------------------- */
 
@@ -682,10 +694,11 @@ int objstore_set_max_procs(int n, int *previous);
  * before the call. */
 int objstore_set_memory_limit(int64_t bytes, int64_t *previous);
 
-#define OBJSTORE_STATS_VERSION 1
+#define OBJSTORE_STATS_VERSION 2
 
 /* Counts of what is alive in the library, for leak checks. Set version to
- * OBJSTORE_STATS_VERSION before the call. */
+ * OBJSTORE_STATS_VERSION before the call (a caller built against version 1,
+ * whose struct ends at completions_queued, still gets those fields). */
 typedef struct objstore_stats {
     unsigned int version;
     uint64_t goroutines;          /* Go goroutines (includes the runtime's own) */
@@ -695,6 +708,8 @@ typedef struct objstore_stats {
     uint64_t requests_in_flight;  /* submitted, not yet completed */
     uint64_t requests_running;    /* of those, running now */
     uint64_t completions_queued;  /* posted, not yet taken by cq_poll */
+    /* since version 2 */
+    uint64_t shared_stores;       /* open clients shared by the store handles of equal documents */
 } objstore_stats;
 
 int objstore_debug_stats(objstore_stats *out);

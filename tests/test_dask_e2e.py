@@ -44,9 +44,10 @@ def digest_of_object(store: S3Store, path: str) -> tuple[str, str]:
 def worker_state() -> tuple[bool, int]:
     """Runs on a worker: was the library loaded there, and how many native
     clients does the process hold."""
-    from objstore import _ffi, _native
+    from objstore import _ffi
 
-    return _ffi.is_loaded(), _native.shared_handle_count()
+    loaded = _ffi.is_loaded()
+    return loaded, objstore.debug_stats()["shared_stores"]
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// The keys' AZURE_* variables and the emulator's base URL.
+	Environment: configKeys.EnvNames(azuriteURLEnv),
 }
 
 // Canonical key names: obstore's AzureConfig keys (object_store's names
@@ -156,7 +158,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 	scheme := strings.ToLower(u.Scheme)
 	host := u.Hostname()
 	bad := func(why string) (core.Config, error) {
-		return core.Config{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "URL " + redactedURL(u) + " is not an Azure URL: " + why}
+		return core.Config{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "URL " + core.RedactURL(u) + " is not an Azure URL: " + why}
 	}
 	if host == "" {
 		return bad("it has no container or account")
@@ -255,16 +257,6 @@ func fabricPrivateLinkAccount(host string) (string, bool) {
 	}
 	zone, _, _ := strings.Cut(rest, ".")
 	return ws + "." + zone, true
-}
-
-func redactedURL(u *url.URL) string {
-	r := *u
-	r.RawQuery = "" // SAS tokens live in the query
-	r.User = nil
-	if u.User != nil {
-		r.User = url.User(u.User.Username())
-	}
-	return r.String()
 }
 
 // normalize maps keys to their canonical names and moves container_name

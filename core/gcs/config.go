@@ -63,6 +63,9 @@ var Backend = core.Backend{
 		return Open(ctx, c, env)
 	},
 	Shared: true,
+	// The keys' GOOGLE_* variables, and where the default credentials are
+	// looked for (credentials.go).
+	Environment: Keys.EnvNames(envCloudSDKConfig, envHome, envMetadataHost),
 }
 
 // publicHost is the host of GCS's path-style URLs

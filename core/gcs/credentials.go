@@ -197,13 +197,21 @@ func readApplicationCredentials(ctx context.Context, path string) (*serviceAccou
 	return nil, nil, core.Errorf(core.NotSupported, "application_credentials file %s has credential type %q (supported: service_account, authorized_user)", path, head.Type)
 }
 
+// The variables the default credentials are found through (besides the
+// keys' own), declared in Backend.Environment.
+const (
+	envCloudSDKConfig = "CLOUDSDK_CONFIG"   // gcloud's configuration directory
+	envHome           = "HOME"              // its default parent, ~/.config/gcloud
+	envMetadataHost   = "GCE_METADATA_HOST" // set on Google Cloud VMs
+)
+
 // wellKnownADCFile is where `gcloud auth application-default login` writes,
 // located through the given environment rather than the process's.
 func wellKnownADCFile(env map[string]string) string {
-	if dir := env["CLOUDSDK_CONFIG"]; dir != "" {
+	if dir := env[envCloudSDKConfig]; dir != "" {
 		return filepath.Join(dir, "application_default_credentials.json")
 	}
-	if home := env["HOME"]; home != "" {
+	if home := env[envHome]; home != "" {
 		return filepath.Join(home, ".config", "gcloud", "application_default_credentials.json")
 	}
 	return ""
@@ -211,7 +219,7 @@ func wellKnownADCFile(env map[string]string) string {
 
 // onGoogleCloud answers from local facts only, never from a network probe.
 func onGoogleCloud(env map[string]string) bool {
-	if env["GCE_METADATA_HOST"] != "" {
+	if env[envMetadataHost] != "" {
 		return true
 	}
 	name, err := os.ReadFile("/sys/class/dmi/id/product_name")

@@ -32,6 +32,7 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// Environment: none; an HTTPStore is its document alone.
 }
 
 func parseURL(u *url.URL) (core.Config, error) {

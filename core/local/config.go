@@ -38,6 +38,7 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// Environment: none; a LocalStore is its document alone.
 }
 
 // parseURL reads file:///abs/path (or file://localhost/abs/path).

@@ -16,6 +16,7 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    false,
+	// Environment: none; a memory store reads no variable.
 }
 
 // configKeys is empty: every config key is unknown.

@@ -25,6 +25,8 @@ var Backend = core.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// The config keys' AWS_* variables, the bucket's, and AWS_<CLIENT_OPTION>.
+	Environment: environment(),
 }
 
 func key(name string, env ...string) core.ConfigKey {
@@ -181,16 +183,28 @@ func isClientKey(k string) bool {
 	return err == nil
 }
 
-// clientOptionsFromEnv reads AWS_<CLIENT_KEY> variables (e.g. AWS_ALLOW_HTTP),
-// as object_store's from_env does.
+// clientOptionEnv is the variable a client option is also read from
+// (AWS_ALLOW_HTTP for allow_http), as object_store's from_env does.
+func clientOptionEnv(name string) string { return "AWS_" + strings.ToUpper(name) }
+
+// clientOptionsFromEnv reads the AWS_<CLIENT_KEY> variables.
 func clientOptionsFromEnv(env map[string]string) core.Options {
 	out := core.Options{}
 	for _, name := range core.ClientOptionKeys.Names() {
-		if v, ok := env["AWS_"+strings.ToUpper(name)]; ok && v != "" {
+		if v, ok := env[clientOptionEnv(name)]; ok && v != "" {
 			out[name] = v
 		}
 	}
 	return out
+}
+
+// environment lists every variable open reads (Backend.Environment).
+func environment() []string {
+	names := configKeys.EnvNames(bucketEnv...)
+	for _, name := range core.ClientOptionKeys.Names() {
+		names = append(names, clientOptionEnv(name))
+	}
+	return names
 }
 
 // matchURL claims the https URL forms of AWS S3 and Cloudflare R2.

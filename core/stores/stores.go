@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -130,6 +131,31 @@ func redactURL(raw string) string {
 	return raw
 }
 
+// EnvironmentNames lists, sorted and without repeats, the environment
+// variables a store of this kind reads when it is opened: what a binding
+// forwards from its process to Open.
+func EnvironmentNames(kind string) ([]string, error) {
+	b, err := backendFor(kind)
+	if err != nil {
+		return nil, err
+	}
+	names := append([]string{}, b.Environment...)
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
+// declaredOnly keeps the variables of env the backend declares: it never
+// sees another, and the sharing key does not depend on unrelated ones.
+func declaredOnly(env map[string]string, b core.Backend) map[string]string {
+	out := make(map[string]string, len(b.Environment))
+	for _, name := range b.Environment {
+		if v, ok := env[name]; ok {
+			out[name] = v
+		}
+	}
+	return out
+}
+
 // Handle is an opened store with the canonical document that describes it.
 type Handle struct {
 	Store  core.Store
@@ -147,9 +173,10 @@ type cached struct {
 	refs  int
 }
 
-// Open normalizes c and opens its store. For backends that allow it, equal
-// documents opened with equal environments share one store (one client and
-// connection pool) until every Handle is closed.
+// Open normalizes c and opens its store, reading from env only the
+// variables the backend declares. For backends that allow it, equal
+// documents opened with equal declared variables share one store (one
+// client and connection pool) until every Handle is closed.
 func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
@@ -158,6 +185,7 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 	if c, err = b.Normalize(c); err != nil {
 		return nil, err
 	}
+	env = declaredOnly(env, b)
 	if !b.Shared {
 		s, err := b.Open(ctx, c, env)
 		if err != nil {

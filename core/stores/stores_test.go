@@ -2,6 +2,9 @@ package stores
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/libobjstore/objstore/core"
@@ -117,5 +120,78 @@ func TestOpenWithPrefix(t *testing.T) {
 		if err != nil || m.Location != "x" {
 			t.Fatalf("prefixed memory store lists %q %v", m.Location, err)
 		}
+	}
+}
+
+func TestEnvironmentNames(t *testing.T) {
+	want := map[string][]string{
+		"gcs":   {"HOME", "CLOUDSDK_CONFIG", "GCE_METADATA_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT", "GOOGLE_BASE_URL"},
+		"s3":    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_BUCKET", "AWS_ALLOW_HTTP", "AWS_TIMEOUT"},
+		"azure": {"AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT_KEY", "AZURITE_BLOB_STORAGE_URL"},
+	}
+	for _, kind := range []string{"memory", "local", "s3", "gcs", "azure", "http"} {
+		names, err := EnvironmentNames(kind)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+			t.Errorf("%s: names not sorted and unique: %v", kind, names)
+		}
+		for _, n := range want[kind] {
+			if !slices.Contains(names, n) {
+				t.Errorf("%s does not declare %s: %v", kind, n, names)
+			}
+		}
+		if len(want[kind]) == 0 && len(names) != 0 {
+			t.Errorf("%s reads no variable but declares %v", kind, names)
+		}
+		if kind != "gcs" && slices.Contains(names, "HOME") {
+			t.Errorf("%s declares HOME", kind)
+		}
+	}
+	if _, err := EnvironmentNames("nosuch"); !core.IsKind(err, core.InvalidArgument) {
+		t.Fatalf("unknown kind: %v", err)
+	}
+}
+
+// Open hands a backend its declared variables only: unrelated ones neither
+// reach it nor split the sharing of one client.
+func TestOpenPassesDeclaredEnvironmentOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	before := SharedCount()
+	a, err := Open(ctx, core.Config{Kind: "local", Prefix: dir}, map[string]string{"UNRELATED": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, core.Config{Kind: "local", Prefix: dir}, map[string]string{"UNRELATED": "2", "HOME": "/elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.Store != b.Store || SharedCount() != before+1 {
+		t.Fatalf("undeclared variables split the sharing of a local store")
+	}
+
+	// GCS finds gcloud's default credentials through HOME: a service-account
+	// file naming an emulator endpoint (no request is made at open).
+	home := t.TempDir()
+	adc := filepath.Join(home, ".config", "gcloud", "application_default_credentials.json")
+	if err := os.MkdirAll(filepath.Dir(adc), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"type":"service_account","gcs_base_url":"http://127.0.0.1:9","disable_oauth":true,"client_email":"","private_key":""}`
+	if err := os.WriteFile(adc, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gcs := core.Config{Kind: "gcs", Bucket: "b", ClientOptions: core.Options{"allow_http": "true"}}
+	h, err := Open(ctx, gcs, map[string]string{"HOME": home})
+	if err != nil {
+		t.Fatalf("GCS store with an ADC file under HOME: %v", err)
+	}
+	h.Close()
+	if _, err := Open(ctx, gcs, map[string]string{"HOME": t.TempDir()}); !core.IsKind(err, core.Unauthenticated) {
+		t.Fatalf("GCS store with an empty HOME: %v, want Unauthenticated", err)
 	}
 }

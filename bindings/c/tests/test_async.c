@@ -138,6 +138,17 @@ static void test_submit_validates_synchronously(void) {
     objstore_stats wrong;
     memset(&wrong, 0, sizeof wrong);
     EXPECT(objstore_debug_stats(&wrong), OBJSTORE_E_INVALID_ARGUMENT);
+    wrong.version = OBJSTORE_STATS_VERSION + 1;
+    EXPECT(objstore_debug_stats(&wrong), OBJSTORE_E_INVALID_ARGUMENT);
+    /* a caller built against version 1: its struct ends before shared_stores */
+    objstore_stats v1;
+    memset(&v1, 0xAB, sizeof v1);
+    v1.version = 1;
+    EXPECT(objstore_debug_stats(&v1), OBJSTORE_OK);
+    CHECK(v1.requests_in_flight == 0);
+    uint64_t untouched;
+    memset(&untouched, 0xAB, sizeof untouched);
+    CHECK(v1.shared_stores == untouched);
 }
 
 static void test_every_operation(void) {

@@ -86,9 +86,47 @@ static void test_store_config_json(void) {
     objstore_store_free(b);
 }
 
+/* The variables each kind reads: a JSON array a binding forwards from its
+ * environment; objstore_store_new ignores every other variable. */
+static void test_store_env_names(void) {
+    char *json = NULL;
+    OK(objstore_store_env_names("gcs", &json, &err));
+    CHECK(json && json[0] == '[' && strstr(json, "\"HOME\"") && strstr(json, "\"CLOUDSDK_CONFIG\"") &&
+          strstr(json, "\"GCE_METADATA_HOST\"") && strstr(json, "\"GOOGLE_APPLICATION_CREDENTIALS\""));
+    objstore_string_free(json);
+    OK(objstore_store_env_names("s3", &json, &err));
+    CHECK(json && strstr(json, "\"AWS_ACCESS_KEY_ID\"") && strstr(json, "\"AWS_ALLOW_HTTP\"") && !strstr(json, "\"HOME\""));
+    objstore_string_free(json);
+    OK(objstore_store_env_names("memory", &json, &err));
+    CHECK(json && strcmp(json, "[]") == 0);
+    objstore_string_free(json);
+    json = NULL;
+    FAILS(objstore_store_env_names("nosuch", &json, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    FAILS(objstore_store_env_names(NULL, &json, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    CHECK(json == NULL);
+    FAILS(objstore_store_env_names("gcs", NULL, &err), OBJSTORE_E_BAD_HANDLE);
+
+    /* an undeclared variable does not split the sharing of one client */
+    objstore_stats st;
+    memset(&st, 0, sizeof st);
+    st.version = OBJSTORE_STATS_VERSION;
+    EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
+    uint64_t before = st.shared_stores;
+    objstore_store *a = NULL, *b = NULL;
+    OK(objstore_store_new("{\"kind\":\"local\",\"prefix\":\"/tmp\"}", "{\"UNRELATED\":\"1\"}", &a, &err));
+    OK(objstore_store_new("{\"kind\":\"local\",\"prefix\":\"/tmp\"}", "{\"UNRELATED\":\"2\"}", &b, &err));
+    EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
+    CHECK(st.shared_stores == before + 1);
+    objstore_store_free(a);
+    objstore_store_free(b);
+    EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
+    CHECK(st.shared_stores == before);
+}
+
 void run_config_tests(void) {
     RUN(test_versions);
     RUN(test_config_documents);
     RUN(test_bad_config);
     RUN(test_store_config_json);
+    RUN(test_store_env_names);
 }

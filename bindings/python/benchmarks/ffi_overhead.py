@@ -54,7 +54,7 @@ def cffi_lib():
 def main():
     store = MemoryStore()
     objstore.put(store, "k", b"x" * 16)
-    h = store._handle()
+    h = store._handle().ref
     L = _ffi.lib()
     F = _ffi.fast()
     P, S = ctypes.c_void_p, ctypes.c_size_t

@@ -15,12 +15,12 @@ import pytest
 
 import objstore
 from objstore import Bytes, _ffi
-from objstore._ops import _BorrowedBuffer
+from objstore._args import BorrowedBuffer
 
 
 def buffer_address(obj) -> int:
     """The address a consumer of obj's buffer protocol sees."""
-    buf = _BorrowedBuffer(obj)
+    buf = BorrowedBuffer(obj)
     try:
         return buf.address
     finally:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import objstore
+from objstore import _native
 from objstore.store import GCSStore, from_url
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -196,3 +197,41 @@ def test_signed_url_verifies_offline(tmp_path):
     # Without a key the store cannot sign.
     with pytest.raises(objstore.exceptions.NotSupportedError):
         objstore.sign(GCSStore("b", skip_signature=True), "GET", "x", timedelta(minutes=1))
+
+
+def test_default_credentials_found_through_home(endpoint, bucket, prefix, tmp_path, monkeypatch):
+    """gcloud's application-default credentials file, found through HOME
+    (and CLOUDSDK_CONFIG), which the GCS backend declares and Python forwards.
+    The file is a service-account key naming the emulator as its endpoint
+    (gcs_base_url): nothing else tells the store where to go, so a working
+    round trip, and a URL signed with the file's key, prove it was read.
+    No request leaves loopback."""
+    key_pem = _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048").decode()
+    email = "adc@objstore-test.iam.gserviceaccount.com"
+    adc = {"type": "service_account", "client_email": email, "private_key": key_pem, "gcs_base_url": endpoint}
+    home = tmp_path / "home"
+    gcloud = home / ".config" / "gcloud"
+    gcloud.mkdir(parents=True)
+    (gcloud / "application_default_credentials.json").write_text(json.dumps(adc))
+    for name in _native.env_names("gcs"):  # only the file may say anything
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+
+    store = GCSStore(bucket, prefix=prefix, client_options=HTTP)
+    objstore.put(store, "adc.txt", b"found through HOME")
+    assert bytes(objstore.get(store, "adc.txt").bytes()) == b"found through HOME"
+    direct = GCSStore(bucket, prefix=prefix, base_url=endpoint, client_options=HTTP)
+    assert bytes(objstore.get(direct, "adc.txt").bytes()) == b"found through HOME"  # it went to the emulator
+    url = objstore.sign(store, "GET", "adc.txt", timedelta(minutes=5))
+    credential = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Goog-Credential"][0]
+    assert credential.startswith(email + "/")  # signed with the file's key
+
+    # A HOME without the file: no credentials, and a clear error at first use.
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    with pytest.raises(objstore.exceptions.UnauthenticatedError, match="no GCS credentials"):
+        objstore.head(GCSStore(bucket, prefix=prefix, client_options=HTTP), "adc.txt")
+
+    # CLOUDSDK_CONFIG names gcloud's directory itself.
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(gcloud))
+    assert objstore.head(GCSStore(bucket, prefix=prefix, client_options=HTTP), "adc.txt")["size"] == 18
+    objstore.delete(store, "adc.txt")

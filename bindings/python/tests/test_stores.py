@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import objstore
-from objstore import _config
+from objstore import _config, _native
 from objstore.exceptions import InvalidArgumentError, UnknownConfigurationKeyError
 from objstore.store import HTTPStore, LocalStore, MemoryStore, S3Store, from_config, from_url
 
@@ -77,7 +79,14 @@ def test_memory_store_is_not_picklable_and_is_its_own_store():
     assert isinstance(from_config(a.config_document()), MemoryStore)
 
 
+def _shared_stores() -> int:
+    return objstore.debug_stats()["shared_stores"]
+
+
 def test_equal_documents_share_one_native_store(tmp_path):
+    # The library shares one client between the handles of equal documents;
+    # Python keeps no cache of its own (each store object has its handle).
+    before = _shared_stores()
     a = LocalStore(tmp_path)
     b = LocalStore(str(tmp_path))
     c = pickle.loads(pickle.dumps(a))
@@ -85,17 +94,30 @@ def test_equal_documents_share_one_native_store(tmp_path):
     objstore.put(a, "x", b"1")
     objstore.head(b, "x")
     objstore.head(c, "x")
-    assert a._native is b._native is c._native
+    assert a._native is not b._native
+    assert _shared_stores() == before + 1
     d = LocalStore(tmp_path, automatic_cleanup=True)
     objstore.head(d, "x")
-    assert d != a and d._native is not a._native
+    assert d != a and _shared_stores() == before + 2
+    del a, b, c, d
+    gc.collect()
+    assert _shared_stores() == before
 
 
 def test_memory_stores_do_not_share():
+    before = _shared_stores()
     a, b = MemoryStore(), MemoryStore()
     objstore.list(a).collect()
     objstore.list(b).collect()
     assert a._native is not b._native
+    assert _shared_stores() == before  # never shared: each is its own store
+
+
+def test_threads_racing_on_first_use_open_one_handle(tmp_path):
+    store = LocalStore(tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        handles = set(pool.map(lambda _: id(store._handle()), range(64)))
+    assert len(handles) == 1
 
 
 def test_from_config_roundtrip(tmp_path):
@@ -104,12 +126,16 @@ def test_from_config_roundtrip(tmp_path):
     again = from_config(doc)
     assert again == store
     assert from_config(json.loads(doc)) == store
+    assert from_config(doc.encode()) == store
     with pytest.raises(UnknownConfigurationKeyError):
         from_config({"kind": "local", "prefix": str(tmp_path), "config": {"bogus": "1"}})
     with pytest.raises(ValueError):  # also a ValueError
         from_config({"kind": "local", "prefix": str(tmp_path), "config": {"bogus": "1"}})
+    # a key given twice in JSON text is refused by the library's parser
     with pytest.raises(InvalidArgumentError, match="twice"):
         from_config('{"kind":"local","prefix":"/tmp","config":{"mkdir":"true","mkdir":"false"}}')
+    with pytest.raises(InvalidArgumentError, match="twice"):
+        from_config('{"kind":"local","kind":"local","prefix":"/tmp"}')
     with pytest.raises(InvalidArgumentError):
         from_config("not json")
     with pytest.raises(InvalidArgumentError, match="kind"):
@@ -157,20 +183,34 @@ def test_config_values_become_strings():
         _config.option_value("config", "k", timedelta(seconds=-1))
 
 
-def test_environment_passed_to_library(monkeypatch):
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
-    monkeypatch.setenv("GOOGLE_SERVICE_ACCOUNT", "/x.json")
-    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_NAME", "acct")
-    monkeypatch.setenv("AZURITE_BLOB_STORAGE_URL", "http://127.0.0.1:1")
-    monkeypatch.setenv("OBJSTORE_TEST_X", "1")
-    monkeypatch.setenv("HOME_NOT_PASSED", "secret")
-    env = json.loads(_config.environment_json())
-    assert env["AWS_REGION"] == "eu-central-1"
-    assert env["GOOGLE_SERVICE_ACCOUNT"] == "/x.json"
-    assert env["AZURE_STORAGE_ACCOUNT_NAME"] == "acct"
-    assert env["AZURITE_BLOB_STORAGE_URL"] == "http://127.0.0.1:1"
-    assert env["OBJSTORE_TEST_X"] == "1"
-    assert "HOME_NOT_PASSED" not in env and "PATH" not in env
+def test_environment_passed_to_library_is_what_the_backend_declares(monkeypatch):
+    values = {
+        "AWS_REGION": "eu-central-1",
+        "AWS_ALLOW_HTTP": "true",
+        "GOOGLE_SERVICE_ACCOUNT": "/x.json",
+        "CLOUDSDK_CONFIG": "/gcloud",
+        "GCE_METADATA_HOST": "169.254.169.254",
+        "HOME": "/home/someone",
+        "AZURE_STORAGE_ACCOUNT_NAME": "acct",
+        "AZURITE_BLOB_STORAGE_URL": "http://127.0.0.1:1",
+        "OBJSTORE_TEST_X": "1",
+        "HOME_NOT_PASSED": "secret",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+    def forwarded(kind):
+        env = json.loads(_native.environment_json(kind))
+        assert set(env) <= set(_native.env_names(kind))
+        assert all(env[k] == values[k] for k in env)
+        return set(env)
+
+    assert forwarded("gcs") == {"GOOGLE_SERVICE_ACCOUNT", "CLOUDSDK_CONFIG", "GCE_METADATA_HOST", "HOME"}
+    assert forwarded("s3") == {"AWS_REGION", "AWS_ALLOW_HTTP"}
+    assert forwarded("azure") == {"AZURE_STORAGE_ACCOUNT_NAME", "AZURITE_BLOB_STORAGE_URL"}
+    assert forwarded("memory") == forwarded("local") == forwarded("http") == set()
+    with pytest.raises(InvalidArgumentError, match="nosuch"):
+        _native.env_names("nosuch")
 
 
 def test_repr_never_shows_secrets():
@@ -187,9 +227,30 @@ def test_repr_never_shows_secrets():
     text = repr(store)
     for secret in ("AKIAEXAMPLE", "very-secret-value", "token-value"):
         assert secret not in text
-    assert "eu-west-1" in text and "bucket" in text and "***" in text
+    assert "eu-west-1" in text and "bucket" in text and "xxxxx" in text
     http = HTTPStore.__new__(HTTPStore, "https://user:pw@example.com/c?sv=2020&sig=SECRETSIG")
     assert "SECRETSIG" not in repr(http) and "pw" not in repr(http)
+
+
+@pytest.mark.parametrize(
+    "make, url",
+    [
+        (from_url, "gs://user:pw@/base?sv=2020&sig=SECRETSIG#frag"),
+        (from_url, "az://user:pw@acct.blob.core.windows.net/c?sv=1&sig=SECRETSIG"),
+        (HTTPStore, "https://example.com/base?sig=SECRETSIG"),
+        (HTTPStore, "https://example.com/base?"),
+        (HTTPStore, "https://example.com/base#token"),
+    ],
+)
+def test_url_redaction_is_the_librarys(make, url):
+    # The library names the URL in its error, redacted by core.RedactURL;
+    # repr uses the same rule, so the two read the same.
+    with pytest.raises(InvalidArgumentError) as info:
+        make(url)
+    python_side = _config.redact_url(url)
+    assert python_side in str(info.value), (python_side, str(info.value))
+    for secret in ("pw", "SECRETSIG", "token"):
+        assert secret not in python_side
 
 
 def test_pickle_kwargs_rebuild_the_same_document():

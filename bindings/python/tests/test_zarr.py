@@ -55,7 +55,7 @@ class _ZarrStoreTests(StoreTests[ZarrStore, cpu.Buffer]):
 
     def test_store_repr(self, store: ZarrStore) -> None:
         assert repr(store) == f"ZarrStore({store.store!r})"
-        assert "secret" not in repr(store).lower() or "***" in repr(store)
+        assert "secret" not in repr(store).lower() or "xxxxx" in repr(store)
 
     def test_store_supports_writes(self, store: ZarrStore) -> None:
         assert store.supports_writes

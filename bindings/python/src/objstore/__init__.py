@@ -17,39 +17,11 @@ constructor or I/O does.
 from __future__ import annotations
 
 from . import exceptions, store
-from ._bytes import Bytes
-from ._ops import (
-    BytesStream,
-    GetResult,
-    ListStream,
-    copy,
-    delete,
-    get,
-    get_range,
-    get_ranges,
-    head,
-    list,
-    list_with_delimiter,
-    put,
-    rename,
-    sign,
-)
 from ._async import debug_stats, set_runtime
-from ._async_ops import (
-    copy_async,
-    delete_async,
-    get_async,
-    get_many,
-    get_many_async,
-    get_range_async,
-    get_ranges_async,
-    head_async,
-    list_with_delimiter_async,
-    put_async,
-    rename_async,
-    sign_async,
-)
-from ._buffered import (
+from ._bytes import Bytes
+from ._copy import copy, copy_async, rename, rename_async
+from ._delete import delete, delete_async
+from ._files import (
     AsyncReadableFile,
     AsyncWritableFile,
     ReadableFile,
@@ -59,6 +31,13 @@ from ._buffered import (
     open_writer,
     open_writer_async,
 )
+from ._get import get, get_async, get_range, get_range_async, get_ranges, get_ranges_async
+from ._get_many import get_many, get_many_async
+from ._head import head, head_async
+from ._list import list, list_with_delimiter, list_with_delimiter_async
+from ._put import put, put_async
+from ._results import BytesStream, GetResult, ListStream
+from ._sign import sign, sign_async
 
 __version__ = "0.1.0"
 

@@ -1,9 +1,9 @@
-"""The asynchronous I/O the ecosystem adapters (zarr, fsspec, ProxyStore) use.
+"""The I/O the ecosystem adapters (zarr, fsspec, ProxyStore) use.
 
 Every awaitable store call of ``objstore.zarr`` and ``objstore.fsspec`` goes
-through this module. Where the package has native ``*_async`` operations they
-are used; otherwise the synchronous call (which releases the GIL) runs in a
-worker thread. Switching between the two happens here and nowhere else.
+through this module, onto the package's native ``*_async`` operations (the
+library's completion queue: no thread per call). ``run`` puts a blocking
+call of the adapter's own on a worker thread.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import builtins
 from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
 
-from . import _ops
+from . import _copy, _delete, _get, _get_many, _head, _list, _put
 from ._bytes import Bytes
+from ._defaults import LIST_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -22,40 +23,28 @@ T = TypeVar("T")
 ByteRange = tuple[Any, int] | None
 
 
-def _native(name: str) -> Callable[..., Any] | None:
-    """The package's native async operation `name`, if it has one."""
-    import objstore
-
-    return getattr(objstore, name + "_async", None)
-
-
 async def run(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run a blocking objstore call without blocking the event loop."""
+    """Run a blocking call without blocking the event loop."""
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def _options(byte_range: ByteRange) -> dict[str, Any] | None:
+    """get's options for an offset or suffix range (None for the whole object)."""
+    return None if byte_range is None else {"range": {byte_range[0]: byte_range[1]}}
 
 
 def read_sync(store: Any, path: str, byte_range: ByteRange = None) -> Bytes:
     """The object's bytes, or the part `byte_range` names (see ByteRange)."""
-    if byte_range is None:
-        return _ops.get(store, path).bytes()
-    kind, value = byte_range
-    if kind == "offset":
-        return _ops.get(store, path, options={"range": {"offset": value}}).bytes()
-    if kind == "suffix":
-        return _ops.get(store, path, options={"range": {"suffix": value}}).bytes()
-    return _ops.get_range(store, path, start=kind, end=value)
+    if byte_range is not None and byte_range[0] not in ("offset", "suffix"):
+        return _get.get_range(store, path, start=byte_range[0], end=byte_range[1])
+    return _get.get(store, path, options=_options(byte_range)).bytes()
 
 
 async def read(store: Any, path: str, byte_range: ByteRange = None) -> Bytes:
-    native_get = _native("get")
-    if native_get is None:
-        return await run(read_sync, store, path, byte_range)
+    """:func:`read_sync`, awaited."""
     if byte_range is not None and byte_range[0] not in ("offset", "suffix"):
-        return await _native("get_range")(store, path, start=byte_range[0], end=byte_range[1])
-    options = None
-    if byte_range is not None:
-        options = {"range": {byte_range[0]: byte_range[1]}}
-    result = await native_get(store, path, options=options)
+        return await _get.get_range_async(store, path, start=byte_range[0], end=byte_range[1])
+    result = await _get.get_async(store, path, options=_options(byte_range))
     return await result.bytes_async()
 
 
@@ -67,77 +56,42 @@ def _range_option(byte_range: ByteRange) -> Any:
 
 
 async def read_many(store: Any, requests: Sequence[tuple[str, ByteRange]]) -> builtins.list[Bytes | BaseException]:
-    """Many reads at once, possibly across objects. Each result is the bytes
-    or the exception that read raised, in the order of `requests`."""
+    """Many reads at once, possibly across objects, in one library call
+    (ranges on one object coalesced there). Each result is the bytes or the
+    exception that read raised, in the order of `requests`."""
     if not requests:
         return []
-    get_many_async = _native("get_many")
-    if get_many_async is not None:
-        # one library call; ranges on one object are coalesced there
-        return await get_many_async(store, [(p, _range_option(r)) for p, r in requests])
-
-    async def one(path: str, byte_range: ByteRange) -> Bytes | BaseException:
-        try:
-            return await read(store, path, byte_range)
-        except Exception as e:  # handed back to the caller, per request
-            return e
-
-    return await asyncio.gather(*(one(p, r) for p, r in requests))
+    return await _get_many.get_many_async(store, [(p, _range_option(r)) for p, r in requests])
 
 
 def read_many_sync(store: Any, requests: Sequence[tuple[str, ByteRange]]) -> builtins.list[Bytes | BaseException]:
     """:func:`read_many` for synchronous callers."""
-    import objstore
-
-    get_many = getattr(objstore, "get_many", None)
-    if get_many is not None:
-        return get_many(store, [(p, _range_option(r)) for p, r in requests])
-    results: builtins.list[Bytes | BaseException] = []
-    for path, byte_range in requests:
-        try:
-            results.append(read_sync(store, path, byte_range))
-        except Exception as e:
-            results.append(e)
-    return results
+    return _get_many.get_many(store, [(p, _range_option(r)) for p, r in requests])
 
 
 async def head(store: Any, path: str) -> dict[str, Any]:
-    fn = _native("head")
-    return await fn(store, path) if fn else await run(_ops.head, store, path)
+    return await _head.head_async(store, path)
 
 
 async def put(store: Any, path: str, data: Any, *, mode: Any = None) -> dict[str, Any]:
-    fn = _native("put")
-    if fn:
-        return await fn(store, path, data, mode=mode)
-    return await run(_ops.put, store, path, data, mode=mode)
+    return await _put.put_async(store, path, data, mode=mode)
 
 
 async def delete(store: Any, paths: str | Sequence[str]) -> None:
-    fn = _native("delete")
-    return await fn(store, paths) if fn else await run(_ops.delete, store, paths)
+    return await _delete.delete_async(store, paths)
 
 
 async def copy(store: Any, from_: str, to: str, *, overwrite: bool = True) -> None:
-    fn = _native("copy")
-    if fn:
-        return await fn(store, from_, to, overwrite=overwrite)
-    return await run(_ops.copy, store, from_, to, overwrite=overwrite)
+    return await _copy.copy_async(store, from_, to, overwrite=overwrite)
 
 
 async def list_all(store: Any, prefix: str | None) -> builtins.list[dict[str, Any]]:
     """Every object under `prefix` (by whole segments)."""
-    stream = _ops.list(store, prefix or None, chunk_size=1000)
-    if not hasattr(stream, "__aiter__"):
-        return await run(stream.collect)
     found: builtins.list[dict[str, Any]] = []
-    async for chunk in stream:
+    async for chunk in _list.list(store, prefix or None, chunk_size=LIST_PAGE_SIZE):
         found.extend(chunk)
     return found
 
 
 async def list_with_delimiter(store: Any, prefix: str | None) -> dict[str, Any]:
-    fn = _native("list_with_delimiter")
-    if fn:
-        return await fn(store, prefix or None)
-    return await run(_ops.list_with_delimiter, store, prefix or None)
+    return await _list.list_with_delimiter_async(store, prefix or None)

@@ -25,15 +25,8 @@ import threading
 from typing import Any, Callable
 
 from . import _ffi
+from ._ffi import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint64, c_void_p
 
-c_int = ctypes.c_int
-c_uint = ctypes.c_uint
-c_size_t = ctypes.c_size_t
-c_uint64 = ctypes.c_uint64
-c_int64 = ctypes.c_int64
-c_char_p = ctypes.c_char_p
-c_void_p = ctypes.c_void_p
-POINTER = ctypes.POINTER
 _byref = ctypes.byref
 
 
@@ -63,7 +56,7 @@ class Completion(ctypes.Structure):
     ]
 
 
-STATS_VERSION = 1
+STATS_VERSION = 2
 
 
 class Stats(ctypes.Structure):
@@ -85,6 +78,7 @@ class Stats(ctypes.Structure):
             "requests_in_flight",
             "requests_running",
             "completions_queued",
+            "shared_stores",
         )
     ]
 
@@ -412,7 +406,6 @@ def submit(
     finish: Callable[[Completion], Any],
     keep: Any = None,
     after: Callable[[Completion, asyncio.Future], None] | None = None,
-    store: Any = None,
 ) -> Pending:
     """Submit one request (``fn_name(*args, request_id, err)``) and return an
     awaitable of ``finish(completion)``. Argument errors raise here, before
@@ -421,18 +414,16 @@ def submit(
     ``finish`` converts a successful completion into Python objects that own
     what it carries; it runs even when the future was cancelled meanwhile
     (the objects are then dropped, and their finalizers free the memory).
-    ``keep`` stays referenced until the completion arrives. ``after(c, fut)``
-    runs after every completion (cleanup that must wait for the request to
-    end, such as freeing a cursor handle whose waiting task was cancelled).
-    ``store``: the store the request runs on; its native handle is kept
-    open until the completion (freeing it would wait for the request).
+    ``keep`` stays referenced until the completion arrives: caller memory
+    the request reads or writes, and the native store handle it runs on
+    (freeing that would wait for the request). ``after(c, fut)`` runs after
+    every completion (cleanup that must wait for the request to end, such as
+    freeing a cursor handle whose waiting task was cancelled).
     """
     loop = asyncio.get_running_loop()
     L = lib()
     rid = next(_ids)
     fut = loop.create_future()
-    if store is not None:
-        keep = (keep, store._native)
     _pending[rid] = _Request(fut, loop, finish, keep, after)
     _watch(loop)
     t = _ffi.scratch()
@@ -447,6 +438,18 @@ def submit(
         _unwatch(loop)
         _ffi.raise_error(rc, t.err)
     return Pending(fut, rid)
+
+
+def close_if_cancelled(handle: _ffi.NativeHandle) -> Callable[[Completion, asyncio.Future], None]:
+    """An ``after`` for requests on a cursor (reader, lister, writer): a
+    handle whose waiting task was cancelled is freed once its request has
+    ended, never while it runs."""
+
+    def after(c: Completion, fut: asyncio.Future) -> None:
+        if fut.cancelled():
+            handle.close()
+
+    return after
 
 
 def in_flight() -> int:
@@ -484,7 +487,8 @@ def set_runtime(*, max_procs: int | None = None, memory_limit: int | None = None
 
 def debug_stats() -> dict[str, int]:
     """What is alive in the library (handles, buffers, goroutines, requests),
-    for leak checks."""
+    for leak checks. ``shared_stores`` counts the clients open in this
+    process: store handles of equal documents share one."""
     L = lib()
     st = Stats()
     st.version = STATS_VERSION

@@ -1,5 +1,6 @@
 """Config documents: building them from Python arguments, canonical JSON,
-redaction for repr. Pure Python: nothing here loads the library."""
+redaction for repr. Pure Python: nothing here loads the library (checking
+a document is the library's: ``_native.normalize``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Any, Mapping
 
 from . import exceptions as _exc
 
-# Environment variables handed to Go when a store is opened (Go sees only
-# the environment of process start). They never enter a config document.
-ENV_PREFIXES = ("AWS_", "GOOGLE_", "AZURE_", "AZURITE_", "OBJSTORE_")
-
+# Config keys whose names hold one of these words have secret values.
 _SECRET_WORDS = ("secret", "key", "token", "password", "sas", "credential")
+# What stands for a hidden value: the library's (core.RedactURL), so that a
+# URL reads the same in a repr and in an error message.
+REDACTED = "xxxxx"
 
 DOC_FIELDS = ("kind", "bucket", "prefix", "url", "config", "client_options", "retry_config")
 
@@ -106,20 +107,9 @@ def make_document(
     retry_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A document with only the fields that are set (as the library's canonical form)."""
-    doc: dict[str, Any] = {"kind": kind}
-    if bucket:
-        doc["bucket"] = bucket
-    if prefix:
-        doc["prefix"] = prefix
-    if url:
-        doc["url"] = url
-    if config:
-        doc["config"] = config
-    if client_options:
-        doc["client_options"] = client_options
-    if retry_config:
-        doc["retry_config"] = retry_config
-    return doc
+    fields = {"bucket": bucket, "prefix": prefix, "url": url, "config": config,
+              "client_options": client_options, "retry_config": retry_config}
+    return {"kind": kind, **{name: value for name, value in fields.items() if value}}
 
 
 def canonical_json(doc: Mapping[str, Any]) -> str:
@@ -128,36 +118,17 @@ def canonical_json(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _no_duplicate_keys(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise _exc.InvalidArgumentError(f"config document: key {key!r} is given twice")
-        out[key] = value
-    return out
-
-
-def parse_document(document: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+def document_text(document: str | bytes | Mapping[str, Any]) -> str | bytes:
+    """A document given as JSON text or a dict, as JSON text for the library
+    (which parses it, rejecting a key given twice)."""
     if isinstance(document, (str, bytes)):
-        try:
-            doc = json.loads(document, object_pairs_hook=_no_duplicate_keys)
-        except _exc.InvalidArgumentError:
-            raise
-        except ValueError as e:
-            raise _exc.InvalidArgumentError(f"config document is not valid JSON: {e}") from None
-    elif isinstance(document, Mapping):
-        doc = dict(document)
-    else:
-        raise TypeError(f"document must be a JSON str or a dict, not {type(document).__name__}")
-    if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
-        raise _exc.InvalidArgumentError('config document must be a JSON object with a "kind"')
-    return doc
+        return document
+    if isinstance(document, Mapping):
+        return canonical_json(document)
+    raise TypeError(f"document must be a JSON str or a dict, not {type(document).__name__}")
 
 
-def environment_json() -> str:
-    """The environment variables a store may read, as a JSON object."""
-    env = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
-    return json.dumps(env, sort_keys=True, separators=(",", ":"))
+# ---- redaction (for repr; the library's messages follow the same rule) ------------------
 
 
 def is_secret_key(key: str) -> bool:
@@ -166,21 +137,28 @@ def is_secret_key(key: str) -> bool:
 
 
 def redacted(options: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Options with the values of secret keys hidden."""
     if options is None:
         return None
-    return {k: ("***" if is_secret_key(k) else v) for k, v in options.items()}
+    return {k: (REDACTED if is_secret_key(k) else v) for k, v in options.items()}
 
 
 def redact_url(url: str) -> str:
-    """A URL without its query (SAS tokens, signatures) or password."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = "***" if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """A URL as the library's error messages show it (core.RedactURL): the
+    user info (a password, an access key), the query (SAS tokens,
+    signatures) and the fragment are hidden."""
+    rest, _, fragment = url.partition("#")
+    rest, question_mark, query = rest.partition("?")
+    scheme, colon, after = rest.partition(":")
+    if colon and after.startswith("//"):
+        authority, slash, path = after[2:].partition("/")
+        if "@" in authority:
+            authority = REDACTED + "@" + authority.rpartition("@")[2]
+        rest = f"{scheme}://{authority}{slash}{path}"
+    elif colon and "@" in after:  # an opaque URL (mailto:user@host)
+        rest = f"{scheme}:{REDACTED}"
+    if question_mark:
+        rest += "?" + REDACTED
+    if fragment:
+        rest += "#" + REDACTED
+    return rest

@@ -1,7 +1,10 @@
-"""Native store handles: created lazily on first I/O, one per process, shared
-between Python store objects whose config documents are equal.
+"""Native store handles, and the library calls on config documents
+(normalize, from_url, which environment variables a kind reads).
 
-Also the library calls that work on config documents (normalize, from_url).
+Each store object opens its own handle on first I/O. Sharing is the
+library's: it gives handles of equal documents opened with equal values of
+the variables their kind reads one client and connection pool per process
+(``objstore_store_new``), so Python keeps no cache of its own.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import json
+import os
 import threading
 import weakref
 from typing import Any
@@ -18,26 +22,27 @@ from . import _config, _ffi
 _byref = ctypes.byref
 _c_void_p = ctypes.c_void_p
 
-# canonical document + environment -> handle, while any store object uses it.
-_shared: weakref.WeakValueDictionary[str, _ffi.StoreHandle] = weakref.WeakValueDictionary()
+# Every handle opened here, freed at exit while the interpreter is whole.
 _all: weakref.WeakSet[_ffi.StoreHandle] = weakref.WeakSet()
-_lock = threading.Lock()
-unshared_open_lock = threading.Lock()
+# Serializes first opens, so a store object racing threads use is opened once.
+open_lock = threading.Lock()
+# kind -> the environment variables its stores read (a fact of the loaded library).
+_env_names: dict[str, tuple[str, ...]] = {}
 
 
-def _call_json_out(fn_name: str, *args) -> dict[str, Any]:
-    L = _ffi.lib()
+def _call_json_out(fn_name: str, *args) -> Any:
     out = _c_void_p()
     err = _ffi.new_err()
-    rc = getattr(L, fn_name)(*args, _byref(out), _byref(err))
+    rc = getattr(_ffi.lib(), fn_name)(*args, _byref(out), _byref(err))
     if rc:
         _ffi.raise_error(rc, err)
     return json.loads(_ffi.take_string(out))
 
 
-def normalize(doc: dict[str, Any]) -> dict[str, Any]:
-    """Validate a document in the library; return its canonical form."""
-    return _call_json_out("objstore_config_normalize", _config.canonical_json(doc).encode())
+def normalize(document: str | bytes) -> dict[str, Any]:
+    """Validate a document (JSON text) in the library; return its canonical form."""
+    text = document.encode() if isinstance(document, str) else bytes(document)
+    return _call_json_out("objstore_config_normalize", text)
 
 
 def from_url(url: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -46,35 +51,35 @@ def from_url(url: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
     return _call_json_out("objstore_config_from_url", url.encode(), over)
 
 
-def open_store(doc: dict[str, Any], canonical: str, shared: bool) -> _ffi.StoreHandle:
-    """A handle for the store `doc` describes, reusing an open one if shared."""
-    L = _ffi.lib()
-    env = _config.environment_json()
-    key = canonical + "\0" + env
-    if shared:
-        h = _shared.get(key)
-        if h is not None and h.handle:
-            return h
+def env_names(kind: str) -> tuple[str, ...]:
+    """The environment variables a store of this kind reads when opened,
+    as its backend declares them (``objstore_store_env_names``)."""
+    names = _env_names.get(kind)
+    if names is None:
+        names = _env_names[kind] = tuple(_call_json_out("objstore_store_env_names", kind.encode()))
+    return names
+
+
+def environment_json(kind: str) -> str:
+    """Those of this process's environment variables a store of this kind
+    reads, as a JSON object (the library sees only the environment of
+    process start, so they are handed over at each open)."""
+    environ = os.environ
+    env = {name: environ[name] for name in env_names(kind) if name in environ}
+    return json.dumps(env, sort_keys=True, separators=(",", ":"))
+
+
+def open_store(kind: str, canonical: str) -> _ffi.StoreHandle:
+    """A new handle on the store the canonical document describes."""
+    env = environment_json(kind)
     out = _c_void_p()
     err = _ffi.new_err()
-    rc = L.objstore_store_new(canonical.encode(), env.encode(), _byref(out), _byref(err))
+    rc = _ffi.lib().objstore_store_new(canonical.encode(), env.encode(), _byref(out), _byref(err))
     if rc:
         _ffi.raise_error(rc, err)
     h = _ffi.StoreHandle(out.value)
-    with _lock:
-        if shared:
-            existing = _shared.get(key)
-            if existing is not None and existing.handle:
-                h.close()  # another thread opened it first
-                return existing
-            _shared[key] = h
-        _all.add(h)
+    _all.add(h)
     return h
-
-
-def shared_handle_count() -> int:
-    """How many distinct shared native stores this process holds (for tests)."""
-    return sum(1 for h in list(_shared.values()) if h.handle)
 
 
 @atexit.register

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from . import _ops
+from . import _copy, _delete, _get, _head, _list, _put, _sign
 from . import exceptions as _exc
 from .store import ObjectStore, from_url
 
@@ -219,13 +219,13 @@ def cmd_ls(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     loc = opener.location(args.url)
     prefix = loc.key.strip("/") or None
     if args.recursive:
-        entries = [("obj", m) for chunk in _ops.list(loc.store, prefix, chunk_size=1000) for m in chunk]
+        entries = [("obj", m) for chunk in _list.list(loc.store, prefix, chunk_size=1000) for m in chunk]
     else:
-        listing = _ops.list_with_delimiter(loc.store, prefix)
+        listing = _list.list_with_delimiter(loc.store, prefix)
         entries = [("dir", p) for p in listing["common_prefixes"]] + [("obj", m) for m in listing["objects"]]
         if not entries and prefix:
             try:  # ls of an object shows the object
-                entries = [("obj", _ops.head(loc.store, prefix))]
+                entries = [("obj", _head.head(loc.store, prefix))]
             except FileNotFoundError:
                 pass
     for kind, entry in entries:
@@ -244,7 +244,7 @@ def cmd_cat(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     sink = out.buffer if hasattr(out, "buffer") else out
     for url in args.urls:
         loc = opener.location(url)
-        for chunk in _ops.get(loc.store, loc.key).stream(_STREAM_CHUNK):
+        for chunk in _get.get(loc.store, loc.key).stream(_STREAM_CHUNK):
             sink.write(chunk)
     sink.flush()
     return 0
@@ -252,13 +252,13 @@ def cmd_cat(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
 
 def cmd_stat(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     loc = opener.location(args.url)
-    out.write(json.dumps(_meta_json(_ops.head(loc.store, loc.key)), indent=2) + "\n")
+    out.write(json.dumps(_meta_json(_head.head(loc.store, loc.key)), indent=2) + "\n")
     return 0
 
 
 def cmd_sign(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     loc = opener.location(args.url)
-    out.write(_ops.sign(loc.store, args.method, loc.key, timedelta(seconds=args.expires)) + "\n")
+    out.write(_sign.sign(loc.store, args.method, loc.key, timedelta(seconds=args.expires)) + "\n")
     return 0
 
 
@@ -267,23 +267,23 @@ def cmd_rm(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
         loc = opener.location(url)
         if args.recursive:
             prefix = loc.key.strip("/") or None
-            paths = [m["path"] for m in _ops.list(loc.store, prefix, chunk_size=1000).collect()]
+            paths = [m["path"] for m in _list.list(loc.store, prefix, chunk_size=1000).collect()]
             if prefix is not None and _exists(loc.store, prefix):
                 paths.append(prefix)
             if not paths:
                 raise FileNotFoundError(f"nothing under {url}")
-            _ops.delete(loc.store, paths)
+            _delete.delete(loc.store, paths)
         else:
             if not loc.key:
                 raise UsageError(f"{url}: give an object path, or -r to remove everything under a prefix")
-            _ops.head(loc.store, loc.key)  # a missing object is an error, as with rm(1)
-            _ops.delete(loc.store, loc.key)
+            _head.head(loc.store, loc.key)  # a missing object is an error, as with rm(1)
+            _delete.delete(loc.store, loc.key)
     return 0
 
 
 def _exists(store: ObjectStore, key: str) -> bool:
     try:
-        _ops.head(store, key)
+        _head.head(store, key)
     except FileNotFoundError:
         return False
     return True
@@ -313,14 +313,14 @@ def _plan(src: Location, dst: Location, recursive: bool) -> list[Transfer]:
         return [Transfer(src, _into(dst, path.name), path.stat().st_size)]
     if recursive:
         prefix = src.key.strip("/") or None
-        metas = _ops.list(src.store, prefix, chunk_size=1000).collect()
+        metas = _list.list(src.store, prefix, chunk_size=1000).collect()
         if metas:
             cut = len(prefix) + 1 if prefix else 0
             return [
                 Transfer(Location(src.store, m["path"], src.text, src.base), dst.join(m["path"][cut:]), m["size"])
                 for m in metas
             ]
-    meta = _ops.head(src.store, src.key)
+    meta = _head.head(src.store, src.key)
     return [Transfer(src, _into(dst, src.key.rsplit("/", 1)[-1]), meta["size"])]
 
 
@@ -339,25 +339,25 @@ def _copy_one(t: Transfer, progress: Progress) -> None:
         raise UsageError("cp needs at least one store URL (use cp(1) between local paths)")
     if src.is_local:
         with open(src.key, "rb") as f:
-            _ops.put(dst.store, dst.key, _counted(_file_chunks(f), progress))
+            _put.put(dst.store, dst.key, _counted(_file_chunks(f), progress))
     elif dst.is_local:
         target = Path(dst.key)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".objstore-partial")
         try:
             with open(partial, "wb") as f:
-                for chunk in _ops.get(src.store, src.key).stream(_STREAM_CHUNK):
+                for chunk in _get.get(src.store, src.key).stream(_STREAM_CHUNK):
                     f.write(chunk)
                     progress.add_bytes(len(chunk))
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
     elif src.base == dst.base and src.store == dst.store:
-        _ops.copy(src.store, src.key, dst.key)  # server-side
+        _copy.copy(src.store, src.key, dst.key)  # server-side
         progress.add_bytes(t.size or 0)
     else:
-        chunks = _ops.get(src.store, src.key).stream(_STREAM_CHUNK)
-        _ops.put(dst.store, dst.key, _counted(chunks, progress))
+        chunks = _get.get(src.store, src.key).stream(_STREAM_CHUNK)
+        _put.put(dst.store, dst.key, _counted(chunks, progress))
     progress.file_done()
 
 

@@ -44,7 +44,7 @@ from fsspec.spec import AbstractBufferedFile
 import objstore
 
 from . import _adapter_io as _io
-from . import _ops
+from . import _copy, _get, _put
 from . import exceptions as _exc
 from .store import ObjectStore as _ObjstoreStore
 from .store import from_url
@@ -267,7 +267,7 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         async def fetch_group(path: str, idx: list[int]) -> None:
             try:
                 parts = await _io.run(
-                    _ops.get_ranges, self.store, path, starts=[starts[i] for i in idx], ends=[ends[i] for i in idx]
+                    _get.get_ranges, self.store, path, starts=[starts[i] for i in idx], ends=[ends[i] for i in idx]
                 )
                 for i, part in zip(idx, parts):
                     results[i] = bytes(part)
@@ -296,7 +296,7 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         await _io.run(self._download, rpath, lpath, callback)
 
     def _download(self, rpath: str, lpath: str, callback: Any) -> None:
-        result = _ops.get(self.store, rpath)
+        result = _get.get(self.store, rpath)
         if callback is not None:
             callback.set_size(result.meta["size"])
         with open(lpath, "wb") as f:
@@ -330,7 +330,7 @@ class ObjectStoreFileSystem(AsyncFileSystem):
         await _io.copy(self.store, self._strip_protocol(path1), self._strip_protocol(path2))
 
     async def _mv_file(self, path1: str, path2: str, **kwargs: Any) -> None:
-        await _io.run(_ops.rename, self.store, self._strip_protocol(path1), self._strip_protocol(path2))
+        await _io.run(_copy.rename, self.store, self._strip_protocol(path1), self._strip_protocol(path2))
 
     async def _rm_file(self, path: str, **kwargs: Any) -> None:
         await _io.delete(self.store, self._strip_protocol(path))
@@ -441,7 +441,7 @@ class ObjectStoreFile(AbstractBufferedFile):
         parts, self._parts = self._parts, []
         mode = "create" if self.mode == "xb" else None
         data: Any = parts[0] if len(parts) == 1 else parts
-        _ops.put(self.fs.store, self.path, data, mode=mode)
+        _put.put(self.fs.store, self.path, data, mode=mode)
 
     def discard(self) -> None:
         self._parts = []

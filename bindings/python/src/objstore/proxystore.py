@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, NamedTuple, TypeVar
 
 from . import _adapter_io as _io
-from . import _config, _ops
+from . import _config, _delete, _get, _head, _list, _put
 from .store import ObjectStore as _ObjstoreStore
 from .store import from_config as _store_from_config
 from .store import from_url
@@ -132,9 +132,9 @@ class ObjectStoreConnector:
         """Release the connector; with ``clear`` (default: the constructor's),
         delete every value under the prefix. Safe to call more than once."""
         if self.clear if clear is None else clear:
-            paths = [m["path"] for m in _ops.list(self.store, self.prefix, chunk_size=1000).collect()]
+            paths = [m["path"] for m in _list.list(self.store, self.prefix, chunk_size=1000).collect()]
             if paths:
-                _ops.delete(self.store, paths)
+                _delete.delete(self.store, paths)
 
     def config(self) -> dict[str, Any]:
         """The constructor's keyword arguments, JSON-serializable (ProxyStore
@@ -163,7 +163,7 @@ class ObjectStoreConnector:
 
     def set(self, key: ObjectStoreKey, obj: Any) -> None:
         """Store `obj` (bytes-like) under `key`, replacing any value."""
-        _ops.put(self.store, key.path, obj)
+        _put.put(self.store, key.path, obj)
 
     def put(self, obj: Any) -> ObjectStoreKey:
         """Store `obj` (bytes-like) under a new key."""
@@ -175,7 +175,7 @@ class ObjectStoreConnector:
         """The value of `key` as a read-only memoryview of the library's
         buffer (no copy), or None."""
         try:
-            data = _ops.get(self.store, key.path).bytes()
+            data = _get.get(self.store, key.path).bytes()
         except FileNotFoundError:
             return None
         # ProxyStore accepts bytes, bytearray and memoryview as bytes-like.
@@ -183,7 +183,7 @@ class ObjectStoreConnector:
 
     def exists(self, key: ObjectStoreKey) -> bool:
         try:
-            _ops.head(self.store, key.path)
+            _head.head(self.store, key.path)
         except FileNotFoundError:
             return False
         return True
@@ -191,7 +191,7 @@ class ObjectStoreConnector:
     def evict(self, key: ObjectStoreKey) -> None:
         """Delete the value of `key`; a missing key is not an error."""
         with contextlib.suppress(FileNotFoundError):
-            _ops.delete(self.store, key.path)
+            _delete.delete(self.store, key.path)
 
     # -- batches ---------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ A store object is a config document: ``{"kind": ..., "bucket": ...,
 "retry_config": {...}}``. Constructors build the document and validate it
 eagerly in the library (``objstore_config_normalize``, which loads the
 library). The native store (client, connection pool) is opened lazily on the
-first I/O, once per process, and shared by every store object with an equal
-document.
+first I/O; the library shares one per process between store objects with
+equal documents.
 
 Pickling sends the keyword arguments that rebuild the document; unpickling
 neither loads the library nor opens anything. :meth:`ObjectStore.config_document`
@@ -19,13 +19,13 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import _config, _native
-from . import _ops
-from ._async_store import _AsyncStoreMethods
+from . import _config, _ffi, _native
 from . import exceptions as _exc
+from ._methods import ObjectStoreMethods
 
 __all__ = [
     "ObjectStore",
+    "ObjectStoreMethods",
     "MemoryStore",
     "LocalStore",
     "S3Store",
@@ -37,81 +37,7 @@ __all__ = [
 ]
 
 
-
-class _StoreMethods(_AsyncStoreMethods):
-    """The operations as methods (each forwards to the free function)."""
-
-    __slots__ = ()
-
-    def get(self, path, *, options=None):
-        """Same as :func:`objstore.get` with this store."""
-        return _ops.get(self, path, options=options)
-
-    def get_range(self, path, *, start, end=None, length=None):
-        """Same as :func:`objstore.get_range` with this store."""
-        return _ops.get_range(self, path, start=start, end=end, length=length)
-
-    def get_ranges(self, path, *, starts, ends=None, lengths=None, coalesce=1024 * 1024):
-        """Same as :func:`objstore.get_ranges` with this store."""
-        return _ops.get_ranges(self, path, starts=starts, ends=ends, lengths=lengths, coalesce=coalesce)
-
-    def head(self, path):
-        """Same as :func:`objstore.head` with this store."""
-        return _ops.head(self, path)
-
-    def put(
-        self,
-        path,
-        file,
-        *,
-        attributes=None,
-        tags=None,
-        mode=None,
-        use_multipart=None,
-        chunk_size=_ops.DEFAULT_CHUNK_SIZE,
-        max_concurrency=12,
-        progress=None,
-    ):
-        """Same as :func:`objstore.put` with this store."""
-        return _ops.put(
-            self,
-            path,
-            file,
-            attributes=attributes,
-            tags=tags,
-            mode=mode,
-            use_multipart=use_multipart,
-            chunk_size=chunk_size,
-            max_concurrency=max_concurrency,
-            progress=progress,
-        )
-
-    def delete(self, paths):
-        """Same as :func:`objstore.delete` with this store."""
-        return _ops.delete(self, paths)
-
-    def list(self, prefix=None, *, offset=None, chunk_size=50, return_arrow=False):
-        """Same as :func:`objstore.list` with this store."""
-        return _ops.list(self, prefix, offset=offset, chunk_size=chunk_size, return_arrow=return_arrow)
-
-    def list_with_delimiter(self, prefix=None, *, return_arrow=False):
-        """Same as :func:`objstore.list_with_delimiter` with this store."""
-        return _ops.list_with_delimiter(self, prefix, return_arrow=return_arrow)
-
-    def copy(self, from_, to, *, overwrite=True):
-        """Same as :func:`objstore.copy` with this store."""
-        return _ops.copy(self, from_, to, overwrite=overwrite)
-
-    def rename(self, from_, to, *, overwrite=True):
-        """Same as :func:`objstore.rename` with this store."""
-        return _ops.rename(self, from_, to, overwrite=overwrite)
-
-    def sign(self, method, paths, expires_in):
-        """Same as :func:`objstore.sign` with this store."""
-        return _ops.sign(self, method, paths, expires_in)
-
-
-class ObjectStore(_StoreMethods):
+class ObjectStore(ObjectStoreMethods):
     """Base class of every store: a config document plus a lazily opened
     native handle. Not instantiated directly."""
 
@@ -119,7 +45,6 @@ class ObjectStore(_StoreMethods):
     _kind: ClassVar[str] = ""
     # Which document field the first positional argument fills.
     _positional_field: ClassVar[str | None] = "bucket"
-    _shared: ClassVar[bool] = True
 
     # -- construction ---------------------------------------------------------------
 
@@ -137,7 +62,7 @@ class ObjectStore(_StoreMethods):
     def __init__(self, *args, **kwargs):
         # Eager validation (pickle skips __init__): unknown keys, aliases given
         # twice and bad values fail here, with the library's canonical form kept.
-        self._set_document(_native.normalize(self._doc))
+        self._set_document(_native.normalize(self._canonical))
 
     @classmethod
     def _document_from_args(
@@ -201,22 +126,17 @@ class ObjectStore(_StoreMethods):
 
     # -- the native handle ------------------------------------------------------------
 
-    def _handle(self):
-        """The native store handle (a c_void_p), opened on first use."""
+    def _handle(self) -> _ffi.StoreHandle:
+        """The native store handle, opened on first use. The library shares
+        one client between the handles of equal documents."""
         h = self._native
         if h is not None and h.handle:
-            return h.ref  # (in a forked child the next library call refuses)
-        if self._shared:
-            # Threads racing here all get the one shared handle (open_store dedups).
-            h = _native.open_store(self._doc, self._canonical, True)
-        else:
-            # An unshared store (memory) must be opened exactly once.
-            with _native.unshared_open_lock:
-                h = self._native
-                if h is None or not h.handle:
-                    h = _native.open_store(self._doc, self._canonical, False)
-        self._native = h
-        return h.ref
+            return h  # (in a forked child the next library call refuses)
+        with _native.open_lock:  # threads racing on first use open it once
+            h = self._native
+            if h is None or not h.handle:
+                h = self._native = _native.open_store(self._kind, self._canonical)
+        return h
 
     # -- pickling, equality, repr -------------------------------------------------------
 
@@ -310,7 +230,6 @@ class MemoryStore(ObjectStore):
     __slots__ = ()
     _kind = "memory"
     _positional_field = None
-    _shared = False
 
     def __new__(cls):
         return super().__new__(cls)
@@ -511,7 +430,7 @@ def from_config(document) -> ObjectStore:
     by :meth:`ObjectStore.config_document` or written by hand. Validated
     eagerly by the library."""
     # Normalized first, so that a memory document is checked too.
-    doc = _native.normalize(_config.parse_document(document))
+    doc = _native.normalize(_config.document_text(document))
     cls = _class_for_kind(doc["kind"])
     if cls is MemoryStore:
         return MemoryStore()

@@ -43,7 +43,7 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
 from . import _adapter_io as _io
-from . import _ops
+from . import _delete, _head, _put
 from . import exceptions as _exc
 from .store import ObjectStore as _ObjstoreStore
 from .store import from_url
@@ -100,7 +100,7 @@ async def _head_or_none(store: _ObjstoreStore, key: str) -> dict[str, Any] | Non
 
 def _head_or_none_sync(store: _ObjstoreStore, key: str) -> dict[str, Any] | None:
     try:
-        return _ops.head(store, key)
+        return _head.head(store, key)
     except FileNotFoundError:
         return None
 
@@ -338,13 +338,13 @@ class ZarrStore(Store):
     def set_sync(self, key: str, value: Buffer) -> None:
         """:meth:`set` without an event loop."""
         self._check_writable()
-        _ops.put(self.store, key, value.as_buffer_like())
+        _put.put(self.store, key, value.as_buffer_like())
 
     def delete_sync(self, key: str) -> None:
         """:meth:`delete` without an event loop."""
         self._check_writable()
         with contextlib.suppress(FileNotFoundError):
-            _ops.delete(self.store, key)
+            _delete.delete(self.store, key)
 
 
 #: The name zarr's own obstore adapter uses (``zarr.storage.ObjectStore``).

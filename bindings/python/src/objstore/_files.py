@@ -11,19 +11,25 @@ visible until ``close``.
 
 from __future__ import annotations
 
-import ctypes
+import builtins
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from . import _async_ops, _ffi, _ops
+from . import _args, _ffi
 from . import exceptions as _exc
 from ._async import submit
 from ._bytes import Bytes
+from ._defaults import MAX_CONCURRENCY, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE
+from ._get import get_range, get_range_async
+from ._head import head, head_async
+from ._put import new_writer, writer_close, writer_write
+from ._results import nothing, put_result_of
+from ._types import Buffer, PutResult, StoreLike
 
-DEFAULT_READ_BUFFER = 1024 * 1024
-DEFAULT_WRITE_BUFFER = 10 * 1024 * 1024
 _EMPTY = Bytes(b"")
+
+# ---- readers ------------------------------------------------------------------------------------
 
 
 class _Cursor:
@@ -48,7 +54,7 @@ class _Cursor:
         rest = max(self.size - self.pos, 0)
         if size is None or (isinstance(size, int) and not isinstance(size, bool) and size < 0):
             return rest
-        return min(_ops._nonneg_int(size, "size"), rest)
+        return min(_args.nonneg_int(size, "size"), rest)
 
     def covered(self, n: int) -> bool:
         b = self.buf
@@ -67,14 +73,19 @@ class _Cursor:
         self.pos += len(out)
         return out
 
-    def line_end(self) -> int | None:
-        """Offset just past the next newline within the buffer, if any."""
+    def take_line(self) -> Bytes | None:
+        """The rest of the current line if the buffer holds its end, else
+        None (the caller takes what the buffer holds and refills)."""
         b = self.buf
         if b is None or not self.covered(1):
             return None
         off = self.pos - self.buf_start
         i = b.find(b"\n", off)
-        return None if i < 0 else i + 1 - off
+        return None if i < 0 else self.take(i + 1 - off)
+
+    def take_buffered(self) -> Bytes:
+        """Everything the buffer holds from the position on."""
+        return self.take(self.buf_start + len(self.buf) - self.pos)
 
     def seek(self, offset: int, whence: int) -> int:
         self.check()
@@ -95,7 +106,7 @@ class _Cursor:
         return pos
 
 
-def _join(parts: list[Bytes]) -> Bytes:
+def _join(parts: builtins.list[Bytes]) -> Bytes:
     if not parts:
         return _EMPTY
     if len(parts) == 1:
@@ -103,19 +114,38 @@ def _join(parts: list[Bytes]) -> Bytes:
     return Bytes(b"".join(bytes(p) for p in parts))
 
 
-class ReadableFile:
-    """A buffered, seekable reader over one object (like io.BufferedReader);
-    reads return zero-copy :class:`Bytes`."""
+class _Reader:
+    """What both readable files share: the object, the cursor, closing."""
 
-    def __init__(self, store, path: str, size: int, buffer_size: int):
+    def __init__(self, store: StoreLike, path: str, size: int, buffer_size: int):
         self._store = store
         self._path = path
         self._c = _Cursor(size, buffer_size)
 
+    def seekable(self) -> bool:
+        """Always True: any position can be read with a ranged request."""
+        return True
+
+    @property
+    def size(self) -> int:
+        """The object's size in bytes."""
+        return self._c.size
+
+    def close(self) -> None:
+        """Close the file (drops its buffer)."""
+        self._c.closed = True
+        self._c.buf = None
+
+
+class ReadableFile(_Reader):
+    """A buffered, seekable reader over one object (like io.BufferedReader);
+    reads return zero-copy :class:`Bytes`."""
+
     def _ensure(self, n: int) -> None:
-        if not self._c.covered(n):
-            start, end = self._c.fetch_range(n)
-            self._c.fill(start, _ops.get_range(self._store, self._path, start=start, end=end) if end > start else _EMPTY)
+        c = self._c
+        if not c.covered(n):
+            start, end = c.fetch_range(n)
+            c.fill(start, get_range(self._store, self._path, start=start, end=end) if end > start else _EMPTY)
 
     def read(self, size: int | None = None, /) -> Bytes:
         """Read up to size bytes (all remaining when size is -1 or omitted)."""
@@ -131,19 +161,20 @@ class ReadableFile:
 
     def readline(self) -> Bytes:
         """Read one line, including its trailing newline."""
-        self._c.check()
+        c = self._c
+        c.check()
         parts = []
-        while self._c.pos < self._c.size:
+        while c.pos < c.size:
             self._ensure(1)
-            end = self._c.line_end()
-            if end is not None:
-                parts.append(self._c.take(end))
+            line = c.take_line()
+            if line is not None:
+                parts.append(line)
                 break
-            parts.append(self._c.take(self._c.buf_start + len(self._c.buf) - self._c.pos))
+            parts.append(c.take_buffered())
         return _join(parts)
 
-    def readlines(self, hint: int = -1, /) -> list[Bytes]:
-        """Read all remaining lines."""
+    def readlines(self, hint: int = -1, /) -> builtins.list[Bytes]:
+        """Read all remaining lines (or until ``hint`` bytes were read)."""
         lines, total = [], 0
         while True:
             line = self.readline()
@@ -158,10 +189,6 @@ class ReadableFile:
         """Move to offset relative to whence (io.SEEK_SET, SEEK_CUR, SEEK_END); returns the new position."""
         return self._c.seek(offset, whence)
 
-    def seekable(self) -> bool:
-        """Always True: any position can be read with a ranged request."""
-        return True
-
     def readable(self) -> bool:
         """True while the file is open."""
         return True
@@ -172,24 +199,14 @@ class ReadableFile:
         return self._c.pos
 
     @property
-    def size(self) -> int:
-        """size (see obstore's buffered file API)."""
-        return self._c.size
-
-    def close(self) -> None:
-        """Close the file; for a writer, complete the object (nothing is visible before)."""
-        self._c.closed = True
-        self._c.buf = None
-
-    @property
     def closed(self) -> bool:
         """Whether the file is closed."""
         return self._c.closed
 
-    def __enter__(self):
+    def __enter__(self) -> ReadableFile:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
     def __iter__(self):
@@ -200,19 +217,15 @@ class ReadableFile:
             yield line
 
 
-class AsyncReadableFile:
+class AsyncReadableFile(_Reader):
     """:class:`ReadableFile` with async reads."""
 
-    def __init__(self, store, path: str, size: int, buffer_size: int):
-        self._store = store
-        self._path = path
-        self._c = _Cursor(size, buffer_size)
-
     async def _ensure(self, n: int) -> None:
-        if not self._c.covered(n):
-            start, end = self._c.fetch_range(n)
-            data = await _async_ops.get_range_async(self._store, self._path, start=start, end=end) if end > start else _EMPTY
-            self._c.fill(start, data)
+        c = self._c
+        if not c.covered(n):
+            start, end = c.fetch_range(n)
+            data = await get_range_async(self._store, self._path, start=start, end=end) if end > start else _EMPTY
+            c.fill(start, data)
 
     async def read(self, size: int | None = None, /) -> Bytes:
         """Read up to size bytes (all remaining when size is -1 or omitted)."""
@@ -228,19 +241,20 @@ class AsyncReadableFile:
 
     async def readline(self) -> Bytes:
         """Read one line, including its trailing newline."""
-        self._c.check()
+        c = self._c
+        c.check()
         parts = []
-        while self._c.pos < self._c.size:
+        while c.pos < c.size:
             await self._ensure(1)
-            end = self._c.line_end()
-            if end is not None:
-                parts.append(self._c.take(end))
+            line = c.take_line()
+            if line is not None:
+                parts.append(line)
                 break
-            parts.append(self._c.take(self._c.buf_start + len(self._c.buf) - self._c.pos))
+            parts.append(c.take_buffered())
         return _join(parts)
 
-    async def readlines(self, hint: int = -1, /) -> list[Bytes]:
-        """Read all remaining lines."""
+    async def readlines(self, hint: int = -1, /) -> builtins.list[Bytes]:
+        """Read all remaining lines (or until ``hint`` bytes were read)."""
         lines, total = [], 0
         while True:
             line = await self.readline()
@@ -255,32 +269,18 @@ class AsyncReadableFile:
         """Move to offset relative to whence (io.SEEK_SET, SEEK_CUR, SEEK_END); returns the new position."""
         return self._c.seek(offset, whence)
 
-    def seekable(self) -> bool:
-        """Always True: any position can be read with a ranged request."""
-        return True
-
     async def tell(self) -> int:
         """The current position."""
         self._c.check()
         return self._c.pos
 
-    @property
-    def size(self) -> int:
-        """size (see obstore's buffered file API)."""
-        return self._c.size
-
-    def close(self) -> None:
-        """Close the file; for a writer, complete the object (nothing is visible before)."""
-        self._c.closed = True
-        self._c.buf = None
-
-    async def __aenter__(self):
+    async def __aenter__(self) -> AsyncReadableFile:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: Any) -> None:
         self.close()
 
-    def __aiter__(self):
+    def __aiter__(self) -> AsyncReadableFile:
         return self
 
     async def __anext__(self) -> Bytes:
@@ -291,59 +291,61 @@ class AsyncReadableFile:
 
 
 def _reader_args(path: Any, buffer_size: Any, size: Any) -> tuple[str, int, int | None]:
-    _ops._path(path)
-    buffer_size = _ops._positive_int(buffer_size, "buffer_size")
+    _args.path(path)
+    buffer_size = _args.positive_int(buffer_size, "buffer_size")
     if size is not None:
-        size = _ops._nonneg_int(size, "size")
+        size = _args.nonneg_int(size, "size")
     return path, buffer_size, size
 
 
-def open_reader(store, path: str, *, buffer_size: int = DEFAULT_READ_BUFFER, size: int | None = None) -> ReadableFile:
+def open_reader(
+    store: StoreLike, path: str, *, buffer_size: int = READ_BUFFER_SIZE, size: int | None = None
+) -> ReadableFile:
     """A readable file over an object. ``size``, when known, skips the HEAD
     request (a wrong size truncates reads or fails them)."""
     path, buffer_size, size = _reader_args(path, buffer_size, size)
     if size is None:
-        size = _ops.head(store, path)["size"]
+        size = head(store, path)["size"]
     return ReadableFile(store, path, size, buffer_size)
 
 
 async def open_reader_async(
-    store, path: str, *, buffer_size: int = DEFAULT_READ_BUFFER, size: int | None = None
+    store: StoreLike, path: str, *, buffer_size: int = READ_BUFFER_SIZE, size: int | None = None
 ) -> AsyncReadableFile:
     """Async twin of :func:`objstore.open_reader`: an AsyncReadableFile."""
     path, buffer_size, size = _reader_args(path, buffer_size, size)
     if size is None:
-        size = (await _async_ops.head_async(store, path))["size"]
+        size = (await head_async(store, path))["size"]
     return AsyncReadableFile(store, path, size, buffer_size)
 
 
-class _WriterBase:
+# ---- writers --------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """What both writable files share: the library writer, aborting, the result."""
+
     def __init__(self, store, path, attributes, buffer_size, tags, max_concurrency):
-        p = _ops._path(path)
-        buffer_size = _ops._positive_int(buffer_size, "buffer_size")
-        max_concurrency = _ops._positive_int(max_concurrency, "max_concurrency")
-        attrs = _ops._kv_array(attributes, "attributes")
-        tag_arr = _ops._kv_array(tags, "tags")
-        o = _ffi.WriterOptions()
-        o.version = _ffi.WRITER_OPTIONS_VERSION
-        o.chunk_size = buffer_size
-        o.max_concurrency = max_concurrency
-        o.attributes, o.attributes_len = attrs[0], attrs[1]
-        o.tags, o.tags_len = tag_arr[0], tag_arr[1]
-        h = _ops._store_handle(store)
-        out, err = ctypes.c_void_p(), _ffi.new_err()
-        rc = _ffi.lib().objstore_writer_new(h, p, ctypes.byref(o), ctypes.byref(out), ctypes.byref(err))
-        if rc:
-            _ffi.raise_error(rc, err)
-        self._writer = _ffi.WriterHandle(out.value)
-        self._store_owner = store._native
+        p = _args.path(path)
+        buffer_size = _args.positive_int(buffer_size, "buffer_size")
+        max_concurrency = _args.positive_int(max_concurrency, "max_concurrency")
+        attrs = _args.kv_array(attributes, "attributes")
+        tag_arr = _args.kv_array(tags, "tags")
+        owner = _args.store_handle(store)
+        self._writer = new_writer(owner, p, _args.writer_options(attrs, tag_arr, buffer_size, max_concurrency))
+        self._store_owner = owner
         self._closed = False
-        self._result: dict[str, str | None] | None = None
+        self._result: PutResult | None = None
 
     def _check(self) -> _ffi.WriterHandle:
         if self._closed:
             raise ValueError("I/O operation on closed file")
         return self._writer
+
+    def _borrow(self, buffer: Any) -> _args.BorrowedBuffer:
+        if not _args.is_buffer(buffer):
+            raise TypeError(f"write() needs a bytes-like object, not {type(buffer).__name__}")
+        return _args.BorrowedBuffer(buffer)
 
     def _abort(self) -> None:
         if not self._closed:
@@ -351,31 +353,32 @@ class _WriterBase:
             _ffi.lib().objstore_writer_abort(self._writer.handle, None)
             self._writer.close()
 
+    def writable(self) -> bool:
+        """True while the file is open."""
+        return True
+
     @property
-    def result(self) -> dict[str, str | None] | None:
+    def result(self) -> PutResult | None:
         """``{"e_tag": ..., "version": ...}`` once closed."""
         return self._result
 
 
-class WritableFile(_WriterBase):
+class WritableFile(_Writer):
     """A buffered writer to one object (like io.BufferedWriter); the object
     appears atomically on close. Use as a context manager: an exception
     inside the block aborts the upload."""
 
-    def write(self, buffer, /) -> int:
+    def write(self, buffer: Buffer, /) -> int:
         """Buffer data; full buffers are uploaded as parts in the background. Returns the number of bytes taken."""
         w = self._check()
-        if isinstance(buffer, str) or not _ops._is_buffer(buffer):
-            raise TypeError(f"write() needs a bytes-like object, not {type(buffer).__name__}")
-        buf = _ops._BorrowedBuffer(buffer)
+        buf = self._borrow(buffer)
         try:
             if buf.size:
-                err = _ffi.new_err()
-                rc = _ffi.lib().objstore_writer_write(w.handle, buf.address, buf.size, ctypes.byref(err))
-                if rc:
-                    self._abort()
-                    _ffi.raise_error(rc, err)
+                writer_write(w, buf.address, buf.size)
             return buf.size
+        except _exc.BaseError:
+            self._abort()
+            raise
         finally:
             buf.release()
 
@@ -386,17 +389,13 @@ class WritableFile(_WriterBase):
         self._check()
 
     def close(self) -> None:
-        """Close the file; for a writer, complete the object (nothing is visible before)."""
+        """Complete the object (nothing is visible before)."""
         if self._closed:
             return
         w = self._writer
         self._closed = True
-        e, v, err = ctypes.c_void_p(), ctypes.c_void_p(), _ffi.new_err()
         try:
-            rc = _ffi.lib().objstore_writer_close(w.handle, ctypes.byref(e), ctypes.byref(v), ctypes.byref(err))
-            if rc:
-                _ffi.raise_error(rc, err)
-            self._result = {"e_tag": _ffi.take_string(e), "version": _ffi.take_string(v)}
+            self._result = writer_close(w)
         finally:
             w.close()
 
@@ -404,29 +403,23 @@ class WritableFile(_WriterBase):
         """Whether the file is closed."""
         return self._closed
 
-    def writable(self) -> bool:
-        """True while the file is open."""
-        return True
-
-    def __enter__(self):
+    def __enter__(self) -> WritableFile:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
             self._abort()
         else:
             self.close()
 
 
-class AsyncWritableFile(_WriterBase):
+class AsyncWritableFile(_Writer):
     """:class:`WritableFile` with async operations."""
 
-    async def write(self, buffer, /) -> int:
+    async def write(self, buffer: Buffer, /) -> int:
         """Buffer data; full buffers are uploaded as parts in the background. Returns the number of bytes taken."""
         w = self._check()
-        if isinstance(buffer, str) or not _ops._is_buffer(buffer):
-            raise TypeError(f"write() needs a bytes-like object, not {type(buffer).__name__}")
-        buf = _ops._BorrowedBuffer(buffer)
+        buf = self._borrow(buffer)
         if not buf.size:
             buf.release()
             return 0
@@ -435,23 +428,23 @@ class AsyncWritableFile(_WriterBase):
             buf.release()
 
         try:
-            fut = submit("objstore_submit_writer_write", (w.handle, buf.address, buf.size), _async_ops._none, keep=buf, after=after)
+            pending = submit("objstore_submit_writer_write", (w.handle, buf.address, buf.size), nothing, keep=buf, after=after)
         except BaseException:
             buf.release()
             raise
         try:
-            await fut
+            await pending
         except _exc.BaseError:
             self._abort()
             raise
         return buf.size
 
     async def flush(self) -> None:
-        """Upload what is buffered so far as a part, where the store allows."""
+        """Checks the file is open (see :meth:`WritableFile.flush`)."""
         self._check()
 
     async def close(self) -> None:
-        """Close the file; for a writer, complete the object (nothing is visible before)."""
+        """Complete the object (nothing is visible before)."""
         if self._closed:
             return
         w = self._writer
@@ -460,16 +453,16 @@ class AsyncWritableFile(_WriterBase):
         def after(c, fut) -> None:
             w.close()
 
-        self._result = await submit("objstore_submit_writer_close", (w.handle,), _async_ops._put_result, after=after)
+        self._result = await submit("objstore_submit_writer_close", (w.handle,), put_result_of, after=after)
 
     async def closed(self) -> bool:
         """Whether the file is closed."""
         return self._closed
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> AsyncWritableFile:
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
             self._abort()
         else:
@@ -477,13 +470,13 @@ class AsyncWritableFile(_WriterBase):
 
 
 def open_writer(
-    store,
+    store: StoreLike,
     path: str,
     *,
     attributes: Mapping[str, str] | None = None,
-    buffer_size: int = DEFAULT_WRITE_BUFFER,
+    buffer_size: int = WRITE_BUFFER_SIZE,
     tags: Mapping[str, str] | None = None,
-    max_concurrency: int = 12,
+    max_concurrency: int = MAX_CONCURRENCY,
 ) -> WritableFile:
     """A writable file: up to ``buffer_size`` bytes are one put, larger
     objects a multipart upload in parts of ``buffer_size``."""
@@ -491,14 +484,13 @@ def open_writer(
 
 
 def open_writer_async(
-    store,
+    store: StoreLike,
     path: str,
     *,
     attributes: Mapping[str, str] | None = None,
-    buffer_size: int = DEFAULT_WRITE_BUFFER,
+    buffer_size: int = WRITE_BUFFER_SIZE,
     tags: Mapping[str, str] | None = None,
-    max_concurrency: int = 12,
+    max_concurrency: int = MAX_CONCURRENCY,
 ) -> AsyncWritableFile:
     """Async twin of :func:`objstore.open_writer`: an AsyncWritableFile (use with `async with`)."""
     return AsyncWritableFile(store, path, attributes, buffer_size, tags, max_concurrency)
-

@@ -1,0 +1,425 @@
+"""What the library hands back, as Python objects.
+
+Metadata dicts, put results and listing levels, converted from the C
+structs (of a call's out-parameters or of an async completion), and the
+streaming results :class:`GetResult`, :class:`BytesStream` and
+:class:`ListStream`, each with its synchronous and asynchronous methods
+side by side. This module sits on the FFI layer (``_ffi``, ``_async``,
+``_bytes``) and the argument checks; no operation module is imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import ctypes
+from datetime import datetime, timezone
+from typing import Any
+
+from . import _args, _ffi
+from . import exceptions as _exc
+from ._async import Completion, close_if_cancelled, submit
+from ._bytes import Bytes, _view
+from ._defaults import LIST_PAGE_SIZE, STREAM_CHUNK_SIZE
+from ._types import ListResult, ObjectMeta, PutResult
+
+_c_void_p = ctypes.c_void_p
+_c_size_t = ctypes.c_size_t
+_fromtimestamp = datetime.fromtimestamp
+_UTC = timezone.utc
+_TIME_UNSET = _ffi.TIME_UNSET
+_BufferHandle = _ffi.BufferHandle
+_scratch = _ffi.scratch
+_fast = _ffi.fast
+_raise = _ffi.raise_error
+
+# ---- metadata, put results, listing levels ----------------------------------------------
+
+
+def meta(m: _ffi.ObjectMeta) -> ObjectMeta:
+    """An objstore_object_meta as an ObjectMeta dict."""
+    ns = m.last_modified_ns
+    e_tag = m.e_tag
+    version = m.version
+    return {
+        "path": m.location.decode("utf-8", "surrogateescape"),
+        # Whole microseconds as a float of seconds: exact (< 2**53) and
+        # faster than EPOCH + timedelta.
+        "last_modified": None if ns == _TIME_UNSET else _fromtimestamp(ns // 1000 / 1e6, _UTC),
+        "size": m.size,
+        "e_tag": None if e_tag is None else e_tag.decode("utf-8", "replace"),
+        "version": None if version is None else version.decode("utf-8", "replace"),
+    }
+
+
+def metas(items, n: int) -> builtins.list[ObjectMeta]:
+    return [meta(items[i]) for i in range(n)]
+
+
+def kv_dict(kvs, n: int) -> dict[str, str]:
+    out = {}
+    for i in range(n):
+        kv = kvs[i]
+        out[kv.key.decode("utf-8", "replace")] = kv.value.decode("utf-8", "replace") if kv.value else ""
+    return out
+
+
+def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
+    """A write's result from its two "caller frees" strings (freed here)."""
+    return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
+
+
+def list_result(prefixes, n_prefixes: int, items, n_items: int) -> ListResult:
+    """One level of a listing; the caller frees the meta list afterwards."""
+    return {
+        "common_prefixes": [prefixes[i].decode("utf-8", "surrogateescape") for i in range(n_prefixes)],
+        "objects": metas(items, n_items),
+    }
+
+
+# ---- the same, from async completions (each takes what the completion carries) ----------
+
+
+def bytes_of(c: Completion) -> Bytes:
+    return _view(c.data or 0, c.len, _BufferHandle(c.buffer))
+
+
+def metas_of(c: Completion) -> builtins.list[ObjectMeta]:
+    try:
+        return metas(c.items, c.n_items)
+    finally:
+        if c.meta_list:
+            _ffi.lib().objstore_meta_list_free(c.meta_list)
+
+
+def meta_of(c: Completion) -> ObjectMeta:
+    return metas_of(c)[0]
+
+
+def list_result_of(c: Completion) -> ListResult:
+    try:
+        return list_result(c.common_prefixes, c.n_prefixes, c.items, c.n_items)
+    finally:
+        _ffi.lib().objstore_meta_list_free(c.meta_list)
+
+
+def put_result_of(c: Completion) -> PutResult:
+    return put_result(_c_void_p(c.e_tag), _c_void_p(c.version))
+
+
+def url_of(c: Completion) -> str:
+    return _ffi.take_string(_c_void_p(c.url))
+
+
+def nothing(c: Completion) -> None:
+    return None
+
+
+# ---- get: GetResult and BytesStream ---------------------------------------------------------
+
+
+class GetResult:
+    """The result of :func:`objstore.get` / :func:`objstore.get_async`:
+    metadata now, the body on demand.
+
+    Read the body once, either whole with :meth:`bytes` (or
+    :meth:`bytes_async`) or in chunks with :meth:`stream` / iteration
+    (``for`` or ``async for``). Both give zero-copy :class:`Bytes`. A body
+    that ``get_async`` already received with the response (small objects)
+    is served from memory.
+    """
+
+    __slots__ = ("_reader", "_store", "_meta", "_range", "_attributes", "_body")
+
+    def __init__(
+        self,
+        reader: _ffi.ReaderHandle,
+        store_owner: _ffi.StoreHandle | None,
+        info: _ffi.GetInfo | None,
+        body: Bytes | None = None,
+    ):
+        self._reader = reader
+        self._store = store_owner  # keeps the native store open while the body is read
+        self._body = body
+        if info is not None:
+            self._meta = meta(info.meta)
+            self._range = (info.range_start, info.range_end)
+            self._attributes = kv_dict(info.attributes, info.attributes_len)
+        else:  # pragma: no cover - the library always returns info
+            self._meta, self._range, self._attributes = None, None, {}
+
+    @property
+    def meta(self) -> ObjectMeta:
+        """The object's metadata (ObjectMeta)."""
+        return self._meta
+
+    @property
+    def range(self) -> tuple[int, int]:
+        """The byte range the body holds: (start, end), end exclusive."""
+        return self._range
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        """Content-Type and other attributes, and user metadata."""
+        return dict(self._attributes)
+
+    def _take_reader(self) -> _ffi.ReaderHandle:
+        reader = self._reader
+        if reader is None or not reader.handle:
+            raise _exc.GenericError("the body of this GetResult was already read")
+        self._reader = None
+        return reader
+
+    def _take_body(self) -> Bytes | None:
+        """The body that came with the response, if any (taken once)."""
+        body = self._body
+        if body is None:
+            return None
+        self._take_reader().close()
+        self._body = None
+        return body
+
+    def bytes(self) -> Bytes:
+        """The whole body, as zero-copy Bytes."""
+        body = self._take_body()
+        if body is not None:
+            return body
+        reader = self._take_reader()
+        try:
+            t = _scratch()
+            rc = _fast().reader_read_all(reader.ref, t.r_out, t.r_data, t.r_size, t.r_err)
+            if rc:
+                _raise(rc, t.err)
+            return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))
+        finally:
+            reader.close()
+
+    buffer = bytes
+
+    async def bytes_async(self) -> Bytes:
+        """The whole body, as zero-copy Bytes, read without blocking the loop."""
+        body = self._take_body()
+        if body is not None:
+            return body
+        reader = self._take_reader()
+
+        def after(c, fut) -> None:
+            reader.close()
+
+        try:
+            pending = submit("objstore_submit_reader_read_all", (reader.handle,), bytes_of, after=after)
+        except BaseException:
+            reader.close()
+            raise
+        return await pending
+
+    def stream(self, min_chunk_size: int = STREAM_CHUNK_SIZE) -> BytesStream:
+        """Iterate over the body in chunks of at least ``min_chunk_size``
+        bytes (the last may be smaller), each a zero-copy Bytes; ``for`` or
+        ``async for``."""
+        min_chunk_size = _args.positive_int(min_chunk_size, "min_chunk_size")
+        body = self._take_body()
+        if body is not None:
+            return BytesStream(None, None, min_chunk_size, body)
+        return BytesStream(self._take_reader(), self._store, min_chunk_size)
+
+    def __iter__(self) -> BytesStream:
+        return self.stream()
+
+    def __aiter__(self) -> BytesStream:
+        return self.stream()
+
+    def __repr__(self) -> str:
+        return f"GetResult(meta={self._meta!r}, range={self._range!r})"
+
+
+class BytesStream:
+    """Chunks of an object's body (zero-copy Bytes), with ``for`` or
+    ``async for``: read from the library, or sliced from a body already in
+    memory."""
+
+    __slots__ = ("_reader", "_store", "_min", "_body", "_pos")
+
+    def __init__(
+        self,
+        reader: _ffi.ReaderHandle | None,
+        store_owner: _ffi.StoreHandle | None,
+        min_chunk_size: int,
+        body: Bytes | None = None,
+    ):
+        self._reader = reader
+        self._store = store_owner
+        self._min = _c_size_t(min_chunk_size)
+        self._body = body
+        self._pos = 0
+
+    def __iter__(self) -> BytesStream:
+        return self
+
+    def __next__(self) -> Bytes:
+        body = self._body
+        if body is not None:  # a zero-copy slice of the body in memory
+            if self._pos >= len(body):
+                self._body = None
+                raise StopIteration
+            chunk = body[self._pos : self._pos + self._min.value]
+            self._pos += len(chunk)
+            return chunk
+        reader = self._reader
+        if reader is None:
+            raise StopIteration
+        t = _scratch()
+        rc = _fast().reader_read_chunk(reader.ref, self._min, t.r_out, t.r_data, t.r_size, t.r_err)
+        if rc:
+            self._reader = None
+            reader.close()
+            _raise(rc, t.err)
+        out, n = t.out.value, t.size.value
+        if not out and n == 0:
+            self._reader = None
+            reader.close()
+            raise StopIteration
+        return _view(t.data.value or 0, n, _BufferHandle(out))
+
+    def __aiter__(self) -> BytesStream:
+        return self
+
+    async def __anext__(self) -> Bytes:
+        reader = self._reader
+        if self._body is not None or reader is None:  # nothing to wait for
+            try:
+                return self.__next__()
+            except StopIteration:
+                raise StopAsyncIteration from None
+
+        def finish(c):
+            return bytes_of(c) if c.buffer else None
+
+        def after(c, fut) -> None:
+            if c.code or not c.buffer or fut.cancelled():
+                reader.close()
+
+        try:
+            chunk = await submit("objstore_submit_reader_read_chunk", (reader.handle, self._min), finish, after=after)
+        except BaseException:
+            self._reader = None
+            raise
+        if chunk is None:
+            self._reader = None
+            raise StopAsyncIteration
+        return chunk
+
+    def close(self) -> None:
+        """Stop streaming and release the open body."""
+        self._body = None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
+
+# ---- list: ListStream -------------------------------------------------------------------------
+
+
+class ListStream:
+    """A lazy listing: iterate (``for`` or ``async for``) to get chunks
+    (lists of ObjectMeta), or :meth:`collect` everything that remains.
+    Nothing is requested before the first chunk is asked for."""
+
+    __slots__ = ("_store", "_prefix", "_offset", "_chunk", "_handle", "_done", "_store_owner")
+
+    def __init__(self, store: Any, prefix: bytes | None, offset: bytes | None, chunk_size: int):
+        self._store = store
+        self._prefix = prefix
+        self._offset = offset
+        self._chunk = chunk_size
+        self._handle = None
+        self._done = False
+        self._store_owner = None
+
+    def _open(self) -> _ffi.ListHandle:
+        owner = _args.store_handle(self._store)
+        self._store_owner = owner
+        out, err = _c_void_p(), _ffi.new_err()
+        rc = _ffi.lib().objstore_list_new(owner.ref, self._prefix, self._offset, ctypes.byref(out), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        self._handle = _ffi.ListHandle(out.value)
+        return self._handle
+
+    def _fetch(self, want: int) -> builtins.list[ObjectMeta]:
+        """Up to `want` entries (fewer only at the end of the listing)."""
+        if self._done:
+            return []
+        handle = self._handle or self._open()
+        F = _fast()
+        free = _ffi.lib().objstore_meta_list_free
+        result: builtins.list[ObjectMeta] = []
+        while len(result) < want:
+            t = _scratch()
+            rc = F.list_next(handle.ref, _c_size_t(want - len(result)), t.r_out, t.r_items, t.r_size, t.r_err)
+            if rc:
+                self._finish()
+                _raise(rc, t.err)
+            page, n = t.out.value, t.size.value
+            if n == 0:
+                if page:
+                    free(page)
+                self._finish()
+                break
+            try:
+                result.extend(metas(t.items, n))
+            finally:
+                free(page)
+        return result
+
+    def _finish(self) -> None:
+        self._done = True
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()
+
+    def __iter__(self) -> ListStream:
+        return self
+
+    def __next__(self) -> builtins.list[ObjectMeta]:
+        chunk = self._fetch(self._chunk)
+        if not chunk:
+            raise StopIteration
+        return chunk
+
+    def __aiter__(self) -> ListStream:
+        return self
+
+    async def __anext__(self) -> builtins.list[ObjectMeta]:
+        if self._done:
+            raise StopAsyncIteration
+        handle = self._handle or self._open()
+        want = self._chunk
+        result: builtins.list[ObjectMeta] = []
+        closing = close_if_cancelled(handle)
+        while len(result) < want:
+            try:
+                page = await submit("objstore_submit_list_next", (handle.handle, want - len(result)), metas_of, after=closing)
+            except asyncio.CancelledError:
+                # the handle is freed once the cancelled request ends (closing)
+                self._done, self._handle = True, None
+                raise
+            except BaseException:
+                self._finish()
+                raise
+            if not page:
+                self._finish()
+                break
+            result.extend(page)
+        if not result:
+            raise StopAsyncIteration
+        return result
+
+    def collect(self) -> builtins.list[ObjectMeta]:
+        """Every remaining entry in one list (ignores chunk_size)."""
+        out: builtins.list[ObjectMeta] = []
+        while True:
+            chunk = self._fetch(LIST_PAGE_SIZE)
+            if not chunk:
+                return out
+            out.extend(chunk)
