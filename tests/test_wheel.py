@@ -80,6 +80,10 @@ def _fresh_venv(where: Path) -> Path:
 
 
 def _smoke(python: list[str], env: dict[str, str], cwd: Path) -> dict:
+    minio = {k: os.environ.get(f"OBJSTORE_TEST_MINIO_{k}", "") for k in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET")}
+    assert all(minio.values()), "the MinIO test server's OBJSTORE_TEST_MINIO_* variables are not set (make test sets them)"
+    env = dict(env, AWS_ENDPOINT_URL=minio["ENDPOINT"], AWS_ACCESS_KEY_ID=minio["ACCESS_KEY"],
+               AWS_SECRET_ACCESS_KEY=minio["SECRET_KEY"], AWS_REGION="us-east-1", AWS_ALLOW_HTTP="true")
     run = _run([*python, SMOKE], env=env, cwd=cwd, timeout=600)
     return json.loads(run.stdout.strip().splitlines()[-1])
 

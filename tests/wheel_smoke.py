@@ -1,8 +1,9 @@
 """Smoke test of an installed objstore (run by tests/test_wheel.py in a fresh
 environment: no source tree, no Go, no C compiler).
 
-MemoryStore, LocalStore and an S3Store on the MinIO test server (the
-OBJSTORE_TEST_MINIO_* variables), and stores pickled into a spawned process.
+MemoryStore, LocalStore and an S3Store on the MinIO test server (its bucket
+in OBJSTORE_TEST_MINIO_BUCKET, endpoint and credentials in the AWS_*
+variables), and stores pickled into a spawned process.
 Prints one JSON object describing what ran where; exits non-zero on any
 failure. OBJSTORE_SMOKE_SPAWN_EXECUTABLE names the interpreter command for
 the spawned process where sys.executable cannot be run directly (an emulated
@@ -54,20 +55,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         local = LocalStore(tmp, mkdir=True)
         roundtrip(local, "l")
-        env = os.environ
-        s3 = S3Store(
-            env["OBJSTORE_TEST_MINIO_BUCKET"],
-            prefix="wheel-smoke-" + uuid.uuid4().hex,
-            endpoint=env["OBJSTORE_TEST_MINIO_ENDPOINT"],
-            access_key_id=env["OBJSTORE_TEST_MINIO_ACCESS_KEY"],
-            secret_access_key=env["OBJSTORE_TEST_MINIO_SECRET_KEY"],
-            region="us-east-1",
-            client_options={"allow_http": True},
-        )
+        # Endpoint and credentials from the AWS_* environment, as on a worker
+        # (the spawned process below inherits it).
+        s3 = S3Store(os.environ["OBJSTORE_TEST_MINIO_BUCKET"], prefix="wheel-smoke-" + uuid.uuid4().hex)
         roundtrip(s3, "s")
         ctx = multiprocessing.get_context("spawn")
-        if env.get("OBJSTORE_SMOKE_SPAWN_EXECUTABLE"):
-            ctx.set_executable(env["OBJSTORE_SMOKE_SPAWN_EXECUTABLE"])
+        if os.environ.get("OBJSTORE_SMOKE_SPAWN_EXECUTABLE"):
+            ctx.set_executable(os.environ["OBJSTORE_SMOKE_SPAWN_EXECUTABLE"])
         with ctx.Pool(1) as pool:
             from_s3, child_library = pool.apply(read_in_child, (pickle.dumps(s3), "s/b.txt"))
             from_local, _ = pool.apply(read_in_child, (pickle.dumps(local), "l/b.txt"))
