@@ -85,7 +85,7 @@ apt_ensure() {
   command -v apt-get >/dev/null || die "need Debian packages ${missing[*]} and there is no apt-get"
   local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
   log "apt-get install ${missing[*]}"
-  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     "${sudo[@]}" apt-get update -qq >&2 || die "apt-get update failed"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
       || die "apt-get install ${missing[*]} failed"
