@@ -309,6 +309,18 @@ int objstore_list_with_delimiter(objstore_store *store, const char *prefix,
                                           (char ***)common_prefixes, n_prefixes, err);
 }
 
+/* ---- Unfinished multipart uploads ---- */
+
+int objstore_cleanup_uploads(objstore_store *store, const char *prefix,
+                             uint64_t older_than_ms, unsigned int flags,
+                             objstore_meta_list **out,
+                             const objstore_pending_upload **uploads,
+                             size_t *n, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_cleanup_uploads(store, (char *)prefix, older_than_ms, flags, (void **)out,
+                                      (objstore_pending_upload **)uploads, n, err);
+}
+
 /* ---- Many objects at once ---- */
 
 int objstore_get_many(objstore_store *store, const char *const *paths,
@@ -477,6 +489,13 @@ int objstore_submit_list_with_delimiter(objstore_store *store,
                                         objstore_error **err) {
     REFUSE_IF_FORKED();
     return objstoreGo_submit_list_with_delimiter(store, (char *)prefix, request_id, err);
+}
+
+int objstore_submit_cleanup_uploads(objstore_store *store, const char *prefix,
+                                    uint64_t older_than_ms, unsigned int flags,
+                                    uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_cleanup_uploads(store, (char *)prefix, older_than_ms, flags, request_id, err);
 }
 
 int objstore_submit_writer_write(objstore_writer *w, const uint8_t *data,

@@ -26,9 +26,10 @@ type prefixStore struct {
 }
 
 var (
-	_ Renamer     = (*prefixStore)(nil)
-	_ BulkDeleter = (*prefixStore)(nil)
-	_ Signer      = (*prefixStore)(nil)
+	_ Renamer       = (*prefixStore)(nil)
+	_ BulkDeleter   = (*prefixStore)(nil)
+	_ Signer        = (*prefixStore)(nil)
+	_ UploadCleaner = (*prefixStore)(nil)
 )
 
 func (p *prefixStore) full(path Path) Path { return p.prefix.Join(path) }
@@ -134,4 +135,31 @@ func (p *prefixStore) DeleteMany(ctx context.Context, paths []Path) []error {
 
 func (p *prefixStore) Sign(ctx context.Context, method string, path Path, expiresIn time.Duration) (string, error) {
 	return Sign(ctx, p.inner, method, p.full(path), expiresIn)
+}
+
+func (p *prefixStore) ListUploads(ctx context.Context, prefix Path) iter.Seq2[PendingUpload, error] {
+	return func(yield func(PendingUpload, error) bool) {
+		c, ok := p.inner.(UploadCleaner)
+		if !ok {
+			yield(PendingUpload{}, notCleanable(prefix))
+			return
+		}
+		for u, err := range c.ListUploads(ctx, p.full(prefix)) {
+			if err == nil {
+				u.Path, err = p.strip(u.Path)
+			}
+			if !yield(u, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (p *prefixStore) AbortUpload(ctx context.Context, u PendingUpload) error {
+	c, ok := p.inner.(UploadCleaner)
+	if !ok {
+		return notCleanable(u.Path)
+	}
+	u.Path = p.full(u.Path)
+	return c.AbortUpload(ctx, u)
 }

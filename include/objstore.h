@@ -439,6 +439,45 @@ int objstore_list_with_delimiter(objstore_store *store, const char *prefix,
                                  const char *const **common_prefixes,
                                  size_t *n_prefixes, objstore_error **err);
 
+/* ---- Unfinished multipart uploads ---------------------------------------- */
+
+/* A multipart upload that was begun and neither completed nor aborted: what
+ * a killed process leaves behind (parts the service keeps, and on S3 bills,
+ * until the upload is aborted). Every failure path of an upload in this
+ * library aborts it; this finds the rest. */
+typedef struct objstore_pending_upload {
+    const char *location;  /* the object it would create, relative to the store's prefix */
+    const char *upload_id; /* the service's id of the upload; "" where there is none (Azure) */
+    int64_t initiated_ns;  /* when it began, Unix ns by the service's clock; OBJSTORE_TIME_UNSET if unknown */
+} objstore_pending_upload;
+
+#define OBJSTORE_CLEANUP_DRY_RUN 1u /* objstore_cleanup_uploads: list, abort nothing */
+
+/* Aborts the unfinished multipart uploads of objects under prefix (whole
+ * segments; NULL or "" for all) that began at least older_than_ms
+ * milliseconds ago (0: all, whatever their age; a younger upload may still
+ * be in progress), and returns them: *out owns the *uploads array of *n
+ * entries, freed with objstore_meta_list_free(). With
+ * OBJSTORE_CLEANUP_DRY_RUN nothing is aborted and the uploads that would be
+ * are returned.
+ *
+ * S3: ListMultipartUploads and AbortMultipartUpload. GCS: the temporary
+ * part objects of the library's multipart uploads. Azure: blobs with
+ * staged, never committed blocks (Delete Blob, only while the blob has
+ * never been committed; blocks staged on an existing blob cannot be
+ * dropped without rewriting it and are not listed: Azure discards them at
+ * the blob's next commit or after 7 days). Local: the store's hidden
+ * staging directories. Memory and HTTP stores keep no upload between
+ * requests: OBJSTORE_E_NOT_SUPPORTED.
+ *
+ * If an abort fails, the others are still tried and its code is returned
+ * (nothing in the out-parameters); calling again retries what is left. */
+int objstore_cleanup_uploads(objstore_store *store, const char *prefix,
+                             uint64_t older_than_ms, unsigned int flags,
+                             objstore_meta_list **out,
+                             const objstore_pending_upload **uploads,
+                             size_t *n, objstore_error **err);
+
 /* ---- Many objects at once ------------------------------------------------ */
 
 #define OBJSTORE_GET_MANY_STRICT 1u /* objstore_get_many: fail the call on any item's failure */
@@ -521,7 +560,8 @@ enum objstore_op {
     OBJSTORE_OP_UPLOAD_NEW,        /* submit_upload_new: upload */
     OBJSTORE_OP_UPLOAD_PUT_PART,   /* submit_upload_put_part */
     OBJSTORE_OP_UPLOAD_COMPLETE,   /* submit_upload_complete: e_tag, version */
-    OBJSTORE_OP_UPLOAD_ABORT       /* submit_upload_abort */
+    OBJSTORE_OP_UPLOAD_ABORT,      /* submit_upload_abort */
+    OBJSTORE_OP_CLEANUP_UPLOADS    /* submit_cleanup_uploads: meta_list, pending_uploads, n_items */
 };
 
 /*
@@ -529,8 +569,8 @@ enum objstore_op {
  * Ownership passes to whoever takes the completion from the queue: free
  * error (objstore_error_free), buffer, reader, meta_list, upload (their
  * _free functions), and e_tag, version, url (objstore_string_free). data,
- * info, items and common_prefixes point into buffer, reader or meta_list
- * and live as long as they do. On failure only error is set.
+ * info, items, common_prefixes and pending_uploads point into buffer,
+ * reader or meta_list and live as long as they do. On failure only error is set.
  */
 typedef struct objstore_completion {
     uint64_t request_id;
@@ -551,7 +591,8 @@ typedef struct objstore_completion {
     char *version;
     char *url;
     objstore_upload *upload;
-    void *reserved[4];          /* zero; room for later fields */
+    const objstore_pending_upload *pending_uploads; /* n_items of them, owned by meta_list */
+    void *reserved[3];          /* zero; room for later fields */
 } objstore_completion;
 
 /* The file descriptor that is readable while the queue holds completions
@@ -682,6 +723,10 @@ int objstore_submit_upload_complete(objstore_upload *up, uint64_t request_id,
 
 int objstore_submit_upload_abort(objstore_upload *up, uint64_t request_id,
                                  objstore_error **err);
+
+int objstore_submit_cleanup_uploads(objstore_store *store, const char *prefix,
+                                    uint64_t older_than_ms, unsigned int flags,
+                                    uint64_t request_id, objstore_error **err);
 
 /* ---- Runtime settings and diagnostics ------------------------------------ */
 

@@ -48,11 +48,14 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 		// the body, so long uploads and streamed reads are not cut off.
 		t.ResponseHeaderTimeout = co.Timeout
 	}
+	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	cred, err := buildCredential(s, httpClient)
 	if err != nil {
 		return clients{}, credential{}, err
 	}
 	opts := clientOptions(co, c.RetryConfig, httpClient)
+	opts.PerCallPolicies = append(opts.PerCallPolicies, admitPolicy{throttle})
 	containerURL := runtime.JoinPaths(s.endpoint, url.PathEscape(s.container))
 	serviceURL := s.endpoint
 	var cl clients
@@ -94,6 +97,19 @@ func clientOptions(co core.ClientOptions, rc *core.RetryConfig, httpClient *http
 	return o
 }
 
+// admitPolicy gives each operation its place in the throttle's window for
+// all of its attempts (it runs before the SDK's retry policy).
+type admitPolicy struct{ throttle *core.Throttle }
+
+func (p admitPolicy) Do(req *policy.Request) (*http.Response, error) {
+	ctx, done, err := p.throttle.Admit(req.Raw().Context())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return req.WithContext(ctx).Next()
+}
+
 // mapError turns an SDK error into a typed core error. Nothing of the
 // request URL's query (where a SAS token lives) or of the service's
 // authentication details reaches the message.
@@ -132,10 +148,16 @@ func mapError(err error, path core.Path) error {
 		kind = core.Unauthenticated
 	case re.StatusCode == http.StatusForbidden:
 		kind = core.PermissionDenied
+	case code == bloberror.MD5Mismatch || code == bloberror.CRC64Mismatch:
+		kind = core.Integrity // a body that does not match its Content-MD5
 	case re.StatusCode == http.StatusBadRequest:
 		kind = core.InvalidArgument
 	}
-	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: responseSummary(re, code)}
+	msg := responseSummary(re, code)
+	if kind == core.InvalidArgument && strings.Contains(msg, "contentMD5 doesn't match") {
+		kind = core.Integrity // Azurite's words (InvalidOperation) for Md5Mismatch
+	}
+	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
 }
 
 var serviceMessage = regexp.MustCompile(`(?s)<Message>(.*?)</Message>`)

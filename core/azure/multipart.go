@@ -22,10 +22,10 @@ import (
 // (Put Block List), which is when the blob appears, with its attributes,
 // metadata and tags.
 //
-// Abort only marks the upload finished. Azure has no call that drops
-// uncommitted blocks: the service discards them when the blob is next
-// committed or deleted, or after a week. Until Complete no blob is visible,
-// so an aborted upload leaves nothing a reader can see.
+// Abort marks the upload finished and removes the blocks it staged when the
+// blob was never committed; staged blocks of an existing blob stay until its
+// next commit or their 7-day expiry (see uploads.go). Until Complete no blob
+// is visible, so an aborted upload leaves nothing a reader can see.
 type upload struct {
 	s     *Store
 	path  core.Path
@@ -72,7 +72,7 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 		return err
 	}
 	id := blockID(u.nonce, index)
-	if _, err := u.bb.StageBlock(ctx, id, streaming.NopCloser(bytes.NewReader(data)), nil); err != nil {
+	if _, err := u.bb.StageBlock(ctx, id, streaming.NopCloser(bytes.NewReader(data)), &blockblob.StageBlockOptions{TransactionalValidation: contentMD5(data)}); err != nil {
 		return mapError(err, u.path)
 	}
 	u.mu.Lock()
@@ -132,7 +132,7 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 
 func (u *upload) Abort(ctx context.Context) error {
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	u.done = true
-	return nil
+	u.mu.Unlock()
+	return u.s.discardStaged(ctx, u.path)
 }

@@ -22,8 +22,9 @@ import (
 // buildscripts/with-servers.sh azurite -- go test ./core/azure/...
 
 var caps = storetest.Capabilities{
-	NoVersions:     true, // Azurite keeps no blob versions
-	SignPutHeaders: http.Header{"X-Ms-Blob-Type": {"BlockBlob"}},
+	NoVersions:                true, // Azurite keeps no blob versions
+	AbortedUploadsMayComplete: true, // Azurite keeps the blocks of a deleted never-committed blob
+	SignPutHeaders:            http.Header{"X-Ms-Blob-Type": {"BlockBlob"}},
 }
 
 func azuriteEndpoint(t *testing.T) string {

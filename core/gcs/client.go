@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"cloud.google.com/go/storage"
 	"github.com/googleapis/gax-go/v2"
@@ -22,7 +23,7 @@ import (
 //
 // Reads go through the JSON API (WithJSONReads): one API for every call,
 // and the one emulators implement faithfully.
-func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
+func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *core.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
 	copts, err := core.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return nil, copts, err
@@ -31,7 +32,13 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	if err != nil {
 		return nil, copts, err
 	}
-	var rt http.RoundTripper = hc.Transport
+	if t, ok := hc.Transport.(*http.Transport); ok && copts.Timeout > 0 {
+		// Bounds the wait for each response's headers, also of the calls
+		// that have no deadline of their own (a listing, an abort's cleanup
+		// after the caller's context ended), as on S3 and Azure.
+		t.ResponseHeaderTimeout = copts.Timeout
+	}
+	rt := throttle.Transport(hc.Transport)
 	if wrap != nil {
 		rt = wrap(rt)
 	}
@@ -124,6 +131,9 @@ func mapError(err error, path core.Path) error {
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
 		k = kindOfStatus(ge.Code)
+		if ge.Code == http.StatusBadRequest && checksumRefused(ge.Message) {
+			k = core.Integrity
+		}
 		// The body of a GCS error can echo the request; keep its message only.
 		err = errors.New(statusText(ge))
 	}
@@ -133,6 +143,14 @@ func mapError(err error, path core.Path) error {
 		err = errors.New(ue.Op + " request failed: " + errorsText(ue.Err))
 	}
 	return &core.Error{Kind: k, Store: kind, Path: string(path), Err: err}
+}
+
+// checksumRefused recognizes GCS's refusal of an upload whose bytes do not
+// match the CRC32C or MD5 sent with it ("Provided CRC32C ... doesn't match
+// calculated CRC32C ..."; fake-gcs-server words it the same way).
+func checksumRefused(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "match calculated") && (strings.Contains(m, "crc32c") || strings.Contains(m, "md5"))
 }
 
 func statusText(ge *googleapi.Error) string {

@@ -5,11 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"sort"
+	"strings"
 	"sync"
 
 	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
 
 	"github.com/libobjstore/objstore/core"
 )
@@ -30,13 +31,16 @@ import (
 //     composed with the next 31, and so on;
 //   - a composite object holds at most 1024 components, so an upload has at
 //     most 1024 parts (with 5 MiB parts, 5 GiB; larger parts go further);
-//   - Complete and Abort delete every part and intermediate object. Parts
-//     left by a crashed process stay under partsPrefix: a bucket lifecycle
-//     rule on that prefix (age > 1 day) removes them.
+//   - Complete and Abort delete every part and intermediate object. Each
+//     part records its upload's destination (metadata uploadPathKey), so
+//     that ListUploads can tell what the parts left by a crashed process
+//     were for and CleanupUploads removes them; a bucket lifecycle rule on
+//     partsPrefix (age > 1 day) is the other way.
 const (
 	partsPrefix       = ".objstore-multipart"
 	maxComposeSources = 32
 	maxParts          = 1024
+	uploadPathKey     = "objstore-upload-path"
 )
 
 type upload struct {
@@ -68,9 +72,7 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 	if index < 0 || index >= maxParts {
 		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.path), Msg: fmt.Sprintf("part %d: a GCS upload has parts 0 to %d (compose's component limit)", index, maxParts-1)}
 	}
-	ctx, cancel := u.s.bound(ctx)
-	defer cancel()
-	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, nil)
+	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, core.Attributes{uploadPathKey: string(u.path)})
 	if err != nil {
 		return mapError(err, u.path)
 	}
@@ -99,8 +101,6 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 	}
 
 	if len(indexes) == 0 {
-		ctx, cancel := u.s.bound(ctx)
-		defer cancel()
 		attrs, err := u.s.write(ctx, u.s.object(u.path), nil, u.opts.Attributes)
 		if err != nil {
 			return core.PutResult{}, mapError(err, u.path)
@@ -124,7 +124,9 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 			}
 			name := fmt.Sprintf("%scomposed-%05d", u.dir(), step)
 			intermediates = append(intermediates, name)
-			a, err := u.compose(ctx, u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...))
+			c := u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...)
+			c.Metadata = map[string]string{uploadPathKey: string(u.path)}
+			a, err := u.compose(ctx, c)
 			if err != nil {
 				return nil, err
 			}
@@ -144,6 +146,11 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 }
 
 func (u *upload) compose(ctx context.Context, c *storage.Composer) (*storage.ObjectAttrs, error) {
+	ctx, admitted, err := u.s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admitted()
 	ctx, cancel := u.s.bound(ctx)
 	defer cancel()
 	c.SendCRC32C = false
@@ -156,38 +163,102 @@ func (u *upload) Abort(ctx context.Context) error {
 	return u.removeTemporaries(ctx, nil)
 }
 
+// removeTemporaries deletes the upload's known parts and extra objects,
+// then lists its directory for parts whose PutPart failed midway. The
+// known ones go first: their deletes still work where a listing (a larger
+// answer) does not get through.
 func (u *upload) removeTemporaries(ctx context.Context, extra []string) error {
-	names := map[string]bool{}
-	for _, n := range extra {
-		names[n] = true
-	}
+	known := append([]string(nil), extra...)
 	u.mu.Lock()
 	for i := range u.parts {
-		names[u.partName(i)] = true
+		known = append(known, u.partName(i))
 	}
 	u.mu.Unlock()
-	it := u.s.bucket.Objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL})
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
+	if err := u.deleteTemporaries(ctx, known); err != nil {
+		return err
+	}
+	var listed []string
+	for a, err := range u.s.objects(ctx, &storage.Query{Prefix: u.dir(), Projection: storage.ProjectionNoACL}) {
 		if err != nil {
 			return mapError(err, u.path)
 		}
-		names[a.Name] = true
+		listed = append(listed, a.Name)
 	}
-	paths := make([]core.Path, 0, len(names))
-	for n := range names {
-		paths = append(paths, core.Path(n))
+	if err := u.deleteTemporaries(ctx, listed); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.parts = map[int]int64{}
+	u.mu.Unlock()
+	return nil
+}
+
+func (u *upload) deleteTemporaries(ctx context.Context, names []string) error {
+	paths := make([]core.Path, len(names))
+	for i, n := range names {
+		paths[i] = core.Path(n)
 	}
 	for _, err := range u.s.DeleteMany(ctx, paths) {
 		if err != nil && !core.IsKind(err, core.NotFound) {
 			return err
 		}
 	}
-	u.mu.Lock()
-	u.parts = map[int]int64{}
-	u.mu.Unlock()
 	return nil
+}
+
+var _ core.UploadCleaner = (*Store)(nil)
+
+// ListUploads lists the uploads whose temporary parts are in the bucket
+// and whose destination is under prefix. An upload began when its oldest
+// part was written. Parts without a recorded destination are listed only
+// for the whole bucket (prefix ""), with an empty Path.
+func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
+	return func(yield func(core.PendingUpload, error) bool) {
+		q := &storage.Query{Prefix: partsPrefix + "/", Projection: storage.ProjectionNoACL}
+		if err := q.SetAttrSelection([]string{"Name", "Created", "Metadata"}); err != nil {
+			yield(core.PendingUpload{}, mapError(err, prefix))
+			return
+		}
+		byID := map[string]*core.PendingUpload{}
+		var order []string
+		for a, err := range s.objects(ctx, q) {
+			if err != nil {
+				yield(core.PendingUpload{}, mapError(err, prefix))
+				return
+			}
+			id, _, ok := strings.Cut(strings.TrimPrefix(a.Name, partsPrefix+"/"), "/")
+			if !ok || id == "" {
+				continue
+			}
+			u := byID[id]
+			if u == nil {
+				u = &core.PendingUpload{ID: id, Initiated: a.Created}
+				byID[id] = u
+				order = append(order, id)
+			}
+			if p, err := core.ParsePath(a.Metadata[uploadPathKey]); err == nil && p != "" {
+				u.Path = p
+			}
+			if a.Created.Before(u.Initiated) {
+				u.Initiated = a.Created
+			}
+		}
+		for _, id := range order {
+			u := byID[id]
+			if prefix != "" && (u.Path == prefix || !u.Path.HasPrefix(prefix)) {
+				continue // not under prefix (an unknown destination only counts for the root)
+			}
+			if !yield(*u, nil) {
+				return
+			}
+		}
+	}
+}
+
+// AbortUpload deletes every temporary object of the upload.
+func (s *Store) AbortUpload(ctx context.Context, u core.PendingUpload) error {
+	if u.ID == "" || strings.Contains(u.ID, "/") {
+		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.Path), Msg: "not an upload id of this store: " + u.ID}
+	}
+	return (&upload{s: s, path: u.Path, id: u.ID, parts: map[int]int64{}}).Abort(ctx)
 }

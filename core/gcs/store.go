@@ -31,6 +31,8 @@ import (
 // ETag changes exactly when the content is replaced.
 type Store struct {
 	client   *storage.Client
+	throttle *core.Throttle // every request goes through its transport
+	retry    core.Policy    // for the single-request uploads the SDK does not retry
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
@@ -73,12 +75,15 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	if endpoint == "" {
 		endpoint = creds.baseURL
 	}
-	client, copts, err := newClient(ctx, c, endpoint, creds, wrap)
+	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{
 		client:   client,
+		throttle: throttle,
+		retry:    c.RetryConfig.Policy(),
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
@@ -188,6 +193,11 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 var errReplaced = errors.New("object was replaced while it was being read")
 
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, mapError(err, path)
+	}
+	defer admitted()
 	obj := s.object(path)
 	if version != 0 {
 		obj = obj.Generation(version)
@@ -329,6 +339,11 @@ func (b *reader) Read(p []byte) (int, error) {
 func (b *reader) Close() error { return b.r.Close() }
 
 func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return core.ObjectMeta{}, mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	attrs, err := s.object(path).Attrs(ctx)
@@ -375,8 +390,6 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if conds != (storage.Conditions{}) {
 		obj = obj.If(conds)
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	attrs, err := s.write(ctx, obj, data, opts.Attributes)
 	if err != nil {
 		if opts.Mode.Kind == core.PutCreate {
@@ -390,7 +403,35 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// write uploads data in one request (ChunkSize 0: no buffer copy), which
+// the SDK sends once and never retries; so the attempts are made here,
+// under the retry policy, each bounded by the client timeout. Replaying is
+// safe: the bytes are in memory, and a write either replaces the object
+// whole or is conditional on its generation.
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admitted()
+	var written *storage.ObjectAttrs
+	err = s.retry.Do(ctx, func(ctx context.Context) error {
+		attempt, cancel := s.bound(ctx)
+		defer cancel()
+		a, err := s.writeOnce(attempt, obj, data, attrs)
+		if err == nil {
+			written = a
+			return nil
+		}
+		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
+			return core.Retryable(err)
+		}
+		return err
+	})
+	return written, err
+}
+
+func (s *Store) writeOnce(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	w := obj.NewWriter(ctx)
 	w.ChunkSize = 0
 	applyAttributes(&w.ObjectAttrs, attrs)
@@ -410,6 +451,11 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 }
 
 func (s *Store) Delete(ctx context.Context, path core.Path) error {
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, path)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return mapError(s.object(path).Delete(ctx), path)
@@ -439,6 +485,23 @@ func hidden(name string) bool {
 	return strings.HasPrefix(name, partsPrefix+"/") || strings.HasSuffix(name, "/")
 }
 
+// objects iterates over a bucket listing; it stops at the first error,
+// which it yields.
+func (s *Store) objects(ctx context.Context, q *storage.Query) iter.Seq2[*storage.ObjectAttrs, error] {
+	return func(yield func(*storage.ObjectAttrs, error) bool) {
+		it := s.bucket.Objects(ctx, q)
+		for {
+			a, err := it.Next()
+			if err == iterator.Done {
+				return
+			}
+			if !yield(a, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
 // listFields are the only object fields a listing asks for.
 var listFields = []string{"Name", "Size", "Updated", "Generation"}
 
@@ -451,12 +514,7 @@ func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOption
 			yield(core.ObjectMeta{}, mapError(err, prefix))
 			return
 		}
-		it := s.bucket.Objects(ctx, q)
-		for {
-			a, err := it.Next()
-			if err == iterator.Done {
-				return
-			}
+		for a, err := range s.objects(ctx, q) {
 			if err != nil {
 				yield(core.ObjectMeta{}, mapError(err, prefix))
 				return
@@ -478,12 +536,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 	if err := q.SetAttrSelection(listFields); err != nil {
 		return res, mapError(err, prefix)
 	}
-	it := s.bucket.Objects(ctx, q)
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
+	for a, err := range s.objects(ctx, q) {
 		if err != nil {
 			return core.ListResult{}, mapError(err, prefix)
 		}
@@ -520,9 +573,14 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 	if opts.IfNotExists {
 		dst = dst.If(storage.Conditions{DoesNotExist: true})
 	}
+	ctx, admitted, err := s.throttle.Admit(ctx)
+	if err != nil {
+		return mapError(err, from)
+	}
+	defer admitted()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	_, err := dst.CopierFrom(s.object(from)).Run(ctx)
+	_, err = dst.CopierFrom(s.object(from)).Run(ctx)
 	if err == nil {
 		return nil
 	}

@@ -22,7 +22,8 @@ type client struct {
 	base      *url.URL // ends with "/"
 	baseSegs  []string // the decoded segments of base's path
 	retry     core.Policy
-	timeout   time.Duration // per attempt, body included; 0 = none
+	throttle  *core.Throttle // every request goes through its transport
+	timeout   time.Duration  // per attempt, body included; 0 = none
 	userAgent string
 }
 
@@ -35,11 +36,13 @@ func newClient(h *http.Client, base *url.URL, opts core.ClientOptions, retry cor
 		base:      base,
 		baseSegs:  decodeSegments(base.EscapedPath()),
 		retry:     retry,
+		throttle:  core.NewThrottle(retry),
 		timeout:   opts.Timeout,
 		userAgent: opts.UserAgent,
 	}
-	// Own copy of the client: only its redirect policy differs.
+	// Own copy of the client: its redirect policy and transport differ.
 	hc := *h
+	hc.Transport = c.throttle.Transport(h.Transport)
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -137,8 +140,13 @@ func (b *cancelOnClose) Close() error {
 // whose status is not transient. Statuses for which final returns true are
 // returned at once, even transient ones, for the caller to handle.
 func (c *client) do(ctx context.Context, r request, final func(status int) bool) (*http.Response, error) {
+	ctx, admitted, err := c.throttle.Admit(ctx)
+	if err != nil {
+		return nil, core.Wrap(core.Generic, kind, r.path, err)
+	}
+	defer admitted()
 	var resp *http.Response
-	err := c.retry.Do(ctx, func(ctx context.Context) error {
+	err = c.retry.Do(ctx, func(ctx context.Context) error {
 		res, err := c.send(ctx, r)
 		if err != nil {
 			if errors.Is(err, errIsCollection) {

@@ -68,6 +68,7 @@ var caps = storetest.Capabilities{
 	NoConditionalPut:        true, // nginx ignores If-None-Match/If-Match on PUT
 	NoVersions:              true,
 	NoSign:                  true,
+	NoUploadCleanup:         true, // an upload is one streamed PUT
 	ObjectAndPrefixConflict: true, // files and directories on disk
 }
 

@@ -51,8 +51,9 @@ func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.Mult
 		}
 	}
 	// The upload outlives this call: it is bound to its own context, ended
-	// by Complete or Abort.
-	uploadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// by Complete or Abort. Its request stays open for as long as the
+	// caller feeds it parts, so it holds no place in the throttle's window.
+	uploadCtx, cancel := context.WithCancel(core.Unthrottled(context.WithoutCancel(ctx)))
 	pr, pw := io.Pipe()
 	u := &streamedUpload{s: s, path: path, early: map[int][]byte{}, body: pw, cancel: cancel, answer: make(chan putAnswer, 1)}
 	go u.send(uploadCtx, pr)

@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
+	"iter"
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
@@ -15,7 +19,9 @@ import (
 
 // PutMultipart stages parts as files in a hidden directory under the root
 // (never listed); Complete concatenates them in index order into a
-// temporary file next to the destination and renames it into place.
+// temporary file next to the destination and renames it into place. The
+// directory's file targetFile names the destination, so that the staging
+// a killed process leaves can be found (ListUploads) and removed.
 func (s *Store) PutMultipart(ctx context.Context, p core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
 	if err := checkWritable(p); err != nil {
 		return nil, err
@@ -29,7 +35,58 @@ func (s *Store) PutMultipart(ctx context.Context, p core.Path, opts core.Multipa
 	if err := s.root.MkdirAll(dir, 0o755); err != nil {
 		return nil, fsError(err, p)
 	}
+	if err := s.root.WriteFile(path.Join(dir, targetFile), []byte(p), 0o644); err != nil {
+		s.root.RemoveAll(dir)
+		return nil, fsError(err, p)
+	}
 	return &upload{store: s, path: p, dir: dir}, nil
+}
+
+// targetFile, in an upload's staging directory, holds the destination path.
+const targetFile = "target"
+
+var _ core.UploadCleaner = (*Store)(nil)
+
+// ListUploads lists the staging directories of uploads under prefix; an
+// upload began when its target file was written.
+func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
+	return func(yield func(core.PendingUpload, error) bool) {
+		dirs, err := fs.ReadDir(s.root.FS(), stagingDir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if err != nil {
+			yield(core.PendingUpload{}, fsError(err, prefix))
+			return
+		}
+		for _, d := range dirs {
+			if err := ctx.Err(); err != nil {
+				yield(core.PendingUpload{}, core.Wrap(core.Cancelled, storeName, prefix, err))
+				return
+			}
+			target := path.Join(stagingDir, d.Name(), targetFile)
+			raw, rerr := s.root.ReadFile(target)
+			fi, serr := s.root.Stat(target)
+			if rerr != nil || serr != nil {
+				continue // completed or aborted meanwhile, or not an upload's
+			}
+			p, err := core.ParsePath(string(raw))
+			if err != nil || (prefix != "" && (p == prefix || !p.HasPrefix(prefix))) {
+				continue
+			}
+			if !yield(core.PendingUpload{Path: p, ID: d.Name(), Initiated: fi.ModTime()}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// AbortUpload removes an upload's staging directory.
+func (s *Store) AbortUpload(ctx context.Context, u core.PendingUpload) error {
+	if u.ID == "" || strings.ContainsAny(u.ID, "/.") {
+		return &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(u.Path), Msg: "not an upload id of this store: " + u.ID}
+	}
+	return (&upload{store: s, path: u.Path, dir: path.Join(stagingDir, u.ID)}).Abort(ctx)
 }
 
 type upload struct {

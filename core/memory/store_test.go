@@ -9,7 +9,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) core.Store { return New() }, storetest.Capabilities{
-		NoVersions: true,
-		NoSign:     true,
+		NoVersions:      true,
+		NoSign:          true,
+		NoUploadCleanup: true, // uploads live in the process only
 	})
 }

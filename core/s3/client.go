@@ -32,6 +32,9 @@ type client struct {
 	opts    core.ClientOptions
 	fast    *fastGetter // nil where the SDK handles every GET
 	retry   core.Policy // also resumes bodies broken mid-stream
+	// throttle bounds the operations in flight when the service throttles;
+	// every request of the client goes through its transport.
+	throttle *core.Throttle
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -46,6 +49,8 @@ func newClient(r resolved) (*client, error) {
 		// whose bodies stream after the call returns (see attemptTimeout).
 		t.ResponseHeaderTimeout = r.client.Timeout
 	}
+	throttle := core.NewThrottle(r.retry)
+	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	policy := r.retry
 	newRetryer := func() aws.Retryer { return &retryer{policy: policy} }
 	creds, err := credentialsProvider(r.settings, httpClient, newRetryer)
@@ -81,6 +86,9 @@ func newClient(r resolved) (*client, error) {
 			}
 			// Presign stacks have no retry loop (and send nothing).
 			if _, ok := st.Finalize.Get("Retry"); ok {
+				if err := st.Initialize.Add(admitMiddleware(throttle), middleware.After); err != nil {
+					return err
+				}
 				if err := st.Finalize.Insert(attemptTimeoutMiddleware(timeout), "Retry", middleware.After); err != nil {
 					return err
 				}
@@ -99,7 +107,7 @@ func newClient(r resolved) (*client, error) {
 		}
 	}
 	fast := newFastGetter(r, httpClient, api.Options().Credentials)
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry}, nil
+	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {
@@ -127,6 +135,19 @@ func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware 
 			}
 		}
 		return next.HandleBuild(ctx, in)
+	})
+}
+
+// admitMiddleware gives each operation its place in the throttle's window
+// for all of its attempts, the backoff between them included.
+func admitMiddleware(t *core.Throttle) middleware.InitializeMiddleware {
+	return middleware.InitializeMiddlewareFunc("objstoreAdmit", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		ctx, done, err := t.Admit(ctx)
+		if err != nil {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, err
+		}
+		defer done()
+		return next.HandleInitialize(ctx, in)
 	})
 }
 
@@ -296,6 +317,8 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		kind = core.InvalidArgument
 	case status == http.StatusNotImplemented || code == "NotImplemented":
 		kind = core.NotSupported
+	case integrityCodes[code]:
+		kind = core.Integrity
 	case status == http.StatusBadRequest:
 		kind = core.InvalidArgument
 	}
@@ -319,6 +342,15 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg}
 	}
 	return &core.Error{Kind: kind, Store: storeName, Path: string(path), Msg: msg, Err: err}
+}
+
+// integrityCodes are the S3 error codes (and those of compatible servers)
+// for a body that does not match the checksum or digest sent with it.
+var integrityCodes = map[string]bool{
+	"BadDigest":                   true, // x-amz-checksum-* or Content-MD5 mismatch
+	"InvalidDigest":               true,
+	"XAmzContentChecksumMismatch": true,
+	"XAmzContentSHA256Mismatch":   true, // the signed payload hash
 }
 
 // copySource is the x-amz-copy-source value: bucket/key with every byte of

@@ -363,7 +363,8 @@ type settings struct {
 	virtualHosted, skipSignature, unsignedPayload bool
 	disableTagging, disableBulkDelete, s3Express  bool
 	conditionalPutDisabled, requestPayer          bool
-	checksumAlgorithm                             string // "" or the SDK's name, e.g. "SHA256"
+	checksumAlgorithm                             string // the SDK's name, e.g. "CRC32C"; "" for none
+	signPayload                                   bool   // unsigned_payload explicitly false: hash bodies for SigV4
 
 	copyMode                        copyMode
 	copyHeaderName, copyHeaderValue string
@@ -427,8 +428,15 @@ func parseSettings(o core.Options) (settings, error) {
 	s.roleSessionName = o["role_session_name"]
 	s.stsEndpoint = o["sts_endpoint"]
 
+	if v, ok := o["unsigned_payload"]; ok && !s.unsignedPayload {
+		s.signPayload = v != "" // an explicit false
+	}
+	// Writes carry a CRC32C unless told otherwise (see checksum.go).
+	s.checksumAlgorithm = "CRC32C"
 	if v, ok := o["checksum_algorithm"]; ok {
 		switch strings.ToLower(v) {
+		case "none":
+			s.checksumAlgorithm = "" // for servers that refuse x-amz-checksum-* headers
 		case "sha256":
 			s.checksumAlgorithm = "SHA256"
 		case "crc64nvme":
@@ -440,7 +448,7 @@ func parseSettings(o core.Options) (settings, error) {
 		case "sha1":
 			s.checksumAlgorithm = "SHA1"
 		default:
-			return s, bad("checksum_algorithm", "must be SHA256, CRC64NVME, CRC32, CRC32C or SHA1")
+			return s, bad("checksum_algorithm", "must be CRC32C (the default), CRC64NVME, CRC32, SHA256, SHA1 or none")
 		}
 	}
 	if v, ok := o["conditional_put"]; ok {

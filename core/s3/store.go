@@ -132,10 +132,15 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		in.Range = aws.String(opts.Range.String())
 	}
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
+	// The fast path and the SDK it falls back to are one operation.
+	ctx, admitted, err := s.c.throttle.Admit(ctx)
+	if err != nil {
+		return nil, s.c.mapError("GetObject", path, err, opRead)
+	}
+	defer admitted()
 	var (
 		out     *s3.GetObjectOutput
 		handled bool
-		err     error
 	)
 	if s.c.fast.handles(in) {
 		out, handled, err = s.c.fast.get(ctx, in)
@@ -366,12 +371,11 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 		}
 		in.IfMatch, mode = aws.String(opts.Mode.ETag), opPutUpdate
 	}
-	if s.c.s.checksumAlgorithm != "" {
-		in.ChecksumAlgorithm = types.ChecksumAlgorithm(s.c.s.checksumAlgorithm)
-	}
+	sum := s.c.checksumOf(data)
+	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.PutObject(ctx, in)
+	out, err := s.c.api.PutObject(ctx, in, s.c.payloadHash(sum))
 	if err != nil {
 		return core.PutResult{}, s.c.mapError("PutObject", path, err, mode)
 	}
@@ -399,7 +403,7 @@ func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.Mult
 	}
 	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.CreateMultipartUpload(ctx, in)
+	out, err := s.createUpload(ctx, in)
 	if err != nil {
 		return nil, s.c.mapError("CreateMultipartUpload", path, err, opRead)
 	}
@@ -430,20 +434,19 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 	}
-	if u.s.c.s.checksumAlgorithm != "" {
-		in.ChecksumAlgorithm = types.ChecksumAlgorithm(u.s.c.s.checksumAlgorithm)
-	}
+	sum := u.s.c.checksumOf(data)
+	sum.set(u.s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 	u.s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := u.s.c.api.UploadPart(ctx, in)
+	out, err := u.s.c.api.UploadPart(ctx, in, u.s.c.payloadHash(sum))
 	if err != nil {
 		return u.s.c.mapError("UploadPart", u.path, err, opRead)
 	}
+	// Complete lists each part's checksum: the one sent, whether or not
+	// the service echoed it.
+	part := types.CompletedPart{PartNumber: &number, ETag: out.ETag}
+	sum.set(u.s.c.s.checksumAlgorithm, &part.ChecksumCRC32, &part.ChecksumCRC32C, &part.ChecksumCRC64NVME, &part.ChecksumSHA1, &part.ChecksumSHA256)
 	u.mu.Lock()
-	u.parts[number] = types.CompletedPart{
-		PartNumber: &number, ETag: out.ETag,
-		ChecksumCRC32: out.ChecksumCRC32, ChecksumCRC32C: out.ChecksumCRC32C, ChecksumCRC64NVME: out.ChecksumCRC64NVME,
-		ChecksumSHA1: out.ChecksumSHA1, ChecksumSHA256: out.ChecksumSHA256,
-	}
+	u.parts[number] = part
 	u.mu.Unlock()
 	return nil
 }
@@ -510,9 +513,11 @@ func (s *Store) putEmpty(ctx context.Context, path core.Path, h objectHeaders) (
 		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
 		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata, Tagging: h.tagging,
 	}
+	sum := s.c.checksumOf(nil)
+	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.PutObject(ctx, in)
+	out, err := s.c.api.PutObject(ctx, in, s.c.payloadHash(sum))
 	if err != nil {
 		return core.PutResult{}, s.c.mapError("PutObject", path, err, opRead)
 	}
@@ -700,7 +705,7 @@ func (s *Store) copyMultipart(ctx context.Context, from, to core.Path) error {
 	}
 	s.c.encryption(&create.ServerSideEncryption, &create.SSEKMSKeyId, &create.BucketKeyEnabled)
 	s.c.customerKey(&create.SSECustomerAlgorithm, &create.SSECustomerKey, &create.SSECustomerKeyMD5)
-	created, err := s.c.api.CreateMultipartUpload(ctx, create)
+	created, err := s.createUpload(ctx, create)
 	if err != nil {
 		return s.c.mapError("CreateMultipartUpload", to, err, opRead)
 	}
@@ -880,3 +885,7 @@ func (c *client) customerKey(algorithm, key, keyMD5 **string) {
 	*key = aws.String(c.s.sseCustomerKey)
 	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 }
+
+// Throttle is the store's request window (shared by every handle of its
+// config), for diagnostics and tests.
+func (s *Store) Throttle() *core.Throttle { return s.c.throttle }

@@ -57,6 +57,18 @@ type Capabilities struct {
 	// PUT URLs and fetches them with net/http.
 	NoSign bool
 
+	// NoUploadCleanup: the store keeps no multipart uploads between
+	// requests (memory, HTTP), so core.CleanupUploads must fail with
+	// NotSupported or NotImplemented.
+	NoUploadCleanup bool
+
+	// AbortedUploadsMayComplete: an upload that CleanupUploads aborted may
+	// still be completed by its (by then usually dead) owner, because the
+	// server keeps its parts (Azurite keeps the blocks of a deleted,
+	// never-committed blob). The suite then checks only that the upload is
+	// no longer listed.
+	AbortedUploadsMayComplete bool
+
 	// SignPutHeaders are headers a client must send with a presigned PUT
 	// (e.g. Azure's "x-ms-blob-type: BlockBlob").
 	SignPutHeaders http.Header

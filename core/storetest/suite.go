@@ -35,6 +35,7 @@ var items = []item{
 	{"11_paginated_list_offset", testPaginatedList, false},
 	{"13_invalid_paths", testInvalidPaths, false},
 	{"14_sign", testSign, true},
+	{"15_cleanup_uploads", testCleanupUploads, true},
 }
 
 // testPrefix is the prefix under which item 12 reruns the suite.

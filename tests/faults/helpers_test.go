@@ -35,6 +35,16 @@ func minioServer(t testing.TB) minio {
 	return m
 }
 
+// versitygwServer is the other S3 test server, for what must work on both.
+func versitygwServer(t testing.TB) minio {
+	t.Helper()
+	m := minio{os.Getenv("OBJSTORE_TEST_VERSITYGW_ENDPOINT"), os.Getenv("OBJSTORE_TEST_VERSITYGW_ACCESS_KEY"), os.Getenv("OBJSTORE_TEST_VERSITYGW_SECRET_KEY")}
+	if m.endpoint == "" || m.accessKey == "" || m.secretKey == "" {
+		t.Fatal("OBJSTORE_TEST_VERSITYGW_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run via buildscripts/with-servers.sh (all servers)")
+	}
+	return m
+}
+
 // hostPort is the endpoint's host:port, the upstream of a proxy.
 func (m minio) hostPort(t testing.TB) string {
 	u, err := url.Parse(m.endpoint)
@@ -90,27 +100,25 @@ func (m minio) newBucket(t testing.TB) string {
 	return bucket
 }
 
-// openS3 opens an S3 store on bucket at endpoint (MinIO itself or a proxy)
-// with the given retry policy and client timeout.
-func (m minio) openS3(t testing.TB, endpoint, bucket string, retry *core.RetryConfig, timeout time.Duration) core.Store {
-	t.Helper()
-	c, err := s3store.Backend.Normalize(core.Config{
+// s3Config is the document of an S3 store on bucket at endpoint (MinIO
+// itself or a proxy) with the given retry policy and client timeout.
+func (m minio) s3Config(endpoint, bucket string, retry *core.RetryConfig, timeout time.Duration) core.Config {
+	return core.Config{
 		Kind:   "s3",
 		Bucket: bucket,
 		Config: core.Options{
 			"endpoint": endpoint, "access_key_id": m.accessKey, "secret_access_key": m.secretKey, "region": "us-east-1",
 		},
-		ClientOptions: core.Options{"allow_http": "true", "timeout": timeout.String(), "connect_timeout": "1s"},
+		ClientOptions: clientOptions(timeout),
 		RetryConfig:   retry,
-	})
-	if err != nil {
-		t.Fatalf("s3 config: %v", err)
 	}
-	s, err := s3store.Backend.Open(context.Background(), c, nil)
-	if err != nil {
-		t.Fatalf("open s3 store: %v", err)
-	}
-	return s
+}
+
+// openS3 opens an S3 store on bucket at endpoint (MinIO itself or a proxy)
+// with the given retry policy and client timeout.
+func (m minio) openS3(t testing.TB, endpoint, bucket string, retry *core.RetryConfig, timeout time.Duration) core.Store {
+	t.Helper()
+	return openBackend(t, s3store.Backend, m.s3Config(endpoint, bucket, retry, timeout))
 }
 
 // retryPolicy is a short policy: the suite must finish in about a minute.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/libobjstore/objstore/core"
 )
 
@@ -120,33 +122,63 @@ func TestS3RetryerFollowsPolicy(t *testing.T) {
 	}
 }
 
-// A CompleteMultipartUpload that reached MinIO but whose answer was lost
-// is retried, finds the upload gone (NoSuchUpload), and is recognized as
-// done by the object's multipart ETag: success with the exact bytes.
-func TestS3CompleteWithLostAnswer(t *testing.T) {
-	m := minioServer(t)
-	bucket := m.newBucket(t)
+// answerLostOnce is a proxy to MinIO that carries out the first request
+// matching match but answers it with status, as if the answer were lost;
+// it counts the matching requests.
+func answerLostOnce(t *testing.T, m minio, match func(r *http.Request) bool, status int) (endpoint string, seen *atomic.Int64) {
 	target, _ := url.Parse(m.endpoint)
 	forward := httputil.NewSingleHostReverseProxy(target)
-	var completes atomic.Int64
+	seen = &atomic.Int64{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") && completes.Add(1) == 1 {
+		if match(r) && seen.Add(1) == 1 {
 			forward.ServeHTTP(httptest.NewRecorder(), r) // done on the server…
-			w.WriteHeader(http.StatusInternalServerError) // …but the answer is lost
+			w.WriteHeader(status)                        // …but the answer is lost
 			return
 		}
 		forward.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	s := m.openS3(t, srv.URL, bucket, retryPolicy(3, 20*time.Millisecond, 100*time.Millisecond, 30*time.Second), 10*time.Second)
-	data := pattern(5<<20+1000, 11)
-	_, err := core.PutMultipartReader(context.Background(), s, "mp", bytes.NewReader(data), core.WriterOptions{ChunkSize: 5 << 20})
-	if err != nil {
-		t.Fatalf("multipart put with a lost Complete answer: %v", err)
+	return srv.URL, seen
+}
+
+// A multipart upload whose CreateMultipartUpload or
+// CompleteMultipartUpload reached MinIO but whose answer was lost (the SDK
+// then retries the call) still succeeds with the exact bytes, and leaves no
+// upload open: a retried Complete finds the upload gone (NoSuchUpload) and
+// recognizes the object by its multipart ETag; the upload a lost Create
+// began is aborted.
+func TestS3LostAnswersInMultipartUpload(t *testing.T) {
+	cases := []struct {
+		call   string
+		match  func(r *http.Request) bool
+		status int
+	}{
+		{"CreateMultipartUpload", func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Query().Has("uploads") }, http.StatusBadGateway},
+		{"CompleteMultipartUpload", func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Query().Has("uploadId") }, http.StatusInternalServerError},
 	}
-	if n := completes.Load(); n != 2 {
-		t.Fatalf("%d Complete requests, want 2 (one retry)", n)
-	}
+	m := minioServer(t)
+	bucket := m.newBucket(t)
 	clean := m.openS3(t, m.endpoint, bucket, retryPolicy(0, time.Millisecond, time.Millisecond, time.Second), 10*time.Second)
-	storedWholeOrNothing(t, clean, "mp", data, nil)
+	for i, c := range cases {
+		t.Run(c.call, func(t *testing.T) {
+			endpoint, seen := answerLostOnce(t, m, c.match, c.status)
+			s := m.openS3(t, endpoint, bucket, retryPolicy(3, 20*time.Millisecond, 100*time.Millisecond, 30*time.Second), 10*time.Second)
+			key := "lost-" + c.call
+			data := pattern(5<<20+1000, byte(11+i))
+			if _, err := core.PutMultipartReader(context.Background(), s, mustPath(t, key), bytes.NewReader(data), core.WriterOptions{ChunkSize: 5 << 20}); err != nil {
+				t.Fatalf("multipart put with a lost %s answer: %v", c.call, err)
+			}
+			if n := seen.Load(); n != 2 {
+				t.Fatalf("%d %s requests, want 2 (one retry)", n, c.call)
+			}
+			ups, err := m.admin().ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: &key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ups.Uploads) != 0 {
+				t.Fatalf("%d upload(s) left open by the lost %s answer", len(ups.Uploads), c.call)
+			}
+			storedWholeOrNothing(t, clean, key, data, nil)
+		})
+	}
 }

@@ -443,6 +443,39 @@ static objstore_stats base;
 
 /* Everything the tests received was freed: the library holds no buffer,
  * reader, page or error of theirs, and nothing is in flight or queued. */
+/* objstore_submit_cleanup_uploads on a LocalStore completes with the
+ * aborted uploads in pending_uploads; on a MemoryStore, NOT_SUPPORTED. */
+static void test_cleanup_uploads_async(void) {
+    char dir[] = "/tmp/objstore-c-cleanup-XXXXXX", config[256];
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(config, sizeof config, "{\"kind\":\"local\",\"prefix\":\"%s\"}", dir);
+    objstore_store *s = NULL;
+    OK(objstore_store_new(config, NULL, &s, &err));
+    objstore_upload *up = NULL;
+    OK(objstore_upload_new(s, "async/left", NULL, &up, &err));
+    OK(objstore_upload_put_part(up, 0, (const uint8_t *)"x", 1, &err));
+    OK(objstore_submit_cleanup_uploads(s, "async", 0, 0, 7001, &err));
+    objstore_completion c = wait_one(7001);
+    EXPECT(c.code, OBJSTORE_OK);
+    CHECK(c.op == OBJSTORE_OP_CLEANUP_UPLOADS);
+    CHECK(c.n_items == 1 && c.pending_uploads != NULL);
+    if (c.n_items == 1 && c.pending_uploads) CHECK(strcmp(c.pending_uploads[0].location, "async/left") == 0);
+    if (c.meta_list) EXPECT(objstore_meta_list_free(c.meta_list), OBJSTORE_OK);
+    FAILS(objstore_submit_cleanup_uploads(s, "async", 0, 2, 7002, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_upload_free(up), OBJSTORE_OK);
+    EXPECT(objstore_store_free(s), OBJSTORE_OK);
+
+    OK(objstore_submit_cleanup_uploads(A, NULL, 0, 0, 7003, &err));
+    c = wait_one(7003);
+    EXPECT(c.code, OBJSTORE_E_NOT_SUPPORTED);
+    if (c.error) EXPECT(objstore_error_free(c.error), OBJSTORE_OK);
+    snprintf(config, sizeof config, "rm -rf '%s'", dir);
+    CHECK(system(config) == 0);
+}
+
 static void test_nothing_leaks(void) {
     objstore_stats end = stats();
     CHECK(end.buffers == base.buffers && end.buffer_bytes == base.buffer_bytes);
@@ -466,6 +499,7 @@ void run_async_tests(void) {
     RUN(test_get_many);
     RUN(test_cancel);
     RUN(test_runtime_settings);
+    RUN(test_cleanup_uploads_async);
     RUN(test_nothing_leaks);
     EXPECT(objstore_store_free(A), OBJSTORE_OK);
 }

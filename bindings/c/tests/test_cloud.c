@@ -97,17 +97,50 @@ static void exercise(const char *config) {
     EXPECT(objstore_store_free(s), OBJSTORE_OK);
 }
 
-static void test_s3_minio(void) {
+/* minio_config writes the document of an S3 store on MinIO under prefix;
+ * 0 when the server's variables are missing (the test has failed). */
+static int minio_config(char *config, size_t size, const char *prefix) {
     const char *ep = need("OBJSTORE_TEST_MINIO_ENDPOINT"), *bucket = need("OBJSTORE_TEST_MINIO_BUCKET");
     const char *key = need("OBJSTORE_TEST_MINIO_ACCESS_KEY"), *secret = need("OBJSTORE_TEST_MINIO_SECRET_KEY");
-    if (!ep || !bucket || !key || !secret) return;
-    char config[1024];
-    snprintf(config, sizeof config,
+    if (!ep || !bucket || !key || !secret) return 0;
+    snprintf(config, size,
              "{\"kind\":\"s3\",\"bucket\":\"%s\",\"prefix\":\"%s\",\"config\":{\"endpoint\":\"%s\","
              "\"access_key_id\":\"%s\",\"secret_access_key\":\"%s\",\"region\":\"us-east-1\"},"
              "\"client_options\":{\"allow_http\":true}}",
-             bucket, run_prefix(), ep, key, secret);
-    exercise(config);
+             bucket, prefix, ep, key, secret);
+    return 1;
+}
+
+static void test_s3_minio(void) {
+    char config[1024];
+    if (minio_config(config, sizeof config, run_prefix())) exercise(config);
+}
+
+/* On MinIO: an upload left open is found and aborted under the store's
+ * prefix. */
+static void test_s3_cleanup_uploads(void) {
+    char prefix[128], config[1024];
+    snprintf(prefix, sizeof prefix, "%s/cleanup", run_prefix());
+    if (!minio_config(config, sizeof config, prefix)) return;
+    objstore_store *s = NULL;
+    OK(objstore_store_new(config, "{}", &s, &err));
+    if (!s) return;
+    objstore_upload *up = NULL;
+    OK(objstore_upload_new(s, "dir/left", NULL, &up, &err));
+    OK(objstore_upload_put_part(up, 0, (const uint8_t *)"part", 4, &err));
+    objstore_meta_list *ml = NULL;
+    const objstore_pending_upload *ups = NULL;
+    size_t n = 0;
+    OK(objstore_cleanup_uploads(s, "dir", 0, 0, &ml, &ups, &n, &err));
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK(strcmp(ups[0].location, "dir/left") == 0);
+        CHECK(strlen(ups[0].upload_id) > 0);
+    }
+    if (ml) EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    FAILS(objstore_upload_complete(up, NULL, NULL, &err), OBJSTORE_E_NOT_FOUND);
+    EXPECT(objstore_upload_free(up), OBJSTORE_OK);
+    EXPECT(objstore_store_free(s), OBJSTORE_OK);
 }
 
 static void test_gcs_emulator(void) {
@@ -132,6 +165,7 @@ static void test_http_webdav(void) {
 
 void run_cloud_tests(void) {
     RUN(test_s3_minio);
+    RUN(test_s3_cleanup_uploads);
     RUN(test_gcs_emulator);
     RUN(test_http_webdav);
 }

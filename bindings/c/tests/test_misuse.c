@@ -24,6 +24,7 @@ static void every_function_rejects(void *h) {
     size_t len;
     char *str;
     const objstore_object_meta *m;
+    const objstore_pending_upload *pu;
     const char *const *pre;
     size_t n2;
     uint64_t st = 0, en = 1;
@@ -56,6 +57,8 @@ static void every_function_rejects(void *h) {
     FAILS(objstore_list_new(s, NULL, NULL, &l, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_list_next((objstore_list *)h, 0, &ml, &m, &len, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_list_with_delimiter(s, NULL, &ml, &m, &len, &pre, &n2, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_cleanup_uploads(s, NULL, 0, 0, &ml, &pu, &len, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_submit_cleanup_uploads(s, NULL, 0, 0, 1, &err), OBJSTORE_E_BAD_HANDLE);
     /* frees last, for handles that would otherwise really be freed */
     EXPECT(objstore_store_free(s), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_buffer_free((objstore_buffer *)h), OBJSTORE_E_BAD_HANDLE);
@@ -172,6 +175,7 @@ static void test_null_out_pointers(void) {
     objstore_reader *r;
     objstore_meta_list *ml;
     const objstore_object_meta *m;
+    const objstore_pending_upload *pu;
     objstore_list *l;
     const uint8_t *data;
     size_t len;
@@ -202,6 +206,9 @@ static void test_null_out_pointers(void) {
     FAILS(objstore_list_with_delimiter(s, NULL, &ml, &m, NULL, &pre, &len, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_list_with_delimiter(s, NULL, &ml, &m, &len, NULL, &len, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_list_with_delimiter(s, NULL, &ml, &m, &len, &pre, NULL, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_cleanup_uploads(s, NULL, 0, 0, NULL, &pu, &len, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_cleanup_uploads(s, NULL, 0, 0, &ml, NULL, &len, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_cleanup_uploads(s, NULL, 0, 0, &ml, &pu, NULL, &err), OBJSTORE_E_BAD_HANDLE);
 
     OK(objstore_get(s, "x", NULL, &r, NULL, &err));
     FAILS(objstore_reader_read_all(r, NULL, &data, &len, &err), OBJSTORE_E_BAD_HANDLE);

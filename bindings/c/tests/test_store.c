@@ -393,6 +393,48 @@ static void test_upload(void) {
     free(parts);
 }
 
+/* An upload left open (as a killed process leaves it) is listed by a dry
+ * run, spared by older_than_ms, then aborted by objstore_cleanup_uploads;
+ * MemoryStore keeps no uploads: NOT_SUPPORTED. */
+static void test_cleanup_uploads(void) {
+    objstore_meta_list *ml = NULL;
+    const objstore_pending_upload *ups = NULL;
+    size_t n = 99;
+    if (!store_is_local) {
+        FAILS(objstore_cleanup_uploads(S, NULL, 0, 0, &ml, &ups, &n, &err), OBJSTORE_E_NOT_SUPPORTED);
+        return;
+    }
+    FAILS(objstore_cleanup_uploads(S, NULL, 0, 8, &ml, &ups, &n, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    FAILS(objstore_cleanup_uploads(S, "a//b", 0, 0, &ml, &ups, &n, &err), OBJSTORE_E_INVALID_PATH);
+    objstore_upload *up = NULL;
+    OK(objstore_upload_new(S, "left/open", NULL, &up, &err));
+    OK(objstore_upload_put_part(up, 0, (const uint8_t *)"part", 4, &err));
+
+    OK(objstore_cleanup_uploads(S, "left", 0, OBJSTORE_CLEANUP_DRY_RUN, &ml, &ups, &n, &err));
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK(strcmp(ups[0].location, "left/open") == 0);
+        CHECK(ups[0].upload_id[0] != '\0');
+        CHECK(ups[0].initiated_ns != OBJSTORE_TIME_UNSET && ups[0].initiated_ns > 1700000000LL * 1000000000LL);
+    }
+    EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    OK(objstore_cleanup_uploads(S, "left", 3600 * 1000, 0, &ml, &ups, &n, &err));
+    CHECK(n == 0); /* begun a moment ago */
+    EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    OK(objstore_cleanup_uploads(S, "other", 0, 0, &ml, &ups, &n, &err));
+    CHECK(n == 0);
+    EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    OK(objstore_cleanup_uploads(S, NULL, 0, 0, &ml, &ups, &n, &err));
+    CHECK(n == 1 && strcmp(ups[0].location, "left/open") == 0);
+    EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    OK(objstore_cleanup_uploads(S, NULL, 0, OBJSTORE_CLEANUP_DRY_RUN, &ml, &ups, &n, &err));
+    CHECK(n == 0);
+    EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
+    CHECK(objstore_upload_complete(up, NULL, NULL, NULL) != OBJSTORE_OK); /* its parts are gone */
+    EXPECT(objstore_upload_free(up), OBJSTORE_OK);
+    FAILS(objstore_head(S, "left/open", &ml, &(const objstore_object_meta *){0}, &err), OBJSTORE_E_NOT_FOUND);
+}
+
 static void test_writer(void) {
     objstore_writer_options o = {0};
     o.version = OBJSTORE_WRITER_OPTIONS_VERSION;
@@ -675,6 +717,7 @@ void run_store_tests(void) {
     RUN(test_put_modes);
     RUN(test_attributes);
     RUN(test_upload);
+    RUN(test_cleanup_uploads);
     RUN(test_writer);
     RUN(test_delete_copy_rename);
     RUN(test_sign);

@@ -96,7 +96,7 @@ LAYERS = [
     {"_async"},  # the completion queue
     {"_args", "_config"},  # argument checks; config documents
     {"_results", "_native"},  # what the library hands back; store handles
-    {"_get", "_head", "_put", "_list", "_delete", "_copy", "_sign", "_get_many"},  # one room per operation
+    {"_get", "_head", "_put", "_list", "_delete", "_copy", "_sign", "_get_many", "_uploads"},  # one room per operation
     {"_files"},  # open_reader / open_writer, over get_range, head and the writer
     {"_methods"},  # ObjectStoreMethods
     {"store"},
@@ -119,7 +119,7 @@ def test_results_depend_only_on_the_ffi_layer():
 
 def test_sync_and_async_twins_live_side_by_side():
     twins = [name for name in objstore.__all__ if name.endswith("_async") and name[: -len("_async")] in objstore.__all__]
-    assert len(twins) == 13, twins
+    assert len(twins) == 14, twins
     for name in twins:
         sync, asynchronous = getattr(objstore, name[: -len("_async")]), getattr(objstore, name)
         assert sync.__module__ == asynchronous.__module__, name
@@ -140,7 +140,7 @@ def _check_typed(fn, skip_first: bool) -> None:
 def test_every_store_method_is_typed():
     methods = _public_methods(ObjectStoreMethods)
     operations = {n for n in objstore.__all__ if inspect.isfunction(getattr(objstore, n))} - {"debug_stats", "set_runtime"}
-    assert set(methods) == operations and len(methods) == 27
+    assert set(methods) == operations and len(methods) == 29
     for method in methods.values():
         _check_typed(method, skip_first=True)
     assert issubclass(ObjectStore, ObjectStoreMethods)

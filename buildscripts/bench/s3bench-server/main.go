@@ -1,21 +1,30 @@
 // Command s3bench-server is a minimal in-memory S3 responder for benchmarks
-// only: it answers GET/HEAD (with ranges), PUT, DELETE, multipart uploads and
-// ListObjectsV2 on path-style URLs, ignores authentication and keeps nothing
-// on disk. Third-party fakes serve only a few thousand small GETs per second
-// on two shared cores, so every client ties at the server's limit; this one
-// does as little per request as it can so that the clients are measured.
+// and for what no real server does on purpose: it answers GET/HEAD (with
+// ranges), PUT, DELETE, DeleteObjects, multipart uploads and ListObjectsV2
+// on path-style URLs, ignores authentication and keeps nothing on disk.
+// Third-party fakes serve only a few thousand small GETs per second on two
+// shared cores, so every client ties at the server's limit; this one does
+// as little per request as it can so that the clients are measured.
 //
-//	s3bench-server -addr 127.0.0.1:PORT
+// With -throttle-rate it also behaves like an overloaded S3 partition:
+// requests beyond that rate (a token bucket of -throttle-burst requests)
+// are refused with 503 SlowDown (or -throttle-status 429), with a
+// Retry-After header when -retry-after is set. GET /?stats reports how many
+// requests were served and refused, as JSON.
+//
+//	s3bench-server -addr 127.0.0.1:PORT [-throttle-rate N [-throttle-burst B] [-throttle-status 503|429] [-retry-after]]
 package main
 
 import (
 	"crypto/md5" //nolint:gosec // an ETag, not security
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"sort"
@@ -50,16 +59,74 @@ type server struct {
 	buckets  map[string]*bucket
 	uploads  sync.Map // upload id -> *upload
 	uploadID atomic.Uint64
+	throttle *throttle // nil: never refuses
+}
+
+// throttle is a token bucket of requests: rate per second, at most burst
+// saved up.
+type throttle struct {
+	rate, burst float64
+	status      int
+	retryAfter  bool
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+
+	served, refused atomic.Int64
+}
+
+// admit takes a token, or says how long until one is there.
+func (t *throttle) admit() (ok bool, wait time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	t.tokens = math.Min(t.burst, t.tokens+now.Sub(t.last).Seconds()*t.rate)
+	t.last = now
+	if t.tokens >= 1 {
+		t.tokens--
+		t.served.Add(1)
+		return true, 0
+	}
+	t.refused.Add(1)
+	return false, time.Duration((1 - t.tokens) / t.rate * float64(time.Second))
+}
+
+func (t *throttle) refuse(w http.ResponseWriter, wait time.Duration) {
+	if t.retryAfter {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
+	if t.status == http.StatusTooManyRequests {
+		fail(w, t.status, "TooManyRequests")
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(t.status)
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`) //nolint:errcheck
 }
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
+	rate := flag.Float64("throttle-rate", 0, "requests per second served; more are refused (0: no limit)")
+	burst := flag.Float64("throttle-burst", 0, "requests that may arrive at once (default: a tenth of a second's rate, at least 1)")
+	status := flag.Int("throttle-status", http.StatusServiceUnavailable, "status of a refused request: 503 (SlowDown) or 429")
+	retryAfter := flag.Bool("retry-after", false, "send Retry-After (whole seconds until a token is there) with refusals")
 	flag.Parse()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	s := &server{buckets: map[string]*bucket{}}
+	if *rate > 0 {
+		if *status != http.StatusServiceUnavailable && *status != http.StatusTooManyRequests {
+			log.Fatal("-throttle-status must be 503 or 429")
+		}
+		b := *burst
+		if b < 1 {
+			b = math.Max(1, *rate/10)
+		}
+		s.throttle = &throttle{rate: *rate, burst: b, status: *status, retryAfter: *retryAfter, tokens: b, last: time.Now()}
+	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: time.Minute, ErrorLog: log.New(io.Discard, "", 0)}
 	log.Fatal(srv.Serve(ln))
 }
@@ -82,8 +149,20 @@ func (s *server) bucket(name string, create bool) *bucket {
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" || r.URL.Path == "" {
-		w.WriteHeader(http.StatusOK) // readiness probe
+		if _, ok := r.URL.Query()["stats"]; ok && s.throttle != nil {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]int64{"served": s.throttle.served.Load(), "refused": s.throttle.refused.Load()}) //nolint:errcheck
+			return
+		}
+		w.WriteHeader(http.StatusOK) // readiness probe, never throttled
 		return
+	}
+	if s.throttle != nil {
+		if ok, wait := s.throttle.admit(); !ok {
+			io.Copy(io.Discard, r.Body) //nolint:errcheck // keep the connection usable
+			s.throttle.refuse(w, wait)
+			return
+		}
 	}
 	name, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if key == "" {
@@ -308,11 +387,48 @@ func (s *server) serveBucket(w http.ResponseWriter, r *http.Request, name string
 			return
 		}
 		s.list(w, r, name, b)
-	case http.MethodPost: // DeleteObjects is not needed by the benchmarks
+	case http.MethodPost:
+		if _, ok := r.URL.Query()["delete"]; ok {
+			s.deleteObjects(w, r, name)
+			return
+		}
 		fail(w, http.StatusNotImplemented, "NotImplemented")
 	default:
 		fail(w, http.StatusNotImplemented, "NotImplemented")
 	}
+}
+
+// deleteObjects answers DeleteObjects: every key is deleted (a missing one
+// too, as S3 does); in quiet mode the answer lists only failures (none).
+func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request, name string) {
+	var req struct {
+		Quiet   bool `xml:"Quiet"`
+		Objects []struct {
+			Key string `xml:"Key"`
+		} `xml:"Object"`
+	}
+	if err := xml.NewDecoder(io.LimitReader(r.Body, 4<<20)).Decode(&req); err != nil {
+		fail(w, http.StatusBadRequest, "MalformedXML")
+		return
+	}
+	var sb strings.Builder
+	sb.WriteString(`<?xml version="1.0" encoding="UTF-8"?><DeleteResult>`)
+	if b := s.bucket(name, false); b != nil {
+		b.mu.Lock()
+		for _, o := range req.Objects {
+			delete(b.objects, o.Key)
+		}
+		b.sorted = nil
+		b.mu.Unlock()
+	}
+	if !req.Quiet {
+		for _, o := range req.Objects {
+			sb.WriteString(`<Deleted><Key>` + esc(o.Key) + `</Key></Deleted>`)
+		}
+	}
+	sb.WriteString(`</DeleteResult>`)
+	w.Header().Set("Content-Type", "application/xml")
+	io.WriteString(w, sb.String()) //nolint:errcheck
 }
 
 // list answers ListObjectsV2 (with delimiter too); the continuation token is

@@ -38,6 +38,7 @@ from ._list import list, list_with_delimiter, list_with_delimiter_async
 from ._put import put, put_async
 from ._results import BytesStream, GetResult, ListStream
 from ._sign import sign, sign_async
+from ._uploads import cleanup_uploads, cleanup_uploads_async
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "AsyncWritableFile",
     "ReadableFile",
     "WritableFile",
+    "cleanup_uploads_async",
     "copy_async",
     "debug_stats",
     "delete_async",
@@ -68,6 +70,7 @@ __all__ = [
     "BytesStream",
     "GetResult",
     "ListStream",
+    "cleanup_uploads",
     "copy",
     "delete",
     "exceptions",

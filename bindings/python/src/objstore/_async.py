@@ -52,7 +52,8 @@ class Completion(ctypes.Structure):
         ("version", c_void_p),
         ("url", c_void_p),
         ("upload", c_void_p),
-        ("reserved", c_void_p * 4),
+        ("pending_uploads", c_void_p),  # objstore_pending_upload *, read by _uploads
+        ("reserved", c_void_p * 3),
     ]
 
 

@@ -10,7 +10,7 @@ defaults and documentation, and the two can never differ.
 
 from __future__ import annotations
 
-from . import _copy, _delete, _files, _get, _get_many, _head, _list, _put, _sign
+from . import _copy, _delete, _files, _get, _get_many, _head, _list, _put, _sign, _uploads
 
 __all__ = ["ObjectStoreMethods"]
 
@@ -48,3 +48,5 @@ class ObjectStoreMethods:
     open_reader_async = _files.open_reader_async
     open_writer = _files.open_writer
     open_writer_async = _files.open_writer_async
+    cleanup_uploads = _uploads.cleanup_uploads
+    cleanup_uploads_async = _uploads.cleanup_uploads_async

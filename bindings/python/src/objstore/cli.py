@@ -1,5 +1,5 @@
-"""The ``objstore`` command line: ls, cat, cp, rm, stat and sign on any URL
-:func:`objstore.store.from_url` accepts.
+"""The ``objstore`` command line: ls, cat, cp, rm, stat, sign and
+cleanup-uploads on any URL :func:`objstore.store.from_url` accepts.
 
 ::
 
@@ -10,6 +10,7 @@
     objstore rm -r az://container/tmp/
     objstore stat s3://bucket/a.bin
     objstore sign --expires 600 s3://bucket/a.bin
+    objstore cleanup-uploads --older-than 1d s3://bucket/runs/
     python -m objstore ...          # the same
 
 A location is a store URL (``s3://bucket/key``, ``gs://``, ``az://``,
@@ -22,7 +23,10 @@ both apply to the remote stores of a command, not to ``file://`` or ``memory://`
 Secrets are never printed: not in listings, errors nor progress output.
 
 ``cp`` shows a progress bar on stderr when stderr is a terminal, and only a
-final summary line otherwise. Exit status: 0 on success, 1 on an error, 2 on
+final summary line otherwise. ``cleanup-uploads`` aborts the unfinished
+multipart uploads under a prefix that began at least ``--older-than`` ago
+(``90s``, ``30m``, ``12h``, ``7d``; ``--dry-run`` only lists them) and prints
+one line per upload: when it began, its path and the service's upload id. Exit status: 0 on success, 1 on an error, 2 on
 a usage error.
 """
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -43,7 +48,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from . import _copy, _delete, _get, _head, _list, _put, _sign
+from . import _copy, _delete, _get, _head, _list, _put, _sign, _uploads
 from . import exceptions as _exc
 from .store import ObjectStore, from_url
 
@@ -262,6 +267,30 @@ def cmd_sign(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     return 0
 
 
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> timedelta:
+    """A duration such as 90s, 30m, 12h, 7d or a number of seconds."""
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 90s, 30m, 12h, 7d)")
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def cmd_cleanup_uploads(args: argparse.Namespace, opener: Opener, out: TextIO, err: TextIO) -> int:
+    loc = opener.location(args.url)
+    prefix = loc.key.strip("/") or None
+    ups = _uploads.cleanup_uploads(loc.store, prefix, older_than=args.older_than, dry_run=args.dry_run)
+    for u in ups:
+        began = u["initiated"].strftime("%Y-%m-%dT%H:%M:%SZ") if u["initiated"] else "-"
+        out.write(f"{began:20}  {u['path']}  {u['upload_id'] or '-'}\n")
+    verb = "would abort" if args.dry_run else "aborted"
+    err.write(f"{verb} {len(ups)} unfinished upload(s) begun at least {args.older_than} ago\n")
+    return 0
+
+
 def cmd_rm(args: argparse.Namespace, opener: Opener, out: TextIO) -> int:
     for url in args.urls:
         loc = opener.location(url)
@@ -435,6 +464,12 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("url")
     sign.add_argument("--method", default="GET", help="HTTP method (default GET)")
     sign.add_argument("--expires", type=int, default=3600, help="validity in seconds (default 3600)")
+
+    cleanup = sub.add_parser("cleanup-uploads", help="abort unfinished multipart uploads under a URL")
+    cleanup.add_argument("url")
+    cleanup.add_argument("--older-than", type=_duration, required=True, metavar="AGE",
+                         help="only uploads begun at least this long ago (90s, 30m, 12h, 7d; 0 for all)")
+    cleanup.add_argument("-n", "--dry-run", action="store_true", help="list them, abort nothing")
     return p
 
 
@@ -447,6 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         opener = Opener(_options(args.option, "-o/--option"), _options(args.client_option, "--client-option"))
         if args.command == "cp":
             return cmd_cp(args, opener, out, err)
+        if args.command == "cleanup-uploads":
+            return cmd_cleanup_uploads(args, opener, out, err)
         return {"ls": cmd_ls, "cat": cmd_cat, "stat": cmd_stat, "sign": cmd_sign, "rm": cmd_rm}[args.command](
             args, opener, out
         )
