@@ -151,7 +151,7 @@ func objstoreGo_submit_reader_read_chunk(rd unsafe.Pointer, minSize C.size_t, id
 }
 
 //export objstoreGo_submit_get_ranges
-func objstoreGo_submit_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, data **C.uint8_t, lens *C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
+func objstoreGo_submit_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, data **C.uint8_t, lens *C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		return onStore(store, id, C.OBJSTORE_OP_GET_RANGES, func(h *stores.Handle) (runFunc, error) {
 			if count > 0 && (starts == nil || ends == nil || data == nil || lens == nil) {
@@ -168,7 +168,7 @@ func objstoreGo_submit_get_ranges(store unsafe.Pointer, path *C.char, starts, en
 				}
 			}
 			return func(r *request) (result, error) {
-				b, views, err := getRanges(r.ctx, h.Store, p, ranges)
+				b, views, err := getRanges(r.ctx, h.Store, p, ranges, coalesceGap(gap))
 				if err != nil {
 					return result{}, err
 				}

@@ -275,7 +275,7 @@ func readBody(res *core.GetResult, wantInfo bool) (*buffer, *C.objstore_get_info
 }
 
 //export objstoreGo_get_ranges
-func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, out *unsafe.Pointer, data **C.uint8_t, lens *C.size_t, errp **C.objstore_error) C.int {
+func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, out *unsafe.Pointer, data **C.uint8_t, lens *C.size_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		if err := needOut("out", out == nil); err != nil {
 			return err
@@ -294,7 +294,7 @@ func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.u
 				return err
 			}
 			ranges := boundedRanges(starts, ends, count)
-			b, views, err := getRanges(requestContext(), h.Store, p, ranges)
+			b, views, err := getRanges(requestContext(), h.Store, p, ranges, coalesceGap(gap))
 			if err != nil {
 				return err
 			}
@@ -313,15 +313,31 @@ func boundedRanges(starts, ends *C.uint64_t, count C.size_t) []core.Range {
 	return ranges
 }
 
+// coalesceDefault, as the gap of the glue functions, is what
+// objstore_get_ranges (no gap argument) passes: object_store's 1 MiB.
+const coalesceDefault = C.uint64_t(^uint64(0))
+
+// coalesceGap is the core option for a gap of the C ABI (whose 0 means no
+// gap, while core's zero value means the default).
+func coalesceGap(gap C.uint64_t) uint64 {
+	switch gap {
+	case coalesceDefault:
+		return 0
+	case 0:
+		return core.NoCoalesceGap
+	}
+	return uint64(gap)
+}
+
 // getRanges reads ranges of one object into one buffer; the views point
 // into it.
-func getRanges(ctx context.Context, s core.Store, p core.Path, ranges []core.Range) (*buffer, [][]byte, error) {
+func getRanges(ctx context.Context, s core.Store, p core.Path, ranges []core.Range, gap uint64) (*buffer, [][]byte, error) {
 	b := &buffer{}
 	alloc := func(size int) []byte { // called once, for all ranges
 		b.data = b.mem.alloc(size)
 		return b.data
 	}
-	views, err := core.GetRanges(ctx, s, p, ranges, alloc)
+	views, err := core.GetRangesWith(ctx, s, p, ranges, alloc, core.RangeOptions{Coalesce: gap})
 	if err != nil {
 		b.mem.free()
 		return nil, nil, err

@@ -165,7 +165,18 @@ int objstore_get_ranges(objstore_store *store, const char *path,
                         size_t *lens, objstore_error **err) {
     REFUSE_IF_FORKED();
     return objstoreGo_get_ranges(store, (char *)path, (uint64_t *)starts, (uint64_t *)ends, n,
-                                 (void **)out, (uint8_t **)data, lens, err);
+                                 UINT64_MAX, (void **)out, (uint8_t **)data, lens, err);
+}
+
+int objstore_get_ranges_coalesce(objstore_store *store, const char *path,
+                                 const uint64_t *starts, const uint64_t *ends,
+                                 size_t n, uint64_t coalesce,
+                                 objstore_buffer **out, const uint8_t **data,
+                                 size_t *lens, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    if (coalesce == UINT64_MAX) coalesce--; /* UINT64_MAX tells the glue "default" */
+    return objstoreGo_get_ranges(store, (char *)path, (uint64_t *)starts, (uint64_t *)ends, n,
+                                 coalesce, (void **)out, (uint8_t **)data, lens, err);
 }
 
 int objstore_head(objstore_store *store, const char *path,
@@ -415,7 +426,18 @@ int objstore_submit_get_ranges(objstore_store *store, const char *path,
                                uint64_t request_id, objstore_error **err) {
     REFUSE_IF_FORKED();
     return objstoreGo_submit_get_ranges(store, (char *)path, (uint64_t *)starts, (uint64_t *)ends, n,
-                                        (uint8_t **)data, lens, request_id, err);
+                                        UINT64_MAX, (uint8_t **)data, lens, request_id, err);
+}
+
+int objstore_submit_get_ranges_coalesce(objstore_store *store, const char *path,
+                                        const uint64_t *starts, const uint64_t *ends,
+                                        size_t n, uint64_t coalesce,
+                                        const uint8_t **data, size_t *lens,
+                                        uint64_t request_id, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    if (coalesce == UINT64_MAX) coalesce--; /* UINT64_MAX tells the glue "default" */
+    return objstoreGo_submit_get_ranges(store, (char *)path, (uint64_t *)starts, (uint64_t *)ends, n,
+                                        coalesce, (uint8_t **)data, lens, request_id, err);
 }
 
 int objstore_submit_get_many(objstore_store *store, const char *const *paths,

@@ -2,9 +2,12 @@ package core
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -15,6 +18,7 @@ var ClientOptionKeys = KeyTable{
 	{Name: "allow_invalid_certificates"},
 	{Name: "connect_timeout"},
 	{Name: "default_content_type"},
+	{Name: "default_headers"},
 	{Name: "http1_only"},
 	{Name: "http2_only"},
 	{Name: "http2_keep_alive_interval"},
@@ -27,6 +31,8 @@ var ClientOptionKeys = KeyTable{
 	{Name: "proxy_ca_certificate"},
 	{Name: "proxy_excludes"},
 	{Name: "randomize_addresses"},
+	{Name: "read_timeout"},
+	{Name: "root_certificate"},
 	{Name: "timeout"},
 	{Name: "user_agent"},
 }
@@ -36,13 +42,20 @@ type ClientOptions struct {
 	AllowHTTP                bool
 	AllowInvalidCertificates bool
 	ConnectTimeout           time.Duration // default 5 s
-	Timeout                  time.Duration // whole request; default 30 s, 0 = none
+	Timeout                  time.Duration // one request attempt; default 30 s, 0 = none
+	ReadTimeout              time.Duration // any wait for progress; default none (see Timeouts)
 	PoolIdleTimeout          time.Duration // default 90 s
 	PoolMaxIdlePerHost       int           // default unlimited (we use 256)
 	DefaultContentType       string
 	UserAgent                string
 	ProxyURL                 string
 	HTTP1Only                bool
+	// DefaultHeaders are sent with every request that does not set them
+	// itself (added after signing, as object_store's client does).
+	DefaultHeaders http.Header
+	// RootCertificates, when set, are trusted in addition to the system's
+	// roots (root_certificate: one or more PEM certificates).
+	RootCertificates *x509.CertPool
 }
 
 // ParseClientOptions reads normalized client options.
@@ -65,6 +78,8 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 			c.ConnectTimeout, err = ParseDuration(k, v)
 		case "timeout":
 			c.Timeout, err = ParseDuration(k, v)
+		case "read_timeout":
+			c.ReadTimeout, err = ParseDuration(k, v)
 		case "pool_idle_timeout":
 			c.PoolIdleTimeout, err = ParseDuration(k, v)
 		case "pool_max_idle_per_host":
@@ -79,6 +94,10 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 			c.ProxyURL = v
 		case "http1_only":
 			c.HTTP1Only, err = ParseBool(k, v)
+		case "default_headers":
+			c.DefaultHeaders, err = parseHeaders(k, v)
+		case "root_certificate":
+			c.RootCertificates, err = parseRootCertificates(k, v)
 		}
 		if err != nil {
 			return c, err
@@ -87,9 +106,15 @@ func ParseClientOptions(o Options) (ClientOptions, error) {
 	return c, nil
 }
 
-// HTTPClient builds the HTTP client these options describe. Its overall
-// Timeout is left 0: callers bound each request with a context instead, so
-// that long streaming reads are not cut off mid-body.
+// Timeouts are the bounds of one request attempt these options set.
+func (c ClientOptions) Timeouts() Timeouts {
+	return Timeouts{Attempt: c.Timeout, Idle: c.ReadTimeout}
+}
+
+// HTTPClient builds the HTTP client these options describe. Its transport
+// bounds every request attempt by Timeouts (see boundedTransport); the
+// client's own overall Timeout is left 0, since it would cut off streamed
+// object reads, which BeginRead bounds instead.
 func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	dialer := &net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
@@ -114,8 +139,104 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	}
 	if c.AllowInvalidCertificates {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicit user opt-in
+	} else if c.RootCertificates != nil {
+		t.TLSClientConfig = &tls.Config{RootCAs: c.RootCertificates, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: t}, nil
+	var rt http.RoundTripper = t
+	if len(c.DefaultHeaders) > 0 {
+		rt = &defaultHeaders{base: t, headers: c.DefaultHeaders}
+	}
+	bt := &boundedTransport{base: rt, t: c.Timeouts()}
+	t.ResponseHeaderTimeout = bt.headerBound()
+	return &http.Client{Transport: bt}, nil
+}
+
+// BaseTransport is the *http.Transport under a client HTTPClient built, for
+// backends that tune it further.
+func BaseTransport(client *http.Client) (*http.Transport, bool) {
+	rt := client.Transport
+	for {
+		switch t := rt.(type) {
+		case *http.Transport:
+			return t, true
+		case *boundedTransport:
+			rt = t.base
+		case *defaultHeaders:
+			rt = t.base
+		default:
+			return nil, false
+		}
+	}
+}
+
+// defaultHeaders adds the client option default_headers to every request
+// that does not set the header itself.
+type defaultHeaders struct {
+	base    http.RoundTripper
+	headers http.Header
+}
+
+func (d *defaultHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
+	var out *http.Request
+	for name, values := range d.headers {
+		if _, set := req.Header[name]; set {
+			continue
+		}
+		if out == nil { // a RoundTripper must not change the caller's request
+			out = req.Clone(req.Context())
+		}
+		out.Header[name] = values
+	}
+	if out == nil {
+		out = req
+	}
+	return d.base.RoundTrip(out)
+}
+
+// parseHeaders reads default_headers: a JSON object of header names to
+// string values (the document keeps it as that JSON text).
+func parseHeaders(key, v string) (http.Header, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, Errorf(InvalidArgument, "client option %s must be a JSON object of header names to string values", key)
+	}
+	h := make(http.Header, len(m))
+	for name, value := range m {
+		if !validHeaderName(name) {
+			return nil, Errorf(InvalidArgument, "client option %s: %q is not a valid header name", key, name)
+		}
+		if strings.ContainsAny(value, "\r\n\x00") {
+			return nil, Errorf(InvalidArgument, "client option %s: the value of %q holds a line break or NUL", key, name)
+		}
+		h.Set(name, value)
+	}
+	return h, nil
+}
+
+// validHeaderName: an HTTP token (RFC 9110 section 5.6.2).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRootCertificates reads root_certificate: PEM certificates added to
+// the system's trusted roots (not replacing them).
+func parseRootCertificates(key, pem string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM([]byte(pem)) {
+		return nil, Errorf(InvalidArgument, "client option %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", key)
+	}
+	return pool, nil
 }
 
 // CheckScheme refuses plain http endpoints unless allow_http is set.

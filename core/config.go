@@ -74,7 +74,8 @@ func (c Config) JSON() []byte {
 }
 
 // Options is a string-to-string map of configuration keys. In JSON a value
-// may be a string, number or boolean; it is kept as its string form.
+// may be a string, number or boolean, kept as its string form, or an object,
+// kept as its JSON text.
 type Options map[string]string
 
 func (o *Options) UnmarshalJSON(data []byte) error {
@@ -103,8 +104,16 @@ func (o *Options) UnmarshalJSON(data []byte) error {
 			}
 		case nil:
 			// null means "not set"
+		case map[string]any:
+			// An object (client option default_headers) is kept as its
+			// compact JSON text, keys sorted, so equal documents stay equal.
+			text, err := json.Marshal(v)
+			if err != nil {
+				return Errorf(InvalidArgument, "config key %q: %v", k, err)
+			}
+			out[k] = string(text)
 		default:
-			return Errorf(InvalidArgument, "config key %q: value must be a string, number or boolean", k)
+			return Errorf(InvalidArgument, "config key %q: value must be a string, number, boolean or (default_headers) an object", k)
 		}
 	}
 	*o = out
@@ -131,7 +140,7 @@ func checkNoDuplicateKeys(data []byte) error {
 				}
 				key := kt.(string)
 				if seen[key] {
-					return Errorf(InvalidArgument, "config key %q is given twice", key)
+					return Errorf(InvalidArgument, "Duplicate key %q: given twice in one object", key)
 				}
 				seen[key] = true
 				if err := walk(); err != nil {
@@ -201,7 +210,7 @@ func (t KeyTable) Normalize(section string, in Options) (Options, error) {
 			return nil, &Error{Kind: UnknownConfigKey, Msg: fmt.Sprintf("unknown %s key %q (known: %s)", section, k, strings.Join(t.Names(), ", "))}
 		}
 		if prev, dup := given[name]; dup {
-			return nil, Errorf(InvalidArgument, "%s keys %q and %q both set %q", section, prev, k, name)
+			return nil, Errorf(InvalidArgument, "Duplicate key %q: %s keys %q and %q both set it", name, section, prev, k)
 		}
 		given[name] = k
 		out[name] = in[k]
@@ -277,7 +286,7 @@ func ParseBool(key, v string) (bool, error) {
 // "1m30s") or a plain number of seconds ("30", "0.5").
 func ParseDuration(key, v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
-	if d, err := time.ParseDuration(v); err == nil {
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
 		return d, nil
 	}
 	var secs float64
@@ -301,11 +310,16 @@ func NormalizeDocument(c Config, kind string, keys KeyTable) (Config, error) {
 	if err := c.RetryConfig.Validate(); err != nil {
 		return c, err
 	}
+	c.RetryConfig = c.RetryConfig.Complete()
 	var err error
 	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
 		return c, err
 	}
 	if c.ClientOptions, err = ClientOptionKeys.Normalize("client_options", c.ClientOptions); err != nil {
+		return c, err
+	}
+	// Every value is read now, so a bad one fails when the store is built.
+	if _, err := ParseClientOptions(c.ClientOptions); err != nil {
 		return c, err
 	}
 	return c, nil

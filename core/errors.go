@@ -168,3 +168,10 @@ func RedactURL(u *url.URL) string {
 	}
 	return r.String()
 }
+
+// RangeRefused is the message of a range a service refused (HTTP 416):
+// object_store's phrase "Invalid range" first, then what the service said,
+// so that a refused range reads the same from every backend.
+func RangeRefused(serviceMessage string) string {
+	return "Invalid range: " + serviceMessage
+}

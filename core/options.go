@@ -47,7 +47,7 @@ func (r Range) String() string {
 // Validate rejects ranges that are wrong whatever the object's size.
 func (r Range) Validate() error {
 	if r.Kind == RangeBounded && r.Start >= r.End {
-		return Errorf(InvalidArgument, "range %d..%d is empty or inverted", r.Start, r.End)
+		return Errorf(InvalidArgument, "Invalid range requested: start %d, end %d (empty or inverted)", r.Start, r.End)
 	}
 	return nil
 }
@@ -66,12 +66,12 @@ func (r Range) Resolve(size uint64) (start, end uint64, err error) {
 		return size - r.Length, size, nil
 	case RangeOffset:
 		if r.Start >= size {
-			return 0, 0, Errorf(InvalidArgument, "range start %d is past the end of the object (size %d)", r.Start, size)
+			return 0, 0, Errorf(InvalidArgument, "Invalid range: start %d is at or past the end of the object (%d bytes long)", r.Start, size)
 		}
 		return r.Start, size, nil
 	}
 	if r.Start >= size {
-		return 0, 0, Errorf(InvalidArgument, "range start %d is past the end of the object (size %d)", r.Start, size)
+		return 0, 0, Errorf(InvalidArgument, "Invalid range: start %d is at or past the end of the object (%d bytes long)", r.Start, size)
 	}
 	return r.Start, min(r.End, size), nil
 }

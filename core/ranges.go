@@ -19,9 +19,15 @@ const (
 
 // RangeOptions tune GetRangesWith; zero fields take the defaults.
 type RangeOptions struct {
-	Coalesce    uint64 // merge ranges separated by at most this many bytes
-	Concurrency int    // requests in flight
+	// Coalesce merges ranges separated by at most this many bytes;
+	// NoCoalesceGap merges only overlapping or adjacent ones.
+	Coalesce    uint64
+	Concurrency int // requests in flight
 }
+
+// NoCoalesceGap as RangeOptions.Coalesce asks for a gap of zero bytes (the
+// zero value takes DefaultRangeCoalesce).
+const NoCoalesceGap = ^uint64(0)
 
 // Span is one request of a coalesced range read: [Start, End).
 type Span struct {
@@ -47,7 +53,7 @@ func CoalesceRanges(ranges []Range, maxGap uint64) (spans []Span, spanOf []int, 
 	spanOf = make([]int, len(ranges))
 	for _, i := range order {
 		r := ranges[i]
-		if n := len(spans); n > 0 && r.Start <= spans[n-1].End+maxGap {
+		if n := len(spans); n > 0 && (r.Start <= spans[n-1].End || r.Start-spans[n-1].End <= maxGap) {
 			spans[n-1].End = max(spans[n-1].End, r.End)
 		} else {
 			spans = append(spans, Span{Start: r.Start, End: r.End})
@@ -72,8 +78,11 @@ func GetRanges(ctx context.Context, s Store, path Path, ranges []Range, alloc Al
 // past it is InvalidArgument. On the first error the other requests are
 // cancelled.
 func GetRangesWith(ctx context.Context, s Store, path Path, ranges []Range, alloc Allocator, opts RangeOptions) ([][]byte, error) {
-	if opts.Coalesce == 0 {
+	switch opts.Coalesce {
+	case 0:
 		opts.Coalesce = DefaultRangeCoalesce
+	case NoCoalesceGap:
+		opts.Coalesce = 0
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultRangeConcurrency
@@ -111,6 +120,7 @@ func GetRangesWith(ctx context.Context, s Store, path Path, ranges []Range, allo
 				return err
 			}
 			defer res.Body.Close()
+			ReadWhole(res.Body)
 			if res.Start != sp.Start || res.End > sp.End || res.End < res.Start {
 				return &Error{Kind: Generic, Path: string(path), Msg: "store answered a different range than asked"}
 			}
@@ -128,7 +138,7 @@ func GetRangesWith(ctx context.Context, s Store, path Path, ranges []Range, allo
 	for i, r := range ranges {
 		sp := spanOf[i]
 		if r.Start >= ends[sp] {
-			return nil, &Error{Kind: InvalidArgument, Path: string(path), Msg: "range " + r.String() + " starts past the end of the object"}
+			return nil, &Error{Kind: InvalidArgument, Path: string(path), Msg: "Invalid range: " + r.String() + " starts past the end of the object"}
 		}
 		from := offsets[sp] + (r.Start - spans[sp].Start)
 		to := offsets[sp] + (min(r.End, ends[sp]) - spans[sp].Start)

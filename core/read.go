@@ -33,7 +33,8 @@ func checkedLen(n uint64) (int, error) {
 
 // ReadAll reads the body of res into one allocation of exactly res.Len()
 // bytes and closes the body. A body shorter or longer than announced is an
-// error, never a short buffer.
+// error, never a short buffer. The body is read whole: the client option
+// timeout bounds each attempt at it (see Timeouts).
 func ReadAll(res *GetResult, alloc Allocator) ([]byte, error) {
 	defer res.Body.Close()
 	n, err := checkedLen(res.Len())
@@ -44,6 +45,7 @@ func ReadAll(res *GetResult, alloc Allocator) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	ReadWhole(res.Body)
 	if err := readExactly(res.Body, buf, res.Meta.Location); err != nil {
 		return nil, err
 	}

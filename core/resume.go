@@ -3,21 +3,27 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
 
 // Reopener requests the bytes [start, end) of the object a GetResult came
 // from again, pinned to the same object (its etag or version), so that a
-// resumed body can never splice two different objects.
+// resumed body can never splice two different objects: an object that
+// changed must make it fail with Precondition.
 type Reopener func(ctx context.Context, start, end uint64) (io.ReadCloser, error)
 
-// ResumeBody makes res.Body survive a connection that breaks mid-stream,
-// as object_store retries streaming gets: the rest of the range is
+// ResumeBody makes res.Body survive an answer that breaks or stalls
+// mid-way, as object_store retries streaming gets: the rest of the range is
 // requested again with reopen, under the retry policy p (every resume
 // counts as one retry; waits back off as in Do). A body that ends early,
-// or fails otherwise, is resumed; the caller's cancellation is not, and an
-// object that changed meanwhile surfaces as reopen's (Precondition) error.
+// fails, or times out (Timeouts) is resumed; the caller's cancellation is
+// not, and an object that changed meanwhile surfaces as reopen's
+// (Precondition) error. One exception to the count: an answer that was
+// still delivering when the attempt deadline cut it (a whole read longer
+// than the timeout) resumes without using up a retry, so a long read is
+// never given up for being long — only for stalling or breaking.
 func ResumeBody(ctx context.Context, res *GetResult, p Policy, reopen Reopener) {
 	if res.End <= res.Start || res.Body == nil {
 		return
@@ -32,8 +38,14 @@ type resumingBody struct {
 	policy   Policy
 	reopen   Reopener
 	retries  int
-	started  time.Time // of the first resume
+	started  time.Time // of the first counted resume
 	wait     time.Duration
+	whole    bool // read whole: each new attempt gets the deadline too
+}
+
+func (b *resumingBody) readWhole() {
+	b.whole = true
+	ReadWhole(b.cur)
 }
 
 func (b *resumingBody) Read(p []byte) (int, error) {
@@ -65,37 +77,53 @@ func (b *resumingBody) resume(cause error) error {
 	if errors.Is(cause, io.EOF) {
 		cause = io.ErrUnexpectedEOF // the body ended before the announced length
 	}
+	counted := !progressingTimeout(cause)
 	for {
 		if b.ctx.Err() != nil {
 			return Wrap(Cancelled, "", "", b.ctx.Err())
 		}
-		if b.started.IsZero() {
-			b.started = time.Now()
+		if counted {
+			if b.started.IsZero() {
+				b.started = time.Now()
+			}
+			if b.retries >= b.policy.MaxRetries || time.Since(b.started) >= b.policy.RetryTimeout {
+				return b.exhausted(cause)
+			}
+			b.retries++
+			timer := time.NewTimer(b.wait)
+			select {
+			case <-b.ctx.Done():
+				timer.Stop()
+				return Wrap(Cancelled, "", "", b.ctx.Err())
+			case <-timer.C:
+			}
+			b.wait = b.policy.nextBackoff(b.wait)
 		}
-		if b.retries >= b.policy.MaxRetries || time.Since(b.started) >= b.policy.RetryTimeout {
-			return &Error{Kind: Generic, Msg: "reading the body failed and retries are exhausted", Err: cause}
-		}
-		b.retries++
-		timer := time.NewTimer(b.wait)
-		select {
-		case <-b.ctx.Done():
-			timer.Stop()
-			return Wrap(Cancelled, "", "", b.ctx.Err())
-		case <-timer.C:
-		}
-		b.wait = b.policy.nextBackoff(b.wait)
 		b.cur.Close()
 		body, err := b.reopen(b.ctx, b.pos, b.end)
 		if err == nil {
 			b.cur = body
+			if b.whole {
+				ReadWhole(body)
+			}
 			return nil
 		}
 		if k := KindOf(err); k != Generic && k != Timeout {
 			return err // e.g. Precondition: the object changed; NotFound: it is gone
 		}
 		b.cur = io.NopCloser(eofReader{})
-		cause = err
+		cause, counted = err, true
 	}
+}
+
+// exhausted is the error once no retry is left: a Timeout if the last
+// attempt timed out, else Generic, with the last cause.
+func (b *resumingBody) exhausted(cause error) error {
+	kind := Generic
+	if KindOf(cause) == Timeout {
+		kind = Timeout
+	}
+	return &Error{Kind: kind, Msg: "reading the body failed and retries are exhausted", Err: cause}
 }
 
 type eofReader struct{}
@@ -103,3 +131,32 @@ type eofReader struct{}
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 func (b *resumingBody) Close() error { return b.cur.Close() }
+
+// ResumeWithGet is ResumeBody for a store whose ranged, conditional get
+// reopens the read: the rest is asked for with pin's conditions (the etag
+// or version of the first answer) and must come back as exactly that range
+// of the same object. An answer with another etag or size — from a server
+// that ignores the condition — fails with Precondition, never spliced in.
+func ResumeWithGet(ctx context.Context, res *GetResult, p Policy, pin GetOptions, get func(context.Context, GetOptions) (*GetResult, error)) {
+	etag, size, path := res.Meta.ETag, res.Meta.Size, res.Meta.Location
+	ResumeBody(ctx, res, p, func(ctx context.Context, start, end uint64) (io.ReadCloser, error) {
+		opts := pin
+		rest := Bounded(start, end)
+		opts.Range = &rest
+		again, err := get(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && again.Meta.ETag != etag || again.Meta.Size != size {
+			again.Body.Close()
+			return nil, &Error{Kind: Precondition, Path: string(path),
+				Msg: fmt.Sprintf("the object changed while it was read (etag %s and size %d, now %s and %d)", etag, size, again.Meta.ETag, again.Meta.Size)}
+		}
+		if again.Start != start || again.End != end {
+			again.Body.Close()
+			return nil, &Error{Kind: Generic, Path: string(path),
+				Msg: fmt.Sprintf("resumed read returned bytes %d-%d, not %d-%d", again.Start, again.End, start, end)}
+		}
+		return again.Body, nil
+	})
+}

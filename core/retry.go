@@ -91,6 +91,22 @@ func (r *RetryConfig) Policy() Policy {
 	return p
 }
 
+// Complete is the config with every default written out (nil stays nil):
+// a document names its whole retry policy once it names any of it, as
+// obstore's retry_config shows it, and equal policies compare equal.
+func (r *RetryConfig) Complete() *RetryConfig {
+	if r == nil {
+		return nil
+	}
+	p := r.Policy()
+	retryTimeout, init, maxBackoff := Duration(p.RetryTimeout), Duration(p.InitBackoff), Duration(p.MaxBackoff)
+	return &RetryConfig{
+		MaxRetries:   &p.MaxRetries,
+		RetryTimeout: &retryTimeout,
+		Backoff:      &BackoffConfig{InitBackoff: &init, MaxBackoff: &maxBackoff, Base: &p.Base},
+	}
+}
+
 // Duration is a time.Duration that reads from JSON as a Go duration string
 // ("100ms") or a number of seconds, and writes as a Go duration string.
 type Duration time.Duration

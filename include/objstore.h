@@ -283,6 +283,15 @@ int objstore_get_ranges(objstore_store *store, const char *path,
                         objstore_buffer **out, const uint8_t **data,
                         size_t *lens, objstore_error **err);
 
+/* objstore_get_ranges with the coalescing gap chosen: ranges at most
+ * coalesce bytes apart are fetched in one read (0: only overlapping or
+ * adjacent ones). */
+int objstore_get_ranges_coalesce(objstore_store *store, const char *path,
+                                 const uint64_t *starts, const uint64_t *ends,
+                                 size_t n, uint64_t coalesce,
+                                 objstore_buffer **out, const uint8_t **data,
+                                 size_t *lens, objstore_error **err);
+
 /* Metadata of one object. *items points at one entry owned by *out. */
 int objstore_head(objstore_store *store, const char *path,
                   objstore_meta_list **out, const objstore_object_meta **items,
@@ -651,6 +660,13 @@ int objstore_submit_get_ranges(objstore_store *store, const char *path,
                                const uint64_t *starts, const uint64_t *ends,
                                size_t n, const uint8_t **data, size_t *lens,
                                uint64_t request_id, objstore_error **err);
+
+/* objstore_submit_get_ranges with the gap of objstore_get_ranges_coalesce. */
+int objstore_submit_get_ranges_coalesce(objstore_store *store, const char *path,
+                                        const uint64_t *starts, const uint64_t *ends,
+                                        size_t n, uint64_t coalesce,
+                                        const uint8_t **data, size_t *lens,
+                                        uint64_t request_id, objstore_error **err);
 
 /* objstore_get_many as a request: paths and ranges are read during the
  * call; the output arrays are filled before the one completion of the

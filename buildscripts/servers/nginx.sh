@@ -9,6 +9,11 @@
 #                                    PUT whose parent is missing gets 409,
 #                                    as from most WebDAV servers
 #   OBJSTORE_TEST_HTTP_STATIC_URL    plain static files, no DAV: reads only
+# and a fourth over TLS, with a certificate from a CA made for this run:
+#   OBJSTORE_TEST_HTTPS_URL          WebDAV over https (certificate for 127.0.0.1)
+#   OBJSTORE_TEST_HTTPS_CA_FILE      the CA's certificate (PEM), trusted by no system
+# Every server answers GET /_echo/x-objstore-probe with the request's
+# X-Objstore-Probe header as the body (to see what a client sends).
 NGINX_PACKAGES="nginx nginx-common libnginx-mod-http-dav-ext"
 
 # install_nginx sets NGINX_ROOT to an unpacked nginx. Debian's security
@@ -42,12 +47,37 @@ install_nginx() {
   touch "$NGINX_ROOT/.complete"
 }
 
+# make_test_ca DIR: a throwaway CA (ca.pem) and a certificate for 127.0.0.1
+# and localhost signed by it (server.pem, server.key), valid for two days.
+make_test_ca() {
+  local dir=$1
+  command -v openssl >/dev/null || die "nginx: openssl is needed to make the test CA"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=objstore test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+}
+
 start_nginx() {
-  local dav_port strict_port static_port run="$SERVERS_RUN_DIR/nginx" user_line=""
+  local dav_port strict_port static_port tls_port run="$SERVERS_RUN_DIR/nginx" user_line=""
   dav_port=$(free_port)
   strict_port=$(free_port)
   static_port=$(free_port)
-  mkdir -p "$run/data" "$run/tmp"
+  tls_port=$(free_port)
+  mkdir -p "$run/data" "$run/tmp" "$run/tls"
+  make_test_ca "$run/tls"
+  # The WebDAV server's locations, over http and over TLS alike.
+  local dav_locations='location / {
+      dav_methods PUT DELETE MKCOL COPY MOVE;
+      dav_ext_methods PROPFIND OPTIONS;
+      create_full_put_path on;
+    }
+    location = /_echo/x-objstore-probe { return 200 "$http_x_objstore_probe"; }'
+
   # nginx drops privileges to "nobody" when started as root, which could
   # then not write the data directory.
   [ "$(id -u)" = 0 ] && user_line="user root root;"
@@ -73,11 +103,14 @@ http {
   server {
     listen 127.0.0.1:$dav_port;
     root $run/data;
-    location / {
-      dav_methods PUT DELETE MKCOL COPY MOVE;
-      dav_ext_methods PROPFIND OPTIONS;
-      create_full_put_path on;
-    }
+    $dav_locations
+  }
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $run/tls/server.pem;
+    ssl_certificate_key $run/tls/server.key;
+    root $run/data;
+    $dav_locations
   }
   server {
     listen 127.0.0.1:$strict_port;
@@ -90,6 +123,7 @@ http {
   server {
     listen 127.0.0.1:$static_port;
     root $run/data;
+    location = /_echo/x-objstore-probe { return 200 "\$http_x_objstore_probe"; }
   }
 }
 EOF
@@ -99,7 +133,11 @@ EOF
   wait_http "http://127.0.0.1:$dav_port/" 30 403 200
   wait_http "http://127.0.0.1:$strict_port/" 30 403 200
   wait_http "http://127.0.0.1:$static_port/" 30 403 200
+  curl -s -o /dev/null --cacert "$run/tls/ca.pem" "https://127.0.0.1:$tls_port/" \
+    || die "nginx: the TLS server does not answer with the test CA's certificate"
   export OBJSTORE_TEST_WEBDAV_URL="http://127.0.0.1:$dav_port/"
   export OBJSTORE_TEST_WEBDAV_STRICT_URL="http://127.0.0.1:$strict_port/"
   export OBJSTORE_TEST_HTTP_STATIC_URL="http://127.0.0.1:$static_port/"
+  export OBJSTORE_TEST_HTTPS_URL="https://127.0.0.1:$tls_port/"
+  export OBJSTORE_TEST_HTTPS_CA_FILE="$run/tls/ca.pem"
 }

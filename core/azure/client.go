@@ -43,11 +43,6 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	if err != nil {
 		return clients{}, credential{}, err
 	}
-	if t, ok := httpClient.Transport.(*http.Transport); ok && co.Timeout > 0 {
-		// The timeout bounds the wait for a response, not the transfer of
-		// the body, so long uploads and streamed reads are not cut off.
-		t.ResponseHeaderTimeout = co.Timeout
-	}
 	throttle := core.NewThrottle(c.RetryConfig.Policy())
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	cred, err := buildCredential(s, httpClient)
@@ -154,6 +149,9 @@ func mapError(err error, path core.Path) error {
 		kind = core.InvalidArgument
 	}
 	msg := responseSummary(re, code)
+	if re.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		msg = core.RangeRefused(msg)
+	}
 	if kind == core.InvalidArgument && strings.Contains(msg, "contentMD5 doesn't match") {
 		kind = core.Integrity // Azurite's words (InvalidOperation) for Md5Mismatch
 	}

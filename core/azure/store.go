@@ -3,7 +3,7 @@ package azure
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // Content-MD5
+	"crypto/md5" //nolint:gosec // Azure's Content-MD5, written and read
 	"io"
 	"iter"
 	"net/http"
@@ -28,6 +28,8 @@ import (
 // Store is an Azure Blob Storage container.
 type Store struct {
 	cl                 clients
+	timeouts           core.Timeouts // bound each attempt (the transport) and object bodies
+	retry              core.Policy
 	cred               credential
 	container          string
 	disableTagging     bool
@@ -56,38 +58,62 @@ func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
 		return nil, err
 	}
 	co, _ := core.ParseClientOptions(c.ClientOptions) // already validated by newClients
-	return &Store{cl: cl, cred: cred, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType}, nil
+	return &Store{cl: cl, cred: cred, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType,
+		timeouts: co.Timeouts(), retry: c.RetryConfig.Policy()}, nil
 }
 
 func (s *Store) blob(path core.Path) *blob.Client { return s.cl.container.NewBlobClient(string(path)) }
 
 // Get reads an object. Azure has no suffix range ("bytes=-N"): a suffix
 // read looks the size up first and then reads the range pinned to the etag
-// it saw, so both requests see the same object.
+// it saw, so both requests see the same object. A body that breaks or
+// stalls resumes where it stopped, pinned to the same etag (and version),
+// and a read of the whole blob is checked against the MD5 the service
+// keeps for it.
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+	res, sum, err := s.get(ctx, path, opts)
+	if err != nil || opts.Head || res.Len() == 0 {
+		return res, err
+	}
+	core.ResumeWithGet(ctx, res, s.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
+		func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+			again, _, err := s.get(ctx, path, o)
+			return again, err
+		})
+	if res.Start == 0 && res.End == res.Meta.Size {
+		core.VerifyBody(res, sum)
+	}
+	return res, nil
+}
+
+// get sends one read (after a size lookup for a suffix); the client
+// options bound it, and its body, by a core.ReadAttempt. sum is the MD5 the
+// service keeps for the whole blob, when it sent one.
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, core.Checksum, error) {
+	var sum core.Checksum
 	b := s.blob(path)
 	if opts.Version != "" {
 		var err error
 		if b, err = b.WithVersionID(opts.Version); err != nil {
-			return nil, mapError(err, path)
+			return nil, sum, mapError(err, path)
 		}
 	}
 	cond := accessConditions(opts)
 	if opts.Head {
 		props, err := b.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: cond})
 		if err != nil {
-			return nil, mapError(err, path)
+			return nil, sum, mapError(err, path)
 		}
 		if err := checkVersion(path, opts.Version, props.VersionID); err != nil {
-			return nil, err
+			return nil, sum, err
 		}
 		meta, attrs := propsMeta(path, props)
-		return &core.GetResult{Meta: meta, Start: 0, End: 0, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+		return &core.GetResult{Meta: meta, Start: 0, End: 0, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, sum, nil
 	}
 	var rng blob.HTTPRange
 	if r := opts.Range; r != nil {
 		if err := r.Validate(); err != nil {
-			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 		switch r.Kind {
 		case core.RangeSuffix:
@@ -103,60 +129,69 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 			rng = blob.HTTPRange{Offset: int64(r.Start), Count: int64(r.End - r.Start)}
 		}
 	}
-	resp, err := b.DownloadStream(ctx, &blob.DownloadStreamOptions{Range: rng, AccessConditions: cond})
+	return s.download(ctx, b, path, &blob.DownloadStreamOptions{Range: rng, AccessConditions: cond}, opts.Version)
+}
+
+// download sends one GET of the blob, bounded as a core.ReadAttempt.
+func (s *Store) download(ctx context.Context, b *blob.Client, path core.Path, o *blob.DownloadStreamOptions, version string) (*core.GetResult, core.Checksum, error) {
+	rctx, attempt := s.timeouts.BeginRead(ctx)
+	resp, err := b.DownloadStream(rctx, o)
 	if err != nil {
-		return nil, mapError(err, path)
+		attempt.Abandon()
+		return nil, core.Checksum{}, mapError(err, path)
 	}
 	if resp.Body == nil {
 		// The SDK reports 304 as a success without a body.
-		return nil, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "GET: 304 " + deref(resp.ErrorCode)}
+		attempt.Abandon()
+		return nil, core.Checksum{}, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "GET: 304 " + deref(resp.ErrorCode)}
 	}
-	return s.downloadResult(ctx, path, resp, opts.Version)
+	resp.Body = attempt.Body(resp.Body)
+	return s.downloadResult(path, resp, version)
 }
 
 // getResolved resolves r against the size from a HEAD, then reads that
 // range with If-Match on the HEAD's etag. If the object is replaced in
 // between, the read fails with 412 and the pair is tried again.
-func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path, r core.Range, cond *blob.AccessConditions, version string) (*core.GetResult, error) {
+func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path, r core.Range, cond *blob.AccessConditions, version string) (*core.GetResult, core.Checksum, error) {
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
 		props, err := b.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: cond})
 		if err != nil {
-			return nil, mapError(err, path)
+			return nil, core.Checksum{}, mapError(err, path)
 		}
 		if err := checkVersion(path, version, props.VersionID); err != nil {
-			return nil, err
+			return nil, core.Checksum{}, err
 		}
 		meta, attrs := propsMeta(path, props)
 		start, end, err := r.Resolve(meta.Size)
 		if err != nil {
-			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+			return nil, core.Checksum{}, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 		if start == end { // an empty object: nothing to read
-			return &core.GetResult{Meta: meta, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+			return &core.GetResult{Meta: meta, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, core.Checksum{}, nil
 		}
 		pinned := &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: props.ETag}}
-		resp, err := b.DownloadStream(ctx, &blob.DownloadStreamOptions{
+		res, sum, err := s.download(ctx, b, path, &blob.DownloadStreamOptions{
 			Range:            blob.HTTPRange{Offset: int64(start), Count: int64(end - start)},
 			AccessConditions: pinned,
-		})
+		}, version)
 		if err == nil {
-			return s.downloadResult(ctx, path, resp, version)
+			return res, sum, nil
 		}
-		mapped := mapError(err, path)
-		if !core.IsKind(mapped, core.Precondition) && !core.IsKind(mapped, core.NotFound) {
-			return nil, mapped
+		if !core.IsKind(err, core.Precondition) && !core.IsKind(err, core.NotFound) {
+			return nil, core.Checksum{}, err
 		}
 		if attempt == attempts {
-			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "the object kept changing between its size lookup and the ranged read", Err: mapped}
+			return nil, core.Checksum{}, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "the object kept changing between its size lookup and the ranged read", Err: err}
 		}
 	}
 }
 
-func (s *Store) downloadResult(ctx context.Context, path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, error) {
+func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, core.Checksum, error) {
+	var sum core.Checksum
 	if err := checkVersion(path, version, resp.VersionID); err != nil {
 		resp.Body.Close()
-		return nil, err
+		return nil, sum, err
 	}
 	meta := core.ObjectMeta{Location: path, ETag: etag(resp.ETag), Version: deref(resp.VersionID)}
 	if resp.LastModified != nil {
@@ -173,21 +208,28 @@ func (s *Store) downloadResult(ctx context.Context, path core.Path, resp blob.Do
 			// Azurite answers a range starting at the end of the object
 			// with 206 and "bytes 14-13/14" where Azure says 416.
 			resp.Body.Close()
-			return nil, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(total, 10) + ")"}
+			return nil, sum, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(total, 10) + ")"}
 		}
 		if !ok {
 			resp.Body.Close()
-			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "unreadable Content-Range " + strconv.Quote(cr)}
+			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "unreadable Content-Range " + strconv.Quote(cr)}
 		}
 		res.Start, res.End, res.Meta.Size = start, end, total
 	} else {
 		res.Meta.Size = length
 	}
 	res.Attributes = attributes(resp.ContentType, resp.ContentDisposition, resp.ContentEncoding, resp.ContentLanguage, resp.CacheControl, resp.Metadata)
-	// The retry reader resumes a body that breaks mid-way with a ranged,
-	// etag-pinned request for the rest.
-	res.Body = resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: 3, EarlyCloseAsError: true})
-	return res, nil
+	res.Body = resp.Body
+	// Content-MD5 of an answer without Range is the blob's stored MD5; a
+	// ranged answer carries that as x-ms-blob-content-md5.
+	stored := resp.BlobContentMD5
+	if len(stored) == 0 && resp.ContentRange == nil {
+		stored = resp.ContentMD5
+	}
+	if len(stored) == md5.Size {
+		sum = core.Checksum{Algorithm: core.MD5, Sum: stored}
+	}
+	return res, sum, nil
 }
 
 // checkVersion refuses an answer for another version than the one asked

@@ -32,12 +32,6 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	if err != nil {
 		return nil, copts, err
 	}
-	if t, ok := hc.Transport.(*http.Transport); ok && copts.Timeout > 0 {
-		// Bounds the wait for each response's headers, also of the calls
-		// that have no deadline of their own (a listing, an abort's cleanup
-		// after the caller's context ended), as on S3 and Azure.
-		t.ResponseHeaderTimeout = copts.Timeout
-	}
 	rt := throttle.Transport(hc.Transport)
 	if wrap != nil {
 		rt = wrap(rt)

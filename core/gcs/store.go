@@ -2,6 +2,7 @@ package gcs
 
 import (
 	"context"
+	"crypto/md5" //nolint:gosec // the size of GCS's stored MD5
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -32,10 +33,11 @@ import (
 type Store struct {
 	client   *storage.Client
 	throttle *core.Throttle // every request goes through its transport
-	retry    core.Policy    // for the single-request uploads the SDK does not retry
+	retry    core.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
 	bucket   *storage.BucketHandle
 	name     string
 	timeout  time.Duration
+	timeouts core.Timeouts // bound each attempt (the transport) and object bodies
 	signer   *serviceAccount
 	endpoint string // custom base URL, "" for the public service
 }
@@ -87,6 +89,7 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 		bucket:   client.Bucket(set.bucket),
 		name:     set.bucket,
 		timeout:  copts.Timeout,
+		timeouts: copts.Timeouts(),
 		signer:   creds.signer,
 		endpoint: endpoint,
 	}, nil
@@ -183,19 +186,60 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		version = g
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := s.get(ctx, path, opts, version)
+		res, sum, err := s.get(ctx, path, opts, version)
+		if err == nil && !opts.Head {
+			s.resumeAndVerify(ctx, path, res, sum)
+		}
 		if err == nil || !errors.Is(err, errReplaced) || attempt == staleReadRetries {
 			return res, err
 		}
 	}
 }
 
+// resumeAndVerify lets res's body resume where it broke or stalled, pinned
+// to the generation being read, and checks a whole-object read against the
+// CRC32C (or MD5) GCS stores for the object.
+func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.GetResult, sum core.Checksum) {
+	gen, _ := parseGeneration(res.Meta.Version)
+	core.ResumeWithGet(ctx, res, s.retry, core.GetOptions{}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+		again, _, err := s.get(ctx, path, o, gen)
+		if core.IsKind(err, core.NotFound) {
+			// The generation being read is gone: the object was replaced
+			// or deleted meanwhile.
+			return nil, &core.Error{Kind: core.Precondition, Store: kind, Path: string(path), Msg: "the object changed while it was read (generation " + res.Meta.Version + " is gone)"}
+		}
+		return again, err
+	})
+	if res.Start == 0 && res.End == res.Meta.Size {
+		core.VerifyBody(res, sum)
+	}
+}
+
+// storedChecksum is the checksum GCS keeps for an object: its CRC32C (which
+// every object has, composed ones too), else its MD5; zero if neither was
+// sent (a CRC32C of 0 is taken as missing: only empty content has it, save
+// by chance).
+func storedChecksum(a *storage.ObjectAttrs) core.Checksum {
+	if a.CRC32C != 0 {
+		return core.CRC32CChecksum(a.CRC32C)
+	}
+	if len(a.MD5) == md5.Size {
+		return core.Checksum{Algorithm: core.MD5, Sum: a.MD5}
+	}
+	return core.Checksum{}
+}
+
 var errReplaced = errors.New("object was replaced while it was being read")
 
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, error) {
+// get opens one read. The content request and its body are bounded by a
+// core.ReadAttempt: a bound that passes cancels the context the SDK reads
+// with, which also stops the SDK from reopening the read on its own. sum
+// is the object's stored checksum.
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, core.Checksum, error) {
+	var sum core.Checksum
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
-		return nil, mapError(err, path)
+		return nil, sum, mapError(err, path)
 	}
 	defer admitted()
 	obj := s.object(path)
@@ -210,14 +254,14 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 		attrs, err := obj.Attrs(mctx)
 		cancel()
 		if err != nil {
-			return nil, mapError(err, path)
+			return nil, sum, mapError(err, path)
 		}
 		res, err := result(path, attrs, opts)
 		if err != nil {
-			return nil, err
+			return nil, sum, err
 		}
 		res.Body = http.NoBody
-		return res, nil
+		return res, sum, nil
 	}
 
 	offset, length := int64(0), int64(-1)
@@ -234,54 +278,62 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 			offset = int64(r.Start)
 		}
 	}
-	rd, err := obj.NewRangeReader(ctx, offset, length)
+	rctx, attempt := s.timeouts.BeginRead(ctx)
+	rd, err := obj.NewRangeReader(rctx, offset, length)
 	if err != nil {
+		attempt.Abandon()
 		var ge *googleapi.Error
 		if opts.Range != nil && errors.As(err, &ge) && ge.Code == http.StatusRequestedRangeNotSatisfiable {
-			return s.unsatisfiable(ctx, path, obj, opts)
+			res, err := s.unsatisfiable(ctx, path, obj, opts)
+			return res, sum, err
 		}
-		return nil, mapError(err, path)
+		return nil, sum, mapError(err, path)
 	}
+	body := attempt.Body(&reader{r: rd, path: path})
 	ok := false
 	defer func() {
 		if !ok {
-			rd.Close()
+			body.Close()
 		}
 	}()
 	mctx, cancel := s.bound(ctx)
 	attrs, err := s.object(path).Generation(rd.Attrs.Generation).Attrs(mctx)
 	cancel()
+	if err == nil && (attrs.Generation != rd.Attrs.Generation || version != 0 && rd.Attrs.Generation != version) {
+		// A server that ignored the generation asked for answered with
+		// another one: the object was replaced.
+		err = storage.ErrObjectNotExist
+	}
 	if err != nil {
 		err = mapError(err, path)
 		if core.IsKind(err, core.NotFound) && version == 0 {
-			return nil, &core.Error{Kind: core.NotFound, Store: kind, Path: string(path), Err: errReplaced}
+			return nil, sum, &core.Error{Kind: core.NotFound, Store: kind, Path: string(path), Err: errReplaced}
 		}
-		return nil, err
+		return nil, sum, err
 	}
 	res, err := result(path, attrs, opts)
 	if err != nil {
-		return nil, err
+		return nil, sum, err
 	}
 	size := uint64(attrs.Size)
 	res.End = size
 	if opts.Range != nil {
 		start, end, err := opts.Range.Resolve(size)
 		if err != nil {
-			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
+			return nil, sum, core.Wrap(core.InvalidArgument, kind, path, err)
 		}
 		res.Start, res.End = start, end
 	}
 	if res.Len() == 0 {
 		res.Body = http.NoBody // nothing to read (a zero-byte object)
-		ok = true
-		return res, nil
+		return res, sum, nil   // the deferred Close ends the attempt
 	}
 	if rd.Attrs.StartOffset != int64(res.Start) || rd.Remain() != int64(res.Len()) {
-		return nil, &core.Error{Kind: core.Generic, Store: kind, Path: string(path), Msg: fmt.Sprintf("service answered bytes %d+%d, expected [%d, %d)", rd.Attrs.StartOffset, rd.Remain(), res.Start, res.End)}
+		return nil, sum, &core.Error{Kind: core.Generic, Store: kind, Path: string(path), Msg: fmt.Sprintf("service answered bytes %d+%d, expected [%d, %d)", rd.Attrs.StartOffset, rd.Remain(), res.Start, res.End)}
 	}
-	res.Body = &reader{r: rd, path: path}
+	res.Body = body
 	ok = true
-	return res, nil
+	return res, storedChecksum(attrs), nil
 }
 
 // unsatisfiable answers a range GCS refused (416): an error for a start at

@@ -23,7 +23,7 @@ type client struct {
 	baseSegs  []string // the decoded segments of base's path
 	retry     core.Policy
 	throttle  *core.Throttle // every request goes through its transport
-	timeout   time.Duration  // per attempt, body included; 0 = none
+	timeouts  core.Timeouts  // the transport bounds each attempt; object reads use BeginRead
 	userAgent string
 }
 
@@ -37,7 +37,7 @@ func newClient(h *http.Client, base *url.URL, opts core.ClientOptions, retry cor
 		baseSegs:  decodeSegments(base.EscapedPath()),
 		retry:     retry,
 		throttle:  core.NewThrottle(retry),
-		timeout:   opts.Timeout,
+		timeouts:  opts.Timeouts(),
 		userAgent: opts.UserAgent,
 	}
 	// Own copy of the client: its redirect policy and transport differ.
@@ -90,13 +90,9 @@ type request struct {
 	idempotent bool
 }
 
-// send makes one attempt. The per-attempt timeout stays in force until the
-// response body is closed.
+// send makes one attempt; the client's transport bounds it (timeout,
+// read_timeout).
 func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
-	cancel := context.CancelFunc(func() {})
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-	}
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -107,7 +103,6 @@ func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
 	for k, v := range r.header {
@@ -116,24 +111,7 @@ func (c *client) send(ctx context.Context, r request) (*http.Response, error) {
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
+	return c.http.Do(req)
 }
 
 // do sends r with the store's retry policy and returns the first response
@@ -147,29 +125,57 @@ func (c *client) do(ctx context.Context, r request, final func(status int) bool)
 	defer admitted()
 	var resp *http.Response
 	err = c.retry.Do(ctx, func(ctx context.Context) error {
-		res, err := c.send(ctx, r)
-		if err != nil {
-			if errors.Is(err, errIsCollection) {
-				return &core.Error{Kind: core.NotFound, Store: kind, Path: string(r.path), Msg: errIsCollection.Error()}
-			}
-			e := core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, stripURL(err)))
-			if ctx.Err() != nil || !r.idempotent {
-				return e // the caller's cancellation, or maybe done already
-			}
-			return core.Retryable(e)
-		}
-		if final != nil && final(res.StatusCode) {
-			resp = res
-			return nil
-		}
-		if transient(res.StatusCode, r.idempotent) {
-			drain(res)
-			return core.Retryable(statusError(r, res.StatusCode))
-		}
-		resp = res
-		return nil
+		var err error
+		resp, err = c.attempt(ctx, r, final)
+		return err
 	})
 	return resp, err
+}
+
+// attempt is one try of do.
+func (c *client) attempt(ctx context.Context, r request, final func(status int) bool) (*http.Response, error) {
+	res, err := c.send(ctx, r)
+	if err != nil {
+		if errors.Is(err, errIsCollection) {
+			return nil, &core.Error{Kind: core.NotFound, Store: kind, Path: string(r.path), Msg: errIsCollection.Error()}
+		}
+		e := core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, stripURL(err)))
+		if ctx.Err() != nil || !r.idempotent {
+			return nil, e // the caller's cancellation, or maybe done already
+		}
+		return nil, core.Retryable(e)
+	}
+	if final != nil && final(res.StatusCode) {
+		return res, nil
+	}
+	if transient(res.StatusCode, r.idempotent) {
+		drain(res)
+		return nil, core.Retryable(statusError(r, res.StatusCode))
+	}
+	return res, nil
+}
+
+// query sends an idempotent r whose answer read consumes within the
+// attempt: an answer cut short (a timeout, a broken connection) while it
+// is read is retried like a request that failed.
+func (c *client) query(ctx context.Context, r request, read func(*http.Response) error) error {
+	ctx, admitted, err := c.throttle.Admit(ctx)
+	if err != nil {
+		return core.Wrap(core.Generic, kind, r.path, err)
+	}
+	defer admitted()
+	return c.retry.Do(ctx, func(ctx context.Context) error {
+		resp, err := c.attempt(ctx, r, nil)
+		if err != nil {
+			return err
+		}
+		defer drain(resp)
+		err = read(resp)
+		if err != nil && ctx.Err() == nil && (core.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			return core.Retryable(core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, err)))
+		}
+		return err
+	})
 }
 
 // stripURL drops the URL that net/http puts in its errors: the cause is
@@ -220,8 +226,11 @@ func statusError(r request, status int) error {
 	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
 		k = core.Timeout
 	}
-	return &core.Error{Kind: k, Store: kind, Path: string(r.path),
-		Msg: fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))}
+	msg := fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))
+	if status == http.StatusRequestedRangeNotSatisfiable {
+		msg = core.RangeRefused(msg)
+	}
+	return &core.Error{Kind: k, Store: kind, Path: string(r.path), Msg: msg}
 }
 
 // decodeSegments splits an escaped URL path into its decoded segments,
@@ -321,11 +330,47 @@ func (c *client) propfind(ctx context.Context, dir core.Path) ([]entry, error) {
 		header: http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}},
 		body:   []byte(propfindBody),
 	}
-	resp, err := c.do(ctx, r, nil)
+	var entries []entry
+	err := c.query(ctx, r, func(resp *http.Response) error {
+		entries = nil
+		ms, err := readMultistatus(r, resp)
+		if ms == nil || err != nil {
+			return err // nil, nil: no such collection
+		}
+		answered := answerTime(resp)
+		for _, res := range ms.Responses {
+			for _, href := range res.Href {
+				e, err := c.entryOf(href, res)
+				if err != nil {
+					return err
+				}
+				if e.meta.LastModified.IsZero() {
+					e.meta.LastModified = answered
+				}
+				if e.meta.Location == dir {
+					if !e.collection {
+						entries = nil
+						return nil // dir is an object: nothing is under it
+					}
+					continue
+				}
+				if _, inside := e.meta.Location.StripPrefix(dir); !inside {
+					return core.Errorf(core.Generic, "PROPFIND of %q listed %q, outside it", dir, e.meta.Location)
+				}
+				entries = append(entries, e)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer drain(resp)
+	return entries, nil
+}
+
+// readMultistatus reads a PROPFIND answer: nil for 404, an error for a
+// status other than 207 or a body that is not WebDAV XML.
+func readMultistatus(r request, resp *http.Response) (*multistatus, error) {
 	switch resp.StatusCode {
 	case http.StatusMultiStatus:
 	case http.StatusNotFound:
@@ -335,28 +380,12 @@ func (c *client) propfind(ctx context.Context, dir core.Path) ([]entry, error) {
 	}
 	var ms multistatus
 	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
-		return nil, core.Wrap(core.Generic, kind, dir, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
-	}
-	var entries []entry
-	for _, res := range ms.Responses {
-		for _, href := range res.Href {
-			e, err := c.entryOf(href, res)
-			if err != nil {
-				return nil, err
-			}
-			if e.meta.Location == dir {
-				if !e.collection {
-					return nil, nil // dir is an object: nothing is under it
-				}
-				continue
-			}
-			if _, inside := e.meta.Location.StripPrefix(dir); !inside {
-				return nil, core.Errorf(core.Generic, "PROPFIND of %q listed %q, outside it", dir, e.meta.Location)
-			}
-			entries = append(entries, e)
+		if core.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err // cut short: query retries
 		}
+		return nil, core.Wrap(core.Generic, kind, r.path, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
 	}
-	return entries, nil
+	return &ms, nil
 }
 
 func (c *client) entryOf(href string, res davResponse) (entry, error) {
@@ -470,25 +499,32 @@ func (c *client) checkCollection(ctx context.Context, rawURL string, path core.P
 		header: http.Header{"Depth": {"0"}, "Content-Type": {"application/xml; charset=utf-8"}},
 		body:   []byte(propfindBody),
 	}
-	resp, err := c.do(ctx, r, nil)
-	if err != nil {
-		return err
-	}
-	defer drain(resp)
-	if resp.StatusCode != http.StatusMultiStatus {
-		return statusError(r, resp.StatusCode)
-	}
-	var ms multistatus
-	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
-		return core.Wrap(core.Generic, kind, path, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))
-	}
-	for _, res := range ms.Responses {
-		for _, href := range res.Href {
-			if e, err := propsOf(href, res); err == nil && !e.collection {
-				return &core.Error{Kind: core.AlreadyExists, Store: kind, Path: string(path),
-					Msg: fmt.Sprintf("cannot create it: a parent path is an object, not a directory (%s)", href)}
+	return c.query(ctx, r, func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusMultiStatus {
+			return statusError(r, resp.StatusCode)
+		}
+		ms, err := readMultistatus(r, resp)
+		if err != nil {
+			return err
+		}
+		for _, res := range ms.Responses {
+			for _, href := range res.Href {
+				if e, err := propsOf(href, res); err == nil && !e.collection {
+					return &core.Error{Kind: core.AlreadyExists, Store: kind, Path: string(path),
+						Msg: fmt.Sprintf("cannot create it: a parent path is an object, not a directory (%s)", href)}
+				}
 			}
 		}
+		return nil
+	})
+}
+
+// answerTime stands in for a Last-Modified the server did not send: the
+// object was last modified no later than the answer's Date (or, without
+// one, than now), and every ObjectMeta has a time, as object_store's.
+func answerTime(resp *http.Response) time.Time {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		return t
 	}
-	return nil
+	return time.Now().UTC().Truncate(time.Second)
 }

@@ -35,14 +35,48 @@ func (s *Store) errorf(k core.Kind, path core.Path, format string, args ...any) 
 // server as headers and are checked again on the answer, so a server that
 // ignores them still gives object_store's results. A server that ignores
 // Range is caught too: its whole body is cut to the range when its length
-// is known, else the read fails.
+// is known, else the read fails. A body that breaks or stalls resumes
+// where it stopped, pinned to the object's ETag, when that pin is safe
+// (see pinnable); otherwise the read fails rather than risk splicing.
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+	res, pin, err := s.get(ctx, path, opts)
+	if err != nil || opts.Head {
+		return res, err
+	}
+	if pin {
+		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+			again, _, err := s.get(ctx, path, o)
+			return again, err
+		})
+	}
+	return res, nil
+}
+
+// pinnable reports whether If-Match on this answer's ETag tells a replaced
+// object from the one being read. Web servers derive ETags from the file's
+// modification time in whole seconds and its size (nginx: "mtime-size"),
+// so an object replaced by one of the same size within the same second
+// keeps its ETag. A replacement made after this answer began has a
+// modification time of at least the answer's Date; if the object was last
+// modified in an earlier second, the replacement's ETag differs. A weak
+// ETag never pins.
+func pinnable(h http.Header, meta core.ObjectMeta) bool {
+	if meta.ETag == "" || strings.HasPrefix(meta.ETag, "W/") || meta.LastModified.IsZero() {
+		return false
+	}
+	date, err := http.ParseTime(h.Get("Date"))
+	return err == nil && meta.LastModified.Unix() < date.Unix()
+}
+
+// get sends one GET (or HEAD), bounded by a core.ReadAttempt; pin says
+// whether a resume can be pinned to the answer's ETag.
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, pin bool, err error) {
 	if opts.Version != "" {
-		return nil, s.errorf(core.NotSupported, path, "HTTP stores keep no object versions")
+		return nil, false, s.errorf(core.NotSupported, path, "HTTP stores keep no object versions")
 	}
 	if opts.Range != nil {
 		if err := opts.Range.Validate(); err != nil {
-			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
+			return nil, false, core.Wrap(core.InvalidArgument, kind, path, err)
 		}
 	}
 	r := request{method: http.MethodGet, path: path, idempotent: true, header: http.Header{}}
@@ -67,16 +101,25 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if ranged {
 		r.header.Set("Range", opts.Range.String())
 	}
+	var attempt *core.ReadAttempt
+	if !opts.Head {
+		ctx, attempt = s.c.timeouts.BeginRead(ctx)
+	}
 	resp, err := s.c.do(ctx, r, nil)
 	if err != nil {
-		return nil, err
+		attempt.Abandon()
+		return nil, false, err
 	}
-	res, err := s.readAnswer(r, resp, opts, ranged)
+	res, err = s.readAnswer(r, resp, opts, ranged)
 	if err != nil {
 		drain(resp)
-		return nil, err
+		attempt.Abandon()
+		return nil, false, err
 	}
-	return res, nil
+	if !opts.Head {
+		res.Body = attempt.Body(res.Body)
+	}
+	return res, pinnable(resp.Header, res.Meta), nil
 }
 
 func (s *Store) readAnswer(r request, resp *http.Response, opts core.GetOptions, ranged bool) (*core.GetResult, error) {
@@ -88,6 +131,8 @@ func (s *Store) readAnswer(r request, resp *http.Response, opts core.GetOptions,
 			return nil, s.errorf(core.Generic, path, "server sent a bad Last-Modified %q", lm)
 		}
 		meta.LastModified = t
+	} else {
+		meta.LastModified = answerTime(resp)
 	}
 	res := &core.GetResult{Meta: meta, Attributes: attributesOf(resp.Header), Body: resp.Body}
 	switch resp.StatusCode {

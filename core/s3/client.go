@@ -44,11 +44,6 @@ func newClient(r resolved) (*client, error) {
 	if err != nil {
 		return nil, core.Wrap(core.InvalidArgument, storeName, "", err)
 	}
-	if t, ok := httpClient.Transport.(*http.Transport); ok && r.client.Timeout > 0 {
-		// Bounds each attempt until response headers arrive, for GETs too,
-		// whose bodies stream after the call returns (see attemptTimeout).
-		t.ResponseHeaderTimeout = r.client.Timeout
-	}
 	throttle := core.NewThrottle(r.retry)
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	policy := r.retry
@@ -72,24 +67,25 @@ func newClient(r resolved) (*client, error) {
 		// the SDK adds it itself.
 		endpoint = stripBucketHost(endpoint, r.bucket)
 	}
-	timeout := r.client.Timeout
 	userAgent := r.client.UserAgent
 	api := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = !r.settings.virtualHosted
 		}
+		// object_store's default is path-style (https://s3.REGION.amazonaws.com/BUCKET/KEY),
+		// on AWS too, for requests and presigned URLs alike; S3 Express
+		// directory buckets exist only virtual-hosted.
+		o.UsePathStyle = !r.settings.virtualHosted && !r.settings.s3Express
 		o.DisableLogOutputChecksumValidationSkipped = true
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			// Each attempt is bounded by the HTTP client's transport
+			// (client options timeout and read_timeout).
 			if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("objstoreStartTime", markStart), middleware.Before); err != nil {
 				return err
 			}
 			// Presign stacks have no retry loop (and send nothing).
 			if _, ok := st.Finalize.Get("Retry"); ok {
 				if err := st.Initialize.Add(admitMiddleware(throttle), middleware.After); err != nil {
-					return err
-				}
-				if err := st.Finalize.Insert(attemptTimeoutMiddleware(timeout), "Retry", middleware.After); err != nil {
 					return err
 				}
 			}
@@ -123,7 +119,8 @@ func stripBucketHost(endpoint, bucket string) string {
 }
 
 // setHeaders sets the configured User-Agent and, for requester-pays
-// buckets, x-amz-request-payer on every request.
+// buckets, x-amz-request-payer on every request, and asks for the stored
+// checksum of every whole-object GET (see checksumOf).
 func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware {
 	return middleware.BuildMiddlewareFunc("objstoreHeaders", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
@@ -132,6 +129,9 @@ func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware 
 			}
 			if requestPayer {
 				req.Header.Set("X-Amz-Request-Payer", "requester")
+			}
+			if awsmiddleware.GetOperationName(ctx) == "GetObject" && req.Header.Get("Range") == "" {
+				req.Header.Set(checksumModeHeader, "ENABLED")
 			}
 		}
 		return next.HandleBuild(ctx, in)
@@ -157,34 +157,6 @@ func markStart(ctx context.Context, in middleware.InitializeInput, next middlewa
 	return next.HandleInitialize(context.WithValue(ctx, startTimeKey{}, time.Now()), in)
 }
 
-// attemptTimeoutError is one attempt exceeding the client timeout: retried,
-// and reported as Timeout when retries run out.
-type attemptTimeoutError struct{ after time.Duration }
-
-func (e attemptTimeoutError) Error() string {
-	return fmt.Sprintf("request timed out after %s (client option timeout)", e.after)
-}
-func (e attemptTimeoutError) Timeout() bool { return true }
-
-// attemptTimeoutMiddleware bounds each attempt of an operation whose
-// response is read completely inside the call. GetObject is left to the
-// transport's response-header timeout: cancelling its context here would
-// cut the body the caller has yet to read.
-func attemptTimeoutMiddleware(timeout time.Duration) middleware.FinalizeMiddleware {
-	return middleware.FinalizeMiddlewareFunc("objstoreAttemptTimeout", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-		if timeout <= 0 || awsmiddleware.GetOperationName(ctx) == "GetObject" {
-			return next.HandleFinalize(ctx, in)
-		}
-		attemptCtx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		out, md, err := next.HandleFinalize(attemptCtx, in)
-		if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-			err = attemptTimeoutError{after: timeout}
-		}
-		return out, md, err
-	})
-}
-
 // retryer applies core's retry policy (object_store's RetryConfig): at most
 // max_retries+1 attempts, exponential backoff with jitter between the
 // bounds, nothing retried after retry_timeout, and only errors that can
@@ -196,12 +168,11 @@ type retryer struct{ policy core.Policy }
 func (r *retryer) MaxAttempts() int { return r.policy.MaxRetries + 1 }
 
 func (r *retryer) IsErrorRetryable(err error) bool {
+	if core.IsAttemptTimeout(err) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) {
 		return false
-	}
-	var timeout attemptTimeoutError
-	if errors.As(err, &timeout) {
-		return true
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return false
@@ -270,8 +241,7 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 	if errors.Is(err, context.Canceled) {
 		return &core.Error{Kind: core.Cancelled, Store: storeName, Path: string(path), Msg: op + " cancelled", Err: context.Canceled}
 	}
-	var timeout attemptTimeoutError
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return &core.Error{Kind: core.Timeout, Store: storeName, Path: string(path), Msg: op + " timed out", Err: err}
 	}
 	status, code, message := 0, "", ""
@@ -332,9 +302,12 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 	if message != "" {
 		msg += ": " + message
 	}
+	if status == http.StatusRequestedRangeNotSatisfiable || code == "InvalidRange" {
+		msg = core.RangeRefused(msg)
+	}
 	var netTimeout interface{ Timeout() bool }
 	if status == 0 && errors.As(err, &netTimeout) && netTimeout.Timeout() {
-		kind = core.Timeout // e.g. the transport's response-header timeout
+		kind = core.Timeout // e.g. the dialer's connect_timeout
 	}
 	if status != 0 {
 		// The status and code say it all; the SDK's wrapped text adds only

@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"syscall"
@@ -23,6 +24,40 @@ func responseError(status int, code string) error {
 	}
 }
 
+// silentServer accepts connections, takes the requests and never answers;
+// it returns its host:port.
+func silentServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// attemptTimeout is the error of a request to a server that never answers,
+// sent with a 50 ms client timeout.
+func attemptTimeout(t *testing.T) error {
+	hc, err := core.ClientOptions{Timeout: 50 * time.Millisecond}.HTTPClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = hc.Get("http://" + silentServer(t) + "/")
+	if !core.IsAttemptTimeout(err) || !core.IsKind(err, core.Timeout) {
+		t.Fatalf("silent server: %v, want an attempt timeout", err)
+	}
+	return err
+}
+
 func TestRetryerDecisions(t *testing.T) {
 	r := &retryer{policy: (*core.RetryConfig)(nil).Policy()}
 	if r.MaxAttempts() != core.DefaultMaxRetries+1 {
@@ -37,7 +72,7 @@ func TestRetryerDecisions(t *testing.T) {
 		"400 RequestTimeout":         responseError(400, "RequestTimeout"),
 		"connection reset":           &net.OpError{Op: "read", Err: syscall.ECONNRESET},
 		"connection refused (dial)":  &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED},
-		"attempt timed out (client)": attemptTimeoutError{after: time.Second},
+		"attempt timed out (client)": attemptTimeout(t),
 	}
 	for name, err := range retried {
 		if !r.IsErrorRetryable(err) {
@@ -104,23 +139,9 @@ func TestRetryTimeoutStopsRetries(t *testing.T) {
 // never answers yields a Timeout error after the configured client timeout
 // and retries, not a hang.
 func TestUnresponsiveServerTimesOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close() // hold it open, say nothing
-		}
-	}()
 	retries := 1
 	st := openStore(t, core.Config{Kind: "s3", Bucket: "b",
-		Config:        core.Options{"endpoint": "http://" + ln.Addr().String(), "access_key_id": "a", "secret_access_key": "s"},
+		Config:        core.Options{"endpoint": "http://" + silentServer(t), "access_key_id": "a", "secret_access_key": "s"},
 		ClientOptions: core.Options{"allow_http": "true", "timeout": "300ms"},
 		RetryConfig:   &core.RetryConfig{MaxRetries: &retries},
 	}, nil)

@@ -40,8 +40,11 @@ var configKeys = core.KeyTable{
 	{Name: "session_token", Aliases: []string{"aws_session_token", "token", "aws_token"}, Env: []string{"AWS_SESSION_TOKEN", "AWS_TOKEN"}},
 	key("region", "AWS_REGION"),
 	key("default_region", "AWS_DEFAULT_REGION"),
-	{Name: "endpoint", Aliases: []string{"aws_endpoint", "endpoint_url", "aws_endpoint_url", "endpoint_url_s3", "aws_endpoint_url_s3"},
-		Env: []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"}},
+	{Name: "endpoint", Aliases: []string{"aws_endpoint", "endpoint_url", "aws_endpoint_url"},
+		Env: []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT"}},
+	// The S3-specific endpoint (AWS's service-specific variable): its own key,
+	// which wins over endpoint when both are set.
+	{Name: "endpoint_url_s3", Aliases: []string{"aws_endpoint_url_s3"}, Env: []string{"AWS_ENDPOINT_URL_S3"}},
 	key("virtual_hosted_style_request", "AWS_VIRTUAL_HOSTED_STYLE_REQUEST"),
 	key("skip_signature", "AWS_SKIP_SIGNATURE"),
 	key("unsigned_payload", "AWS_UNSIGNED_PAYLOAD"),
@@ -123,7 +126,7 @@ func liftMisplacedKeys(c core.Config) (core.Config, error) {
 		switch {
 		case containsFold(bucketAliases, lower):
 			if c.Bucket != "" && c.Bucket != v {
-				return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "bucket is given twice, as " + c.Bucket + " and " + v}
+				return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "Duplicate key bucket: given twice, as " + c.Bucket + " and " + v}
 			}
 			c.Bucket = v
 			continue
@@ -133,7 +136,7 @@ func liftMisplacedKeys(c core.Config) (core.Config, error) {
 				client = core.Options{}
 			}
 			if _, dup := client[name]; dup {
-				return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "client option " + name + " is given twice in config"}
+				return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "Duplicate key " + name + ": the client option is given twice in config"}
 			}
 			client[name] = v
 			continue
@@ -412,11 +415,15 @@ func parseSettings(o core.Options) (settings, error) {
 	if s.region == "" {
 		s.region = defaultRegion
 	}
-	s.endpoint = strings.TrimSuffix(o["endpoint"], "/")
+	endpointKey := "endpoint"
+	if o["endpoint_url_s3"] != "" {
+		endpointKey = "endpoint_url_s3"
+	}
+	s.endpoint = strings.TrimSuffix(o[endpointKey], "/")
 	if s.endpoint != "" {
 		u, err := url.Parse(s.endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return s, bad("endpoint", "not an http(s) URL")
+			return s, bad(endpointKey, "not an http(s) URL")
 		}
 	}
 	s.metadataEndpoint = o["metadata_endpoint"]
@@ -544,6 +551,15 @@ func parseSettings(o core.Options) (settings, error) {
 // never combines with a secret or token from the environment.
 var credentialKeys = []string{"access_key_id", "secret_access_key", "session_token"}
 
+// endpointKeys name the endpoint; endpoint_url_s3 wins when both are set.
+var endpointKeys = []string{"endpoint", "endpoint_url_s3"}
+
+func dropKeys(o core.Options, keys []string) {
+	for _, k := range keys {
+		delete(o, k)
+	}
+}
+
 // resolved is everything Open needs: the document plus what the
 // environment adds (explicit > URL > environment; the URL is already part of
 // the document).
@@ -557,9 +573,14 @@ type resolved struct {
 func resolve(c core.Config, env map[string]string) (resolved, error) {
 	var r resolved
 	fromEnv := configKeys.FromEnv(env, c.Config)
+	// What was given explicitly keeps the environment's values that would
+	// not belong with it out: other credentials, another endpoint.
 	if _, explicit := c.Config["access_key_id"]; explicit {
-		for _, k := range credentialKeys {
-			delete(fromEnv, k)
+		dropKeys(fromEnv, credentialKeys)
+	}
+	for _, k := range endpointKeys {
+		if _, explicit := c.Config[k]; explicit {
+			dropKeys(fromEnv, endpointKeys)
 		}
 	}
 	var err error

@@ -1,10 +1,12 @@
 package s3
 
 import (
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/libobjstore/objstore/core"
 )
@@ -223,6 +225,64 @@ func TestParseContentRange(t *testing.T) {
 	for _, bad := range []string{"", "bytes */10", "bytes 5-2/10", "items 1-2/3", "bytes 0--1/5", "bytes 1--1/0"} {
 		if _, _, _, err := parseContentRange(bad); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestEndpointURLS3WinsOverEndpoint(t *testing.T) {
+	// Explicit: endpoint_url_s3 (alias aws_endpoint_url_s3) is its own key
+	// and wins over endpoint.
+	c, err := Backend.Normalize(core.Config{Kind: "s3", Bucket: "b", Config: core.Options{
+		"endpoint": "http://generic:1", "AWS_ENDPOINT_URL_S3": "http://s3-specific:2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config["endpoint_url_s3"] != "http://s3-specific:2" || c.Config["endpoint"] != "http://generic:1" {
+		t.Fatalf("normalized config %v", c.Config)
+	}
+	r, err := resolve(c, map[string]string{"AWS_ALLOW_HTTP": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.settings.endpoint != "http://s3-specific:2" {
+		t.Errorf("endpoint %q, want the endpoint_url_s3 value", r.settings.endpoint)
+	}
+	// From the environment the same holds; an explicit endpoint keeps both
+	// environment endpoints out.
+	env := map[string]string{"AWS_ENDPOINT_URL": "http://env-generic:1", "AWS_ENDPOINT_URL_S3": "http://env-s3:2", "AWS_ALLOW_HTTP": "true"}
+	if r, _ = resolve(core.Config{Kind: "s3", Bucket: "b"}, env); r.settings.endpoint != "http://env-s3:2" {
+		t.Errorf("env: endpoint %q, want AWS_ENDPOINT_URL_S3", r.settings.endpoint)
+	}
+	if r, _ = resolve(core.Config{Kind: "s3", Bucket: "b", Config: core.Options{"endpoint": "http://explicit:3"}}, env); r.settings.endpoint != "http://explicit:3" {
+		t.Errorf("explicit endpoint lost to the environment: %q", r.settings.endpoint)
+	}
+	if _, err := resolve(core.Config{Kind: "s3", Bucket: "b", Config: core.Options{"endpoint_url_s3": "ftp://x"}}, nil); !core.IsKind(err, core.InvalidArgument) || !strings.Contains(err.Error(), "endpoint_url_s3") {
+		t.Errorf("bad endpoint_url_s3: %v", err)
+	}
+}
+
+func TestSignURLStyle(t *testing.T) {
+	// Presigning sends nothing: object_store's default is a path-style URL,
+	// virtual_hosted_style_request gives the bucket as a host name.
+	for _, tc := range []struct {
+		virtual string
+		want    string
+	}{
+		{"false", "https://s3.eu-west-1.amazonaws.com/my-bucket/dir/key.txt?"},
+		{"true", "https://my-bucket.s3.eu-west-1.amazonaws.com/dir/key.txt?"},
+	} {
+		st, err := open(t.Context(), core.Config{Kind: "s3", Bucket: "my-bucket", Config: core.Options{
+			"region": "eu-west-1", "access_key_id": "AK", "secret_access_key": "SK",
+			"virtual_hosted_style_request": tc.virtual}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, err := core.Sign(t.Context(), st, http.MethodGet, "dir/key.txt", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(url, tc.want) {
+			t.Errorf("virtual_hosted_style_request=%s: %s, want prefix %s", tc.virtual, url, tc.want)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -63,8 +64,9 @@ func (f *fastGetter) handles(in *s3.GetObjectInput) bool {
 		in.IfUnmodifiedSince == nil && in.VersionId == nil && in.SSECustomerKey == nil
 }
 
-// get returns handled=false when the caller must use the SDK instead. The
-// common refusals (404 and 416 with an S3 error document) come back as the
+// get returns handled=false when the caller must use the SDK instead,
+// with the error of the attempt when it failed on the wire. The common
+// refusals (404 and 416 with an S3 error document) come back as the
 // service's error, so a missing object costs one request, not two.
 func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.GetObjectOutput, handled bool, err error) {
 	key := aws.ToString(in.Key)
@@ -75,6 +77,8 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 	h := req.Header
 	if in.Range != nil {
 		h["Range"] = []string{*in.Range}
+	} else {
+		h[checksumModeHeader] = checksumModeEnabled
 	}
 	if f.userAgent != "" {
 		h["User-Agent"] = []string{f.userAgent}
@@ -94,7 +98,8 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 	}
 	resp, err := f.http.Do(req)
 	if err != nil {
-		return nil, false, nil // the SDK retries connection failures
+		// The SDK retries connection failures; this was the first attempt.
+		return nil, false, err
 	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusPartialContent:
@@ -139,6 +144,14 @@ func outputOf(resp *http.Response) *s3.GetObjectOutput {
 		return nil
 	}
 	out.ContentRange = str("Content-Range")
+	out.ChecksumCRC32 = str("X-Amz-Checksum-Crc32")
+	out.ChecksumCRC32C = str("X-Amz-Checksum-Crc32c")
+	out.ChecksumCRC64NVME = str("X-Amz-Checksum-Crc64nvme")
+	out.ChecksumSHA1 = str("X-Amz-Checksum-Sha1")
+	out.ChecksumSHA256 = str("X-Amz-Checksum-Sha256")
+	if v := str("X-Amz-Checksum-Type"); v != nil {
+		out.ChecksumType = types.ChecksumType(*v)
+	}
 	out.ETag = str("Etag")
 	out.VersionId = str("X-Amz-Version-Id")
 	out.ContentType = str("Content-Type")

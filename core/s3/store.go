@@ -63,7 +63,7 @@ const maxCopyPart = 5 << 30
 // ---- reads ----
 
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
-	res, err := s.get(ctx, path, opts)
+	res, sum, err := s.get(ctx, path, opts)
 	// HTTP dates have whole seconds, and so does Last-Modified; a server
 	// comparing them with sub-second modification times (versitygw) refuses
 	// an If-Unmodified-Since equal to Last-Modified and ignores an equal
@@ -75,7 +75,7 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 			// Pin the read to the version just checked.
 			retry := opts
 			retry.IfUnmodifiedSince, retry.IfMatch = nil, head.Meta.ETag
-			res, err = s.get(ctx, path, retry)
+			res, sum, err = s.get(ctx, path, retry)
 		}
 	}
 	if err == nil && opts.IfModifiedSince != nil && opts.IfNoneMatch == "" &&
@@ -83,41 +83,83 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		res.Body.Close()
 		return nil, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "object was not modified after if_modified_since"}
 	}
-	if err == nil && !opts.Head && (res.Meta.ETag != "" || res.Meta.Version != "") {
-		s.resumable(ctx, path, res)
+	if err != nil || opts.Head {
+		return res, err
 	}
-	return res, err
+	// A body that breaks or stalls resumes where it stopped, pinned to the
+	// same object by etag (and version); the whole object's stored
+	// checksum, when the service sent one, is checked over every byte.
+	if res.Meta.ETag != "" || res.Meta.Version != "" {
+		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
+			func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+				again, _, err := s.get(ctx, path, o)
+				return again, err
+			})
+	}
+	if sum.Algorithm != 0 && res.Start == 0 && res.End == res.Meta.Size {
+		core.VerifyBody(res, sum)
+	}
+	return res, nil
 }
 
-// resumable lets res's body survive a connection broken mid-stream: the
-// rest is read again, pinned to the same object by etag (and version).
-func (s *Store) resumable(ctx context.Context, path core.Path, res *core.GetResult) {
-	etag, version := res.Meta.ETag, res.Meta.Version
-	core.ResumeBody(ctx, res, s.c.retry, func(ctx context.Context, start, end uint64) (io.ReadCloser, error) {
-		rest := core.Bounded(start, end)
-		again, err := s.get(ctx, path, core.GetOptions{Range: &rest, IfMatch: etag, Version: version})
-		if err != nil {
-			return nil, err
+// checksumModeHeader asks S3 for the checksum it stored with the object
+// (x-amz-checksum-*), which it sends only for reads of the whole object.
+const checksumModeHeader = "X-Amz-Checksum-Mode"
+
+// checksumModeEnabled is its value, shared by every request (read only).
+var checksumModeEnabled = []string{"ENABLED"}
+
+// checksumOf picks the whole-object checksum of an answer. Composite
+// checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
+// the parts' checksums and cannot be checked against the bytes alone.
+func checksumOf(out *s3.GetObjectOutput) core.Checksum {
+	if out.ChecksumType == types.ChecksumTypeComposite {
+		return core.Checksum{}
+	}
+	for _, c := range []struct {
+		alg   core.ChecksumAlgorithm
+		value *string
+	}{
+		{core.CRC64NVME, out.ChecksumCRC64NVME}, {core.CRC32C, out.ChecksumCRC32C}, {core.CRC32, out.ChecksumCRC32},
+		{core.SHA256, out.ChecksumSHA256}, {core.SHA1, out.ChecksumSHA1},
+	} {
+		if c.value != nil {
+			if sum, ok := core.ParseChecksum(c.alg, *c.value); ok {
+				return sum
+			}
 		}
-		if again.Start != start || again.End != end {
-			again.Body.Close()
-			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path),
-				Msg: fmt.Sprintf("resumed read returned bytes %d-%d, not %d-%d", again.Start, again.End, start, end)}
-		}
-		return again.Body, nil
-	})
+	}
+	return core.Checksum{}
 }
 
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+// sdkGet is GetObject through the SDK. After a fast-path attempt that
+// failed on the wire (fastErr; the SDK retries every such failure), the
+// SDK has one attempt less to make, so that the retry policy bounds the
+// two together.
+func (c *client) sdkGet(ctx context.Context, in *s3.GetObjectInput, fastErr error) (*s3.GetObjectOutput, error) {
+	if fastErr == nil {
+		return c.api.GetObject(ctx, in)
+	}
+	if c.retry.MaxRetries == 0 || ctx.Err() != nil {
+		return nil, fastErr
+	}
+	return c.api.GetObject(ctx, in, func(o *s3.Options) { o.RetryMaxAttempts = c.retry.MaxRetries })
+}
+
+// get sends one GET (or the HEAD standing in for one); the client options
+// bound it, and its body, by a core.ReadAttempt. sum is the service's
+// checksum of the whole object, if it sent one that can be checked.
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum core.Checksum, err error) {
 	if opts.Range != nil {
 		if err := opts.Range.Validate(); err != nil {
-			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 	}
 	if opts.Head || (opts.Range != nil && opts.Range.Kind == core.RangeSuffix && opts.Range.Length == 0) {
 		// A HEAD with the same conditions; "the last 0 bytes" is an empty
 		// read that S3 cannot express as a Range header.
-		return s.headResult(ctx, path, opts)
+		res, err := s.headResult(ctx, path, opts)
+		return res, sum, err
 	}
 	in := &s3.GetObjectInput{
 		Bucket:            &s.c.bucket,
@@ -135,51 +177,60 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	// The fast path and the SDK it falls back to are one operation.
 	ctx, admitted, err := s.c.throttle.Admit(ctx)
 	if err != nil {
-		return nil, s.c.mapError("GetObject", path, err, opRead)
+		return nil, sum, s.c.mapError("GetObject", path, err, opRead)
 	}
 	defer admitted()
 	var (
 		out     *s3.GetObjectOutput
 		handled bool
 	)
+	ctx, attempt := s.c.opts.Timeouts().BeginRead(ctx)
+	ok := false
+	defer func() {
+		if !ok {
+			attempt.Abandon()
+		}
+	}()
 	if s.c.fast.handles(in) {
 		out, handled, err = s.c.fast.get(ctx, in)
 	}
 	if !handled {
-		out, err = s.c.api.GetObject(ctx, in)
+		out, err = s.c.sdkGet(ctx, in, err)
 	}
 	if err != nil {
 		if opts.Range != nil && opts.Range.Kind == core.RangeSuffix && core.IsKind(s.c.mapError("GetObject", path, err, opRead), core.InvalidArgument) {
 			// Some servers refuse any range of an empty object; a suffix
 			// of one is the empty read.
 			if res, herr := s.headResult(ctx, path, opts); herr == nil && res.Meta.Size == 0 {
-				return res, nil
+				return res, sum, nil
 			}
 		}
-		return nil, s.c.mapError("GetObject", path, err, opRead)
+		return nil, sum, s.c.mapError("GetObject", path, err, opRead)
 	}
+	// From here the body is bounded, and closing it ends the attempt.
+	body := attempt.Body(out.Body)
+	ok = true
 	size := uint64(aws.ToInt64(out.ContentLength))
 	start, end := uint64(0), size
 	partial := false
 	if cr := aws.ToString(out.ContentRange); cr != "" {
 		var total uint64
 		if start, end, total, err = parseContentRange(cr); err != nil {
-			out.Body.Close()
-			return nil, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject: " + err.Error()}
+			body.Close()
+			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject: " + err.Error()}
 		}
 		size, partial = total, true
 	}
-	body := out.Body
 	if opts.Range != nil && !partial {
 		// The server sent the whole object; serve the range from it.
 		rs, re, err := opts.Range.Resolve(size)
 		if err != nil {
 			body.Close()
-			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
+			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 		if _, err := io.CopyN(io.Discard, body, int64(rs)); err != nil {
 			body.Close()
-			return nil, s.c.mapError("GetObject", path, err, opRead)
+			return nil, sum, s.c.mapError("GetObject", path, err, opRead)
 		}
 		body = readCloser{io.LimitReader(body, int64(re-rs)), body}
 		start, end = rs, re
@@ -196,7 +247,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		End:        end,
 		Attributes: attributesOf(out.ContentType, out.ContentDisposition, out.ContentEncoding, out.ContentLanguage, out.CacheControl, out.Metadata),
 		Body:       body,
-	}, nil
+	}, checksumOf(out), nil
 }
 
 type readCloser struct {

@@ -241,6 +241,24 @@ static void test_get_ranges(void) {
     uint64_t past_s[] = {30}, past_e[] = {35};
     FAILS(objstore_get_ranges(S, "alpha", past_s, past_e, 1, &buf, data, lens, &err), OBJSTORE_E_INVALID_ARGUMENT);
     FAILS(objstore_get_ranges(S, "missing", starts, ends, 1, &buf, data, lens, &err), OBJSTORE_E_NOT_FOUND);
+
+    /* The coalescing gap decides the reads: within the gap both ranges come
+     * from one read (the bytes between them are in memory too); with a gap
+     * of 0 they are two reads, packed one after the other. */
+    uint64_t two_s[] = {0, 10}, two_e[] = {2, 12};
+    OK(objstore_get_ranges_coalesce(S, "alpha", two_s, two_e, 2, 8, &buf, data, lens, &err));
+    if (buf) {
+        CHECK_MEM(data[0], lens[0], "ab");
+        CHECK_MEM(data[1], lens[1], "kl");
+        CHECK(data[1] - data[0] == 10);
+    }
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
+    OK(objstore_get_ranges_coalesce(S, "alpha", two_s, two_e, 2, 0, &buf, data, lens, &err));
+    if (buf) {
+        CHECK_MEM(data[1], lens[1], "kl");
+        CHECK(data[1] - data[0] == 2);
+    }
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
 }
 
 static void test_head(void) {

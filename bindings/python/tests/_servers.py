@@ -4,8 +4,15 @@ fails the test that needs it; nothing skips."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+import urllib.parse
+import urllib.request
 import uuid
+from datetime import datetime, timezone
+from email.utils import format_datetime
 
 import pytest
 
@@ -37,3 +44,44 @@ def minio_store(prefix: str | None = None) -> S3Store:
         region="us-east-1",
         client_options={"allow_http": True},
     )
+
+
+# Azurite's documented development account (public; not a secret).
+ACCOUNT = "devstoreaccount1"
+ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def azurite_endpoint() -> str:
+    """The Azurite server's blob endpoint (…/devstoreaccount1)."""
+    ep = os.environ.get("OBJSTORE_TEST_AZURITE_ENDPOINT", "")
+    if not ep:
+        pytest.fail(
+            "OBJSTORE_TEST_AZURITE_ENDPOINT not set: run via "
+            "buildscripts/with-servers.sh azurite -- python3 -m pytest ..."
+        )
+    return ep
+
+
+def create_container(endpoint: str, name: str) -> None:
+    """Create Container, signed with the shared key (the library itself
+    never creates containers)."""
+    url = f"{endpoint}/{name}?restype=container"
+    version = "2021-12-02"
+    date = format_datetime(datetime.now(timezone.utc), usegmt=True)
+    path = urllib.parse.urlparse(url).path
+    ctype = "application/octet-stream"  # urllib would otherwise add a form type
+    # Shared Key string-to-sign: verb, eleven standard headers (only
+    # Content-Type set; a zero Content-Length is signed as empty), canonical
+    # x-ms-* headers, canonical resource.
+    standard = ["", "", "", "", ctype, "", "", "", "", "", ""]
+    to_sign = "\n".join(
+        ["PUT", *standard, f"x-ms-date:{date}", f"x-ms-version:{version}", f"/{ACCOUNT}{path}\nrestype:container"]
+    )
+    sig = base64.b64encode(hmac.new(base64.b64decode(ACCOUNT_KEY), to_sign.encode(), hashlib.sha256).digest()).decode()
+    req = urllib.request.Request(url, method="PUT", data=b"")
+    req.add_header("Content-Type", ctype)
+    req.add_header("x-ms-date", date)
+    req.add_header("x-ms-version", version)
+    req.add_header("Authorization", f"SharedKey {ACCOUNT}:{sig}")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 201

@@ -6,18 +6,14 @@ Run via: buildscripts/with-servers.sh azurite -- python3 -m pytest bindings/pyth
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import multiprocessing
 import os
 import pickle
 import sys
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,10 +23,8 @@ from objstore.store import AzureStore, from_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _spawn_worker  # noqa: E402
+from _servers import ACCOUNT_KEY, create_container  # noqa: E402
 
-# Azurite's documented development account (public; not a secret).
-ACCOUNT = "devstoreaccount1"
-ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 @pytest.fixture(scope="module")
@@ -44,35 +38,10 @@ def endpoint() -> str:
     return ep
 
 
-def _create_container(endpoint: str, name: str) -> None:
-    """Create Container, signed with the shared key (the library itself
-    never creates containers)."""
-    url = f"{endpoint}/{name}?restype=container"
-    version = "2021-12-02"
-    date = format_datetime(datetime.now(timezone.utc), usegmt=True)
-    path = urllib.parse.urlparse(url).path
-    ctype = "application/octet-stream"  # urllib would otherwise add a form type
-    # Shared Key string-to-sign: verb, eleven standard headers (only
-    # Content-Type set; a zero Content-Length is signed as empty), canonical
-    # x-ms-* headers, canonical resource.
-    standard = ["", "", "", "", ctype, "", "", "", "", "", ""]
-    to_sign = "\n".join(
-        ["PUT", *standard, f"x-ms-date:{date}", f"x-ms-version:{version}", f"/{ACCOUNT}{path}\nrestype:container"]
-    )
-    sig = base64.b64encode(hmac.new(base64.b64decode(ACCOUNT_KEY), to_sign.encode(), hashlib.sha256).digest()).decode()
-    req = urllib.request.Request(url, method="PUT", data=b"")
-    req.add_header("Content-Type", ctype)
-    req.add_header("x-ms-date", date)
-    req.add_header("x-ms-version", version)
-    req.add_header("Authorization", f"SharedKey {ACCOUNT}:{sig}")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-
-
 @pytest.fixture(scope="module")
 def container(endpoint) -> str:
     name = "pytest-" + uuid.uuid4().hex[:12]
-    _create_container(endpoint, name)
+    create_container(endpoint, name)
     return name
 
 

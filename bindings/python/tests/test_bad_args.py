@@ -91,7 +91,7 @@ CASES = [
     ("sign negative expiry", lambda s: objstore.sign(s, "GET", "obj", timedelta(seconds=-1)), ValueError, ["expires_in"]),
     ("sign method int", lambda s: objstore.sign(s, 1, "obj", timedelta(seconds=60)), (TypeError, ValueError), ["method"]),
     ("sign method unknown", lambda s: objstore.sign(s, "FETCH", "obj", timedelta(seconds=60)), ValueError, ["method", "FETCH"]),
-    ("stream chunk size 0", lambda s: objstore.get(s, "obj").stream(min_chunk_size=0), ValueError, ["min_chunk_size"]),
+    ("stream chunk size < 0", lambda s: objstore.get(s, "obj").stream(min_chunk_size=-1), ValueError, ["min_chunk_size"]),
     ("not a store", lambda s: objstore.get("memory://", "obj"), TypeError, ["store"]),
     ("store None", lambda s: objstore.get(None, "obj"), TypeError, ["store"]),
 ]

@@ -55,7 +55,7 @@ def test_unpickling_does_not_load_the_library(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == [
-        "LocalStore HTTPStore S3Store {'region': 'eu-west-1'}",
+        "LocalStore HTTPStore S3Store {'region': 'eu-west-1', 'bucket': 'bucket'}",
         "hello child",
     ]
 

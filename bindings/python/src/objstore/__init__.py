@@ -38,6 +38,28 @@ from ._list import list, list_with_delimiter, list_with_delimiter_async
 from ._put import put, put_async
 from ._results import BytesStream, GetResult, ListStream
 from ._sign import sign, sign_async
+from ._types import (
+    HTTP_METHOD,
+    Attribute,
+    Attributes,
+    GetOptions,
+    ListChunkType,
+    ListResult,
+    ObjectMeta,
+    OffsetRange,
+    PutMode,
+    PutResult,
+    SuffixRange,
+    UpdateVersion,
+)
+from .store import AzureStore as _AzureStore
+from .store import GCSStore as _GCSStore
+from .store import HTTPStore as _HTTPStore
+from .store import S3Store as _S3Store
+from .store import parse_scheme
+
+# The stores that can presign URLs (obstore's name, for annotations).
+SignCapableStore = _AzureStore | _GCSStore | _S3Store | _HTTPStore
 from ._uploads import cleanup_uploads, cleanup_uploads_async
 
 __version__ = "0.1.0"
@@ -50,6 +72,20 @@ __all__ = [
     "cleanup_uploads_async",
     "copy_async",
     "debug_stats",
+    "parse_scheme",
+    "SignCapableStore",
+    "Attribute",
+    "Attributes",
+    "GetOptions",
+    "HTTP_METHOD",
+    "ListChunkType",
+    "ListResult",
+    "ObjectMeta",
+    "OffsetRange",
+    "PutMode",
+    "PutResult",
+    "SuffixRange",
+    "UpdateVersion",
     "delete_async",
     "get_async",
     "get_many",

@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 from . import _copy, _delete, _get, _get_many, _head, _list, _put
 from ._bytes import Bytes
 from ._defaults import LIST_PAGE_SIZE
+from ._types import ListResult, ObjectMeta
 
 T = TypeVar("T")
 
@@ -85,13 +86,13 @@ async def copy(store: Any, from_: str, to: str, *, overwrite: bool = True) -> No
     return await _copy.copy_async(store, from_, to, overwrite=overwrite)
 
 
-async def list_all(store: Any, prefix: str | None) -> builtins.list[dict[str, Any]]:
+async def list_all(store: Any, prefix: str | None) -> builtins.list[ObjectMeta]:
     """Every object under `prefix` (by whole segments)."""
-    found: builtins.list[dict[str, Any]] = []
+    found: builtins.list[ObjectMeta] = []
     async for chunk in _list.list(store, prefix or None, chunk_size=LIST_PAGE_SIZE):
         found.extend(chunk)
     return found
 
 
-async def list_with_delimiter(store: Any, prefix: str | None) -> dict[str, Any]:
+async def list_with_delimiter(store: Any, prefix: str | None) -> ListResult[builtins.list[ObjectMeta]]:
     return await _list.list_with_delimiter_async(store, prefix or None)

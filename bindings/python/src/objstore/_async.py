@@ -114,6 +114,11 @@ _SIGNATURES = {
         c_int,
         [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, POINTER(c_void_p), POINTER(c_size_t), _ID, _ERRPP],
     ),
+    "objstore_submit_get_ranges_coalesce": (
+        c_int,
+        [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, c_uint64, POINTER(c_void_p), POINTER(c_size_t),
+         _ID, _ERRPP],
+    ),
     "objstore_submit_get_many": (
         c_int,
         [_P, POINTER(c_char_p), POINTER(_ffi.Range), c_size_t, c_size_t, c_uint,

@@ -194,6 +194,14 @@ class Bytes:
         except TypeError:
             return NotImplemented
 
+    def __mul__(self, times):
+        """The bytes repeated ``times`` times, as new Bytes (like ``bytes * n``)."""
+        if isinstance(times, bool) or not hasattr(times, "__index__"):
+            return NotImplemented
+        return Bytes(self.to_bytes() * times.__index__())
+
+    __rmul__ = __mul__
+
     def startswith(self, prefix, *args) -> bool:
         """As :meth:`bytes.startswith`, on the viewed memory (no copy where bytes would not make one)."""
         if isinstance(prefix, tuple):

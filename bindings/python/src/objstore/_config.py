@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import timedelta
 from pathlib import PurePath
 from typing import Any, Mapping
@@ -43,9 +44,16 @@ def option_value(section: str, key: str, value: Any) -> str:
         return repr(value)
     if isinstance(value, PurePath):
         return os.fspath(value)
+    if isinstance(value, (bytes, bytearray)):  # root_certificate as PEM bytes
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{section} key {key!r}: bytes must be UTF-8 text (PEM)") from None
+    if isinstance(value, Mapping):  # default_headers: kept as its JSON text
+        return canonical_json({str(k): option_value(section, f"{key}[{k!r}]", v) for k, v in value.items()})
     raise TypeError(
-        f"{section} key {key!r}: value must be str, bool, int, float or timedelta, "
-        f"not {type(value).__name__}"
+        f"{section} key {key!r}: value must be str, bytes, bool, int, float, timedelta or "
+        f"(default_headers) a dict, not {type(value).__name__}"
     )
 
 
@@ -69,7 +77,7 @@ def options_section(section: str, given: Mapping[str, Any] | None, extra: Mappin
             continue
         if key in out:
             raise _exc.InvalidArgumentError(
-                f"{section} key {key!r} is given twice (in config= and as a keyword argument)"
+                f"Duplicate key {key!r}: {section} key given twice (in {section}= and as a keyword argument)"
             )
         out[key] = option_value(section, key, value)
     return out
@@ -94,6 +102,47 @@ def retry_section(retry_config: Mapping[str, Any] | None) -> dict[str, Any] | No
         return value
 
     return {k: convert(k, v) for k, v in retry_config.items() if v is not None}
+
+
+def client_options_out(options: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """A document's client options for Python: default_headers as a dict."""
+    if not options:
+        return None
+    out: dict[str, Any] = dict(options)
+    if "default_headers" in out:
+        out["default_headers"] = json.loads(out["default_headers"])
+    return out
+
+
+# A Go duration as the library writes it: "1h2m3.5s", "100ms", "1.5µs".
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ns|us|µs|μs|ms|s|m|h)")
+_GO_DURATION_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> timedelta:
+    """A Go duration string (the library's form of a duration) as a timedelta."""
+    if text in ("0", "0s"):
+        return timedelta(0)
+    parts = _GO_DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r}")
+    return timedelta(seconds=sum(float(n) * _GO_DURATION_UNIT[u] for n, u in parts))
+
+
+def retry_config_out(retry: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A document's retry policy (complete: the library writes out every
+    default) for Python: durations as timedeltas."""
+    if not retry:
+        return None
+
+    def convert(key: str, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: convert(k, v) for k, v in value.items()}
+        if key == "base":
+            return float(value)
+        return parse_duration(value) if isinstance(value, str) else value
+
+    return convert("", retry)
 
 
 def make_document(

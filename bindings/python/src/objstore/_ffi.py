@@ -157,6 +157,10 @@ _SIGNATURES = {
         c_int,
         [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, _PP, _PP, _SIZEP, _ERRPP],
     ),
+    "objstore_get_ranges_coalesce": (
+        c_int,
+        [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, c_uint64, _PP, _PP, _SIZEP, _ERRPP],
+    ),
     "objstore_head": (c_int, [_P, c_char_p, _PP, POINTER(POINTER(ObjectMeta)), _ERRPP]),
     "objstore_put": (c_int, [_P, c_char_p, c_void_p, c_size_t, POINTER(PutOptions), _PP, _PP, _ERRPP]),
     "objstore_upload_new": (c_int, [_P, c_char_p, POINTER(PutOptions), _PP, _ERRPP]),

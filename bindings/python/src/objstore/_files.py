@@ -64,8 +64,14 @@ class _Cursor:
         """What to read so that the next n bytes are buffered."""
         return self.pos, min(self.size, self.pos + max(n, self.buffer_size))
 
-    def fill(self, start: int, data: Bytes) -> None:
+    def fill(self, start: int, data: Bytes, n: int, path: str) -> None:
+        """Buffer data read from start, which must hold the n bytes wanted."""
         self.buf, self.buf_start = data, start
+        if not self.covered(n):  # the object is shorter than the size given
+            raise _exc.InvalidArgumentError(
+                f"Invalid range: {path!r} ends at byte {start + len(data)}, before the size "
+                f"{self.size} the reader was opened with"
+            )
 
     def take(self, n: int) -> Bytes:
         off = self.pos - self.buf_start
@@ -145,7 +151,7 @@ class ReadableFile(_Reader):
         c = self._c
         if not c.covered(n):
             start, end = c.fetch_range(n)
-            c.fill(start, get_range(self._store, self._path, start=start, end=end) if end > start else _EMPTY)
+            c.fill(start, get_range(self._store, self._path, start=start, end=end) if end > start else _EMPTY, n, self._path)
 
     def read(self, size: int | None = None, /) -> Bytes:
         """Read up to size bytes (all remaining when size is -1 or omitted)."""
@@ -225,7 +231,7 @@ class AsyncReadableFile(_Reader):
         if not c.covered(n):
             start, end = c.fetch_range(n)
             data = await get_range_async(self._store, self._path, start=start, end=end) if end > start else _EMPTY
-            c.fill(start, data)
+            c.fill(start, data, n, self._path)
 
     async def read(self, size: int | None = None, /) -> Bytes:
         """Read up to size bytes (all remaining when size is -1 or omitted)."""
@@ -302,7 +308,8 @@ def open_reader(
     store: StoreLike, path: str, *, buffer_size: int = READ_BUFFER_SIZE, size: int | None = None
 ) -> ReadableFile:
     """A readable file over an object. ``size``, when known, skips the HEAD
-    request (a wrong size truncates reads or fails them)."""
+    request: reads stop at it, and a read past the object's real end fails
+    ("Invalid range")."""
     path, buffer_size, size = _reader_args(path, buffer_size, size)
     if size is None:
         size = head(store, path)["size"]

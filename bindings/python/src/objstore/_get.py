@@ -23,6 +23,7 @@ _raise = _ffi.raise_error
 _GetOptions = _ffi.GetOptions
 _Range = _ffi.Range
 _BufferHandle = _ffi.BufferHandle
+_MAX_COALESCE = 2**64 - 2  # a gap past any object's size: everything in one read
 
 # ---- get ----------------------------------------------------------------------------------
 
@@ -96,10 +97,11 @@ class _Ranges:
     """The C arrays of one get_ranges: starts and ends in, data pointers and
     lengths out."""
 
-    __slots__ = ("count", "starts", "ends", "datas", "lens", "_keep")
+    __slots__ = ("count", "starts", "ends", "coalesce", "datas", "lens", "_keep")
 
-    def __init__(self, starts: array, ends: array):
+    def __init__(self, starts: array, ends: array, coalesce: int):
         n = self.count = len(starts)
+        self.coalesce = coalesce
         self._keep = (starts, ends)
         self.starts = (ctypes.c_uint64 * n).from_buffer(starts)
         self.ends = (ctypes.c_uint64 * n).from_buffer(ends)
@@ -125,8 +127,8 @@ def _ranges(starts, ends, lengths, coalesce) -> _Ranges | None:
         if len(ln) != len(s):
             raise ValueError(f"starts and lengths differ in length ({len(s)} != {len(ln)})")
         e = array("Q", [a + b for a, b in zip(s, ln)])
-    _args.nonneg_int(coalesce, "coalesce")
-    return _Ranges(s, e) if len(s) else None
+    coalesce = _args.nonneg_int(coalesce, "coalesce")
+    return _Ranges(s, e, min(coalesce, _MAX_COALESCE)) if len(s) else None
 
 
 def get_ranges(
@@ -139,18 +141,17 @@ def get_ranges(
     coalesce: int = COALESCE,
 ) -> builtins.list[Bytes]:
     """Several byte ranges of one object, fetched together; zero-copy views
-    into one shared buffer.
-
-    ``coalesce`` is accepted for obstore compatibility; the library merges
-    ranges less than 1 MiB apart (the results are the same either way).
-    """
+    into one shared buffer. Ranges at most ``coalesce`` bytes apart are
+    fetched in one read (0: only overlapping or adjacent ones)."""
     p = _args.path(path)
     r = _ranges(starts, ends, lengths, coalesce)
     if r is None:
         return []
     owner = _args.store_handle(store)
     out, err = _c_void_p(), _ffi.new_err()
-    rc = _ffi.lib().objstore_get_ranges(owner.ref, p, r.starts, r.ends, r.count, _byref(out), r.datas, r.lens, _byref(err))
+    rc = _ffi.lib().objstore_get_ranges_coalesce(
+        owner.ref, p, r.starts, r.ends, r.count, r.coalesce, _byref(out), r.datas, r.lens, _byref(err)
+    )
     if rc:
         _raise(rc, err)
     return r.views(out.value)
@@ -176,5 +177,5 @@ async def get_ranges_async(
     def finish(c):
         return r.views(c.buffer)
 
-    args = (owner.ref, p, r.starts, r.ends, r.count, r.datas, r.lens)
-    return await submit("objstore_submit_get_ranges", args, finish, keep=(r, owner))
+    args = (owner.ref, p, r.starts, r.ends, r.count, r.coalesce, r.datas, r.lens)
+    return await submit("objstore_submit_get_ranges_coalesce", args, finish, keep=(r, owner))

@@ -34,6 +34,9 @@ class ObjectStoreMethods:
     put = _put.put
     put_async = _put.put_async
     list = _list.list
+    # obstore's name for list as obspec's ListAsync: the same stream, which
+    # also iterates with `async for`.
+    list_async = _list.list
     list_with_delimiter = _list.list_with_delimiter
     list_with_delimiter_async = _list.list_with_delimiter_async
     delete = _delete.delete

@@ -14,19 +14,22 @@ import asyncio
 import builtins
 import ctypes
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Generic
 
 from . import _args, _ffi
 from . import exceptions as _exc
 from ._async import Completion, close_if_cancelled, submit
 from ._bytes import Bytes, _view
 from ._defaults import LIST_PAGE_SIZE, STREAM_CHUNK_SIZE
-from ._types import ListResult, ObjectMeta, PutResult
+from ._types import ListChunkType, ListResult, ObjectMeta, PutResult
 
 _c_void_p = ctypes.c_void_p
 _c_size_t = ctypes.c_size_t
 _fromtimestamp = datetime.fromtimestamp
 _UTC = timezone.utc
+# Every backend sets last_modified; should the library ever leave it unset,
+# the epoch keeps ObjectMeta's promise of a datetime.
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _TIME_UNSET = _ffi.TIME_UNSET
 _BufferHandle = _ffi.BufferHandle
 _scratch = _ffi.scratch
@@ -45,7 +48,7 @@ def meta(m: _ffi.ObjectMeta) -> ObjectMeta:
         "path": m.location.decode("utf-8", "surrogateescape"),
         # Whole microseconds as a float of seconds: exact (< 2**53) and
         # faster than EPOCH + timedelta.
-        "last_modified": None if ns == _TIME_UNSET else _fromtimestamp(ns // 1000 / 1e6, _UTC),
+        "last_modified": _EPOCH if ns == _TIME_UNSET else _fromtimestamp(ns // 1000 / 1e6, _UTC),
         "size": m.size,
         "e_tag": None if e_tag is None else e_tag.decode("utf-8", "replace"),
         "version": None if version is None else version.decode("utf-8", "replace"),
@@ -69,7 +72,7 @@ def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
     return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
 
 
-def list_result(prefixes, n_prefixes: int, items, n_items: int) -> ListResult:
+def list_result(prefixes, n_prefixes: int, items, n_items: int) -> ListResult[builtins.list[ObjectMeta]]:
     """One level of a listing; the caller frees the meta list afterwards."""
     return {
         "common_prefixes": [prefixes[i].decode("utf-8", "surrogateescape") for i in range(n_prefixes)],
@@ -96,7 +99,7 @@ def meta_of(c: Completion) -> ObjectMeta:
     return metas_of(c)[0]
 
 
-def list_result_of(c: Completion) -> ListResult:
+def list_result_of(c: Completion) -> ListResult[builtins.list[ObjectMeta]]:
     try:
         return list_result(c.common_prefixes, c.n_prefixes, c.items, c.n_items)
     finally:
@@ -213,11 +216,13 @@ class GetResult:
             raise
         return await pending
 
+    buffer_async = bytes_async
+
     def stream(self, min_chunk_size: int = STREAM_CHUNK_SIZE) -> BytesStream:
         """Iterate over the body in chunks of at least ``min_chunk_size``
         bytes (the last may be smaller), each a zero-copy Bytes; ``for`` or
-        ``async for``."""
-        min_chunk_size = _args.positive_int(min_chunk_size, "min_chunk_size")
+        ``async for``. With 0, the library picks the chunk size."""
+        min_chunk_size = _args.nonneg_int(min_chunk_size, "min_chunk_size")
         body = self._take_body()
         if body is not None:
             return BytesStream(None, None, min_chunk_size, body)
@@ -262,7 +267,7 @@ class BytesStream:
             if self._pos >= len(body):
                 self._body = None
                 raise StopIteration
-            chunk = body[self._pos : self._pos + self._min.value]
+            chunk = body[self._pos : self._pos + (self._min.value or len(body))]
             self._pos += len(chunk)
             return chunk
         reader = self._reader
@@ -320,10 +325,11 @@ class BytesStream:
 # ---- list: ListStream -------------------------------------------------------------------------
 
 
-class ListStream:
+class ListStream(Generic[ListChunkType]):
     """A lazy listing: iterate (``for`` or ``async for``) to get chunks
-    (lists of ObjectMeta), or :meth:`collect` everything that remains.
-    Nothing is requested before the first chunk is asked for."""
+    (lists of ObjectMeta), or :meth:`collect` / :meth:`collect_async`
+    everything that remains. Nothing is requested before the first chunk is
+    asked for."""
 
     __slots__ = ("_store", "_prefix", "_offset", "_chunk", "_handle", "_done", "_store_owner")
 
@@ -423,3 +429,12 @@ class ListStream:
             if not chunk:
                 return out
             out.extend(chunk)
+
+    async def collect_async(self) -> builtins.list[ObjectMeta]:
+        """Every remaining entry in one list, without blocking the event
+        loop (ignores chunk_size)."""
+        self._chunk = LIST_PAGE_SIZE  # the whole listing is wanted: big pages
+        out: builtins.list[ObjectMeta] = []
+        async for chunk in self:
+            out.extend(chunk)
+        return out

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any, Literal, Protocol, TypedDict, Union
+from typing import IO, Any, Generic, Literal, Protocol, TypedDict, TypeVar, Union
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
@@ -29,10 +29,15 @@ class ObjectMeta(TypedDict):
     """An object's metadata."""
 
     path: str
-    last_modified: datetime | None
+    """The object's path in the store (relative to the store's prefix)."""
+    last_modified: datetime
+    """When the object was last written (timezone-aware, UTC)."""
     size: int
+    """Its size in bytes."""
     e_tag: str | None
+    """Its entity tag, if the store has one."""
     version: str | None
+    """Its version, on stores with versioning."""
 
 
 class PutResult(TypedDict):
@@ -42,11 +47,18 @@ class PutResult(TypedDict):
     version: str | None
 
 
-class ListResult(TypedDict):
+ListChunkType = TypeVar("ListChunkType", covariant=True)
+"""What a listing yields per chunk: a list of ObjectMeta (or, with
+``return_arrow=True``, an Arrow table or record batch)."""
+
+
+class ListResult(TypedDict, Generic[ListChunkType]):
     """One level of a listing (:func:`objstore.list_with_delimiter`)."""
 
-    common_prefixes: list[str]
-    objects: list[ObjectMeta]
+    common_prefixes: Sequence[str]
+    """The "directories" directly under the prefix."""
+    objects: ListChunkType
+    """The objects directly under the prefix."""
 
 
 class OffsetRange(TypedDict):
@@ -72,7 +84,7 @@ class GetOptions(TypedDict, total=False):
     if_none_match: str | None
     if_modified_since: datetime | None
     if_unmodified_since: datetime | None
-    range: GetRange | None
+    range: tuple[int, int] | Sequence[int] | OffsetRange | SuffixRange
     version: str | None
     head: bool
 
@@ -85,7 +97,12 @@ class UpdateVersion(TypedDict, total=False):
 
 
 PutMode = Union[Literal["create", "overwrite"], UpdateVersion]
-Attributes = Mapping[str, str]
+Attribute = Union[
+    Literal["Content-Disposition", "Content-Encoding", "Content-Language", "Content-Type", "Cache-Control"], str
+]
+"""An attribute name: one of the five HTTP headers stored with an object,
+or any other string for user metadata."""
+Attributes = dict[Attribute, str]
 Tags = Mapping[str, str]
 # progress(bytes_done, total): total is None when the size is not known.
 ProgressCallback = Callable[[int, Union[int, None]], None]
@@ -97,3 +114,4 @@ AsyncPutInput = Union[PutInput, AsyncIterable[Buffer], Any]
 # A get_many request: a path (the whole object) or (path, range or None).
 GetManyRequest = Union[str, tuple[str, Union[GetRange, None]]]
 HTTPMethod = Literal["GET", "PUT", "POST", "HEAD", "PATCH", "TRACE", "DELETE", "OPTIONS", "CONNECT"]
+HTTP_METHOD = HTTPMethod  # obstore's name

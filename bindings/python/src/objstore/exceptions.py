@@ -29,6 +29,7 @@ __all__ = [
     "RequestTimeoutError",
     "CancelledError",
     "IntegrityError",
+    "JoinError",
     "BadHandleError",
     "ForkedError",
     "InternalError",
@@ -138,6 +139,12 @@ class IntegrityError(BaseError):
     code, code_name = 15, "OBJSTORE_E_INTEGRITY"
 
 
+class JoinError(BaseError):
+    """A task running a request failed to complete (obstore's name for a
+    request whose worker was lost). The library reports such failures as
+    :class:`InternalError`, which derives from this class."""
+
+
 class BadHandleError(BaseError, builtins.RuntimeError):
     """A native handle was used after it was freed (a bug in the caller or in objstore)."""
 
@@ -156,7 +163,7 @@ class ForkedError(BaseError, builtins.RuntimeError):
     code, code_name = 101, "OBJSTORE_E_FORKED"
 
 
-class InternalError(BaseError, builtins.RuntimeError):
+class InternalError(JoinError, builtins.RuntimeError):
     """A bug in the library that it recovered from; please report it."""
 
     code, code_name = 102, "OBJSTORE_E_INTERNAL"

@@ -19,11 +19,13 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import _config, _ffi, _native
+from . import _config, _config_types, _ffi, _native
 from . import exceptions as _exc
+from ._config_types import *  # noqa: F403  (obstore.store's config types, re-exported)
 from ._methods import ObjectStoreMethods
 
 __all__ = [
+    *_config_types.__all__,
     "ObjectStore",
     "ObjectStoreMethods",
     "MemoryStore",
@@ -34,6 +36,7 @@ __all__ = [
     "HTTPStore",
     "from_url",
     "from_config",
+    "parse_scheme",
 ]
 
 
@@ -63,6 +66,11 @@ class ObjectStore(ObjectStoreMethods):
         # Eager validation (pickle skips __init__): unknown keys, aliases given
         # twice and bad values fail here, with the library's canonical form kept.
         self._set_document(_native.normalize(self._canonical))
+        self._built()
+
+    def _built(self) -> None:
+        """What a store does once it is built by its user (never when
+        unpickled): nothing, but for a LocalStore that creates its root."""
 
     @classmethod
     def _document_from_args(
@@ -76,10 +84,7 @@ class ObjectStore(ObjectStoreMethods):
         credential_provider=None,
         **kwargs,
     ) -> dict[str, Any]:
-        if credential_provider is not None:
-            raise _exc.OperationNotImplementedError(
-                "credential_provider is not supported yet: pass credentials in config or the environment"
-            )
+        _no_credential_provider(credential_provider)
         if positional is not None and not isinstance(positional, str):
             raise TypeError(f"{cls._positional_name()} must be str, not {type(positional).__name__}")
         if prefix is not None and not isinstance(prefix, (str, os.PathLike)):
@@ -117,7 +122,9 @@ class ObjectStore(ObjectStoreMethods):
     def _from_document(cls, doc: dict[str, Any]) -> ObjectStore:
         """An instance for an already validated document. Rebuilt through the
         keyword arguments so that it equals its own unpickled copy."""
-        return cls.__new__(cls, **cls._kwargs_from_document(doc))
+        store = cls.__new__(cls, **cls._kwargs_from_document(doc))
+        store._built()
+        return store
 
     def _set_document(self, doc: dict[str, Any]) -> None:
         self._doc = doc
@@ -157,22 +164,19 @@ class ObjectStore(ObjectStoreMethods):
     def __dask_tokenize__(self):
         return self._canonical
 
+    # What a repr shows besides the bucket and prefix, as obstore's do: never
+    # a secret, never the config or client options.
+    _repr_config_keys: ClassVar[tuple[str, ...]] = ()
+
     def __repr__(self) -> str:
-        parts = []
         doc = self._doc
-        field = self._positional_field
-        if field and doc.get(field):
-            value = doc[field]
-            if field == "url":
-                value = _config.redact_url(value)
-            parts.append(f"{self._positional_arg}={value!r}")
+        parts = []
+        if doc.get("bucket"):
+            parts.append(f"{self._positional_arg}={_quoted(doc['bucket'])}")
+        config = doc.get("config") or {}
+        parts += [f"{key}={_quoted(config[key])}" for key in self._repr_config_keys if key in config]
         if doc.get("prefix"):
-            parts.append(f"prefix={doc['prefix']!r}")
-        for name in ("config", "client_options"):
-            if doc.get(name):
-                parts.append(f"{name}={_config.redacted(doc[name])!r}")
-        if doc.get("retry_config"):
-            parts.append(f"retry_config={doc['retry_config']!r}")
+            parts.append(f"prefix={_quoted(doc['prefix'])}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
     # -- public accessors -----------------------------------------------------------------
@@ -194,30 +198,37 @@ class ObjectStore(ObjectStoreMethods):
         return self._doc.get("prefix") or None
 
     @property
-    def config(self) -> dict[str, str]:
-        """The store's config keys (canonical names, values as strings)."""
-        return dict(self._doc.get("config") or {})
+    def config(self) -> dict[str, Any]:
+        """The store's config keys (canonical names, values as strings),
+        with the bucket (``bucket``; ``container_name`` for Azure)."""
+        config = dict(self._doc.get("config") or {})
+        if self._doc.get("bucket"):
+            config[self._positional_arg] = self._doc["bucket"]
+        return config
 
     @property
-    def client_options(self) -> dict[str, str] | None:
-        """The HTTP client options, if any."""
-        co = self._doc.get("client_options")
-        return dict(co) if co else None
+    def client_options(self) -> dict[str, Any] | None:
+        """The HTTP client options given (values as strings;
+        ``default_headers`` as a dict), or None."""
+        return _config.client_options_out(self._doc.get("client_options"))
 
     @property
     def retry_config(self) -> dict[str, Any] | None:
-        """The retry configuration, if any."""
-        rc = self._doc.get("retry_config")
-        return dict(rc) if rc else None
+        """The retry policy, every field shown (defaults included, durations
+        as :class:`~datetime.timedelta`), or None when none was given."""
+        return _config.retry_config_out(self._doc.get("retry_config"))
 
     @property
     def credential_provider(self) -> None:
         return None
 
     @classmethod
-    def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, **kwargs):
+    def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, credential_provider=None, **kwargs):
         """Build a store of this class from a URL (see :func:`objstore.store.from_url`)."""
-        store = from_url(url, config=config, client_options=client_options, retry_config=retry_config, **kwargs)
+        store = from_url(
+            url, config=config, client_options=client_options, retry_config=retry_config,
+            credential_provider=credential_provider, **kwargs,
+        )
         if type(store) is not cls:
             raise _exc.InvalidArgumentError(f"{url!r} is a {type(store).__name__} URL, not a {cls.__name__} URL")
         return store
@@ -305,39 +316,60 @@ class LocalStore(ObjectStore):
             kwargs[key] = value.lower() in ("true", "1", "yes", "on") if isinstance(value, str) else bool(value)
         return kwargs
 
+    @classmethod
+    def from_url(cls, url: str, *, automatic_cleanup: bool = False, mkdir: bool = False) -> LocalStore:
+        """A store from a ``file://`` URL."""
+        flags = {"automatic_cleanup": automatic_cleanup, "mkdir": mkdir}
+        return super().from_url(url, **{name: True for name, on in flags.items() if on})
+
+    def _built(self) -> None:
+        if "mkdir" in (self._doc.get("config") or {}):
+            self._handle()  # opening the store creates its root directory
+
     @property
     def prefix(self) -> Path | None:
-        """The root directory."""
+        """The root directory (None for the filesystem's root, the default)."""
         p = self._doc.get("prefix")
-        return Path(p) if p else None
+        return Path(p) if p and p != "/" else None
 
     def __repr__(self) -> str:
-        parts = [f"prefix={self._doc.get('prefix')!r}"]
-        for key, value in (self._doc.get("config") or {}).items():
-            parts.append(f"{key}={value.lower() == 'true' if isinstance(value, str) else value}")
-        return f"LocalStore({', '.join(parts)})"
+        p = self._doc.get("prefix")
+        return f"LocalStore({_quoted(p)})" if p and p != "/" else "LocalStore()"
 
 
-class S3Store(ObjectStore):
+class _BucketStore(ObjectStore):
+    """The constructor S3 and GCS stores share (obstore's signature)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        bucket=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
+    ):
+        super().__init__()
+
+
+class S3Store(_BucketStore):
     """An Amazon S3 (or S3-compatible) bucket. Keys as obstore's S3Config;
     credentials and defaults also come from ``AWS_*`` environment variables."""
 
     __slots__ = ()
     _kind = "s3"
 
-    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
-        super().__init__()
 
-
-class GCSStore(ObjectStore):
+class GCSStore(_BucketStore):
     """A Google Cloud Storage bucket. Keys as obstore's GCSConfig;
     credentials also come from ``GOOGLE_*`` environment variables."""
 
     __slots__ = ()
     _kind = "gcs"
-
-    def __init__(self, bucket=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs):
-        super().__init__()
 
 
 class AzureStore(ObjectStore):
@@ -352,19 +384,32 @@ class AzureStore(ObjectStore):
         return super().__new__(cls, container_name, **kwargs)
 
     def __init__(
-        self, container_name=None, *, prefix=None, config=None, client_options=None, retry_config=None, **kwargs
+        self,
+        container_name=None,
+        *,
+        prefix=None,
+        config=None,
+        client_options=None,
+        retry_config=None,
+        credential_provider=None,
+        **kwargs,
     ):
         super().__init__()
 
+    _repr_config_keys = ("account_name",)
+
     @property
     def container_name(self) -> str | None:
+        """The container."""
         return self._doc.get("bucket")
 
 
 class HTTPStore(ObjectStore):
     """A plain HTTP(S) / WebDAV server under a base URL."""
 
-    __slots__ = ()
+    # The URL as the user wrote it (the document holds its canonical form,
+    # under which "https://host/dir" and "https://host/dir/" are one store).
+    __slots__ = ("_url_given",)
     _kind = "http"
     _positional_field = "url"
     _positional_arg = "url"
@@ -372,15 +417,20 @@ class HTTPStore(ObjectStore):
     def __new__(cls, url, *, client_options=None, retry_config=None, prefix=None):
         if not isinstance(url, str):
             raise TypeError(f"url must be str, not {type(url).__name__}")
-        return super().__new__(cls, url, client_options=client_options, retry_config=retry_config, prefix=prefix)
+        self = super().__new__(cls, url, client_options=client_options, retry_config=retry_config, prefix=prefix)
+        self._url_given = url
+        return self
 
     def __init__(self, url, *, client_options=None, retry_config=None, prefix=None):
         super().__init__()
 
     @property
     def url(self) -> str:
-        """The base URL of this store."""
-        return self._doc["url"]
+        """The base URL of this store, as given."""
+        return getattr(self, "_url_given", None) or self._doc["url"]
+
+    def __repr__(self) -> str:
+        return f"HTTPStore({_quoted(_config.redact_url(self.url))})"
 
     @classmethod
     def from_url(cls, url: str, *, client_options=None, retry_config=None):
@@ -399,7 +449,9 @@ def _class_for_kind(kind: str) -> type[ObjectStore]:
         raise _exc.InvalidArgumentError(f"unknown store kind {kind!r}") from None
 
 
-def from_url(url: str, *, config=None, client_options=None, retry_config=None, **kwargs) -> ObjectStore:
+def from_url(
+    url: str, *, config=None, client_options=None, retry_config=None, credential_provider=None, **kwargs
+) -> ObjectStore:
     """Build the right store for a URL.
 
     ``memory:///``, ``file:///path``, ``s3://bucket/prefix`` (and ``s3a://``,
@@ -411,6 +463,7 @@ def from_url(url: str, *, config=None, client_options=None, retry_config=None, *
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be str, not {type(url).__name__}")
+    _no_credential_provider(credential_provider)
     overrides = _config.make_document(
         "",
         config=_config.options_section("config", config, kwargs),
@@ -422,7 +475,35 @@ def from_url(url: str, *, config=None, client_options=None, retry_config=None, *
     cls = _class_for_kind(doc["kind"])
     if cls is MemoryStore:
         return MemoryStore()
-    return cls._from_document(doc)
+    store = cls._from_document(doc)
+    if isinstance(store, HTTPStore):
+        store._url_given = url
+    return store
+
+
+def parse_scheme(url: str) -> str:
+    """Which kind of store a URL names: ``"s3"``, ``"gcs"``, ``"azure"``,
+    ``"http"``, ``"local"`` or ``"memory"`` (the library's URL rules, as
+    :func:`from_url` applies them)."""
+    if not isinstance(url, str):
+        raise TypeError(f"url must be str, not {type(url).__name__}")
+    return _SCHEMES[_native.from_url(url, None)["kind"]]
+
+
+# obstore's scheme names for the library's kinds.
+_SCHEMES = {"s3": "s3", "gcs": "gcs", "azure": "azure", "http": "http", "local": "local", "memory": "memory"}
+
+
+def _no_credential_provider(credential_provider: Any) -> None:
+    if credential_provider is not None:
+        raise _exc.OperationNotImplementedError(
+            "credential_provider is not supported yet: pass credentials in config or the environment"
+        )
+
+
+def _quoted(value: str) -> str:
+    """A value in a repr, double-quoted as obstore's reprs show them."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def from_config(document) -> ObjectStore:
