@@ -269,8 +269,16 @@ func TestFaultMatrix(t *testing.T) {
 						tx.Name = "fault"
 						p.add(tx)
 						if c.transient {
-							timer := time.AfterFunc(transientFor, func() { p.remove("fault") })
-							defer timer.Stop()
+							// The toxic's removal may still be in flight when a quick
+							// operation ends: wait for it, or the proxy's clean-up
+							// races it and the removal finds no proxy.
+							removed := make(chan struct{})
+							timer := time.AfterFunc(transientFor, func() { defer close(removed); p.remove("fault") })
+							defer func() {
+								if !timer.Stop() {
+									<-removed
+								}
+							}()
 						}
 						ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 						defer cancel()

@@ -1,5 +1,5 @@
 """Every public name of the installed obstore (0.12.1, pinned in
-requirements/test-base.txt) exists in objstore with a compatible signature.
+requirements-test.txt) exists in objstore with a compatible signature.
 
 The names are read from obstore itself, at run time and from its type
 stubs, so a new obstore name shows up here as a failure. Checked: the
@@ -51,9 +51,10 @@ ALLOWED_GAPS = {
     # overloads are here already and only the results are missing.
 }
 
-# Keys of obstore's config TypedDicts that the library accepts only once a
-# branch in flight lands; each must still be refused here (remove on merge).
-PENDING_KEYS: dict[tuple[str, str], str] = {}  # read_timeout landed with the stalls branch (issue 13)
+# Keys of obstore's config TypedDicts not accepted here yet, each with why:
+# (config name, key) -> reason. Each must still be refused (so that adding
+# support shows up here).
+PENDING_KEYS: dict[tuple[str, str], str] = {}
 
 
 def _ours(dotted: str) -> str:
