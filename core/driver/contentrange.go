@@ -18,6 +18,8 @@ type ContentRange struct {
 // a range that starts at the end of the object with 206 and
 // "bytes N-(N-1)/SIZE" (N >= SIZE) where a service answers 416; it reads as
 // the empty range [N, N), which callers refuse as a start past the end.
+// And MinIO answers a suffix range of an empty object with "bytes 0--1/0":
+// the empty read of the empty object.
 // Anything else — another unit, an unknown size ("*"), LAST before FIRST
 // or past the end — is a Generic error: the service's answer cannot be
 // trusted to hold the bytes it claims.
@@ -30,6 +32,9 @@ func ParseContentRange(v string) (ContentRange, error) {
 	span, size, ok := strings.Cut(rest, "/")
 	if !ok {
 		return ContentRange{}, bad
+	}
+	if span == "0--1" && size == "0" { // MinIO: a suffix of an empty object
+		return ContentRange{}, nil
 	}
 	first, last, ok := strings.Cut(span, "-")
 	if !ok {
