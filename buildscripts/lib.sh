@@ -60,3 +60,34 @@ s3_create_bucket() {
     -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
     --user "$key:$secret" "$endpoint/$bucket" || die "cannot create bucket $bucket on $name"
 }
+
+# What must outlive a clone (built interpreters, test venvs, packaging tools)
+# is cached per user, outside the repository, so a fresh clone on the same
+# machine (CI) finds it warm. OBJSTORE_CACHE_DIR overrides the location.
+CACHE_DIR="${OBJSTORE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/libobjstore}"
+
+# locked FILE COMMAND...: runs COMMAND holding an exclusive lock on FILE, so
+# two runs on one machine never fill the same cache entry at once.
+locked() {
+  local file=$1; shift
+  mkdir -p "$(dirname "$file")"
+  ( flock 9 || die "cannot lock $file"; "$@" ) 9>"$file"
+}
+
+# apt_ensure PACKAGE...: apt-installs the packages not yet installed (as
+# root, or through sudo). The only system change any script here makes.
+apt_ensure() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "need Debian packages ${missing[*]} and there is no apt-get"
+  local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  log "apt-get install ${missing[*]}"
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    "${sudo[@]}" apt-get update -qq >&2 || die "apt-get update failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+}

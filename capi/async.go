@@ -51,12 +51,9 @@ type request struct {
 	op     C.int
 	ctx    context.Context
 	cancel context.CancelFunc
-	run    func(r *request) (result, error)
-	unlock func() // releases the handles the request holds
-	// keepContext: the result owns ctx (an open body is read with it
-	// later), so it is not cancelled when the request ends.
-	keepContext bool
-	state       reqState // guarded by sched.mu
+	run    runFunc
+	unlock func()   // releases the handles the request holds
+	state  reqState // guarded by sched.mu
 }
 
 var sched = struct {
@@ -68,7 +65,10 @@ var sched = struct {
 	limit   int
 }{reqs: map[uint64]*request{}, limit: defaultAsyncLimit}
 
-type runFunc = func(r *request) (result, error)
+// runFunc is a request's work, run with the request's context, which is
+// cancelled when it ends (what outlives it, an open body, has a context
+// of its own).
+type runFunc = func(ctx context.Context) (result, error)
 
 // submit starts a request. On success the request owns unlock (it runs
 // once the request has finished); on failure the caller still does.
@@ -134,22 +134,15 @@ func nextQueued() *request {
 // execute runs one request and posts its completion.
 func execute(r *request) {
 	res, err := runSafely(r)
-	if !(err == nil && r.keepContext) {
-		r.cancel()
-	}
+	r.cancel()
 	r.unlock()
 	sched.mu.Lock()
 	cancelled := r.state == reqCancelled
 	r.state = reqFinishing
 	delete(sched.reqs, r.id)
 	sched.mu.Unlock()
-	if cancelled && err == nil {
-		if res.discard != nil {
-			res.discard()
-		}
-		if r.keepContext {
-			r.cancel()
-		}
+	if cancelled && err == nil && res.discard != nil {
+		res.discard()
 	}
 	if cancelled {
 		err = cancelledError()
@@ -175,7 +168,7 @@ func runSafely(r *request) (res result, err error) {
 			res, err = result{}, internalError(p)
 		}
 	}()
-	return r.run(r)
+	return r.run(r.ctx)
 }
 
 func fillSafely(res result, c *C.objstore_completion) (err error) {

@@ -11,6 +11,8 @@ import "C"
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // liveBufferBytes is the C memory held for read data (objstore_debug_stats).
@@ -83,6 +85,21 @@ func (b *buffer) hand(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) {
 	}
 }
 
+// handBuffer registers b and puts it, and its bytes, in a completion.
+func handBuffer(c *C.objstore_completion, b *buffer) {
+	var p unsafe.Pointer
+	b.hand(&p, &c.data, &c.len)
+	c.buffer = (*C.objstore_buffer)(p)
+}
+
+// freeBuffer frees a buffer never handed out (nil: nothing).
+func freeBuffer(b *buffer) {
+	if b != nil {
+		b.mem.free()
+		b.info.free()
+	}
+}
+
 //export objstoreGo_buffer_data
 func objstoreGo_buffer_data(buf unsafe.Pointer, data **C.uint8_t, n *C.size_t) C.int {
 	return callNoErr(func() error {
@@ -102,7 +119,7 @@ func objstoreGo_buffer_data(buf unsafe.Pointer, data **C.uint8_t, n *C.size_t) C
 
 //export objstoreGo_buffer_free
 func objstoreGo_buffer_free(buf unsafe.Pointer) C.int {
-	return callNoErr(func() error { return freeHandle(buf, kindBuffer) })
+	return freeExport(buf, kindBuffer)
 }
 
 // metaList is the value of an objstore_meta_list: C arrays of metadata and
@@ -115,7 +132,15 @@ func newMetaList(l *metaList) unsafe.Pointer {
 	return newHandle(kindMetaList, l, l.arena.free)
 }
 
+// handMetas puts metadata, in a new metadata list, in a completion.
+func handMetas(c *C.objstore_completion, metas []core.ObjectMeta) {
+	l := &metaList{}
+	c.items = l.arena.metas(metas)
+	c.n_items = C.size_t(len(metas))
+	c.meta_list = (*C.objstore_meta_list)(newMetaList(l))
+}
+
 //export objstoreGo_meta_list_free
 func objstoreGo_meta_list_free(l unsafe.Pointer) C.int {
-	return callNoErr(func() error { return freeHandle(l, kindMetaList) })
+	return freeExport(l, kindMetaList)
 }

@@ -2,6 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/libobjstore/objstore/core"
@@ -18,14 +23,54 @@ func TestPanicBecomesInternal(t *testing.T) {
 	}
 }
 
+// Every core kind has its own objstore_code, the one the header names
+// after it (NotFound: OBJSTORE_E_NOT_FOUND), and no kind falls back to
+// OBJSTORE_E_GENERIC but Generic itself.
 func TestErrorCodes(t *testing.T) {
-	for kind, want := range map[core.Kind]int{core.Generic: 1, core.NotFound: 2, core.InvalidPath: 10, core.Cancelled: 14} {
-		if got := codeOf(&core.Error{Kind: kind}); got != want {
-			t.Errorf("%v: code %d, want %d", kind, got, want)
+	header, err := os.ReadFile("../include/objstore.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]int{}
+	for _, m := range regexp.MustCompile(`(OBJSTORE_E_\w+) = (\d+)`).FindAllStringSubmatch(string(header), -1) {
+		declared[m[1]], _ = strconv.Atoi(m[2])
+	}
+	kinds := 0
+	seen := map[int]core.Kind{}
+	for k := core.Kind(0); k.String() != fmt.Sprintf("Kind(%d)", int(k)); k++ {
+		kinds++
+		name := "OBJSTORE_E_" + strings.ToUpper(regexp.MustCompile(`([a-z])([A-Z])`).ReplaceAllString(k.String(), "${1}_${2}"))
+		want, ok := declared[name]
+		if !ok {
+			t.Errorf("kind %v: the header declares no %s", k, name)
+			continue
 		}
+		got := codeOf(&core.Error{Kind: k})
+		if got != want {
+			t.Errorf("kind %v: code %d, want %s (%d)", k, got, name, want)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("kinds %v and %v share code %d", other, k, got)
+		}
+		seen[got] = k
+		if _, listed := kindCodes[k]; !listed {
+			t.Errorf("kind %v is missing from kindCodes", k)
+		}
+	}
+	// Every header code below the C boundary's own (100 and up) is a kind's.
+	for name, code := range declared {
+		if _, ok := seen[code]; code < codeBadHandle && !ok {
+			t.Errorf("%s (%d) belongs to no kind", name, code)
+		}
+	}
+	if kinds != 15 || len(kindCodes) != kinds {
+		t.Errorf("%d kinds, %d codes in kindCodes; want 15 each (append to both, and to the header)", kinds, len(kindCodes))
 	}
 	if got := codeOf(errors.Join(badHandlef("x"), errors.New("y"))); got != codeBadHandle {
 		t.Errorf("joined bad handle: code %d", got)
+	}
+	if got := codeOf(errors.New("plain")); got != declared["OBJSTORE_E_GENERIC"] {
+		t.Errorf("a plain error: code %d", got)
 	}
 }
 

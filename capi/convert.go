@@ -42,6 +42,18 @@ func parsePathString(s string) (core.Path, error) {
 	return core.ParsePath(s)
 }
 
+// checkStructVersion accepts an options struct of any version this
+// library knows, 1 to current: a caller built against an older header
+// sets the older version, and the library reads only the fields that
+// version has. 0 (not set) and versions newer than the library are
+// refused.
+func checkStructVersion(name string, version, current uint) error {
+	if version == 0 || version > current {
+		return core.Errorf(core.InvalidArgument, "%s.version is %d, expected 1 to %d (the header's version macro)", name, version, current)
+	}
+	return nil
+}
+
 // goStringOr returns the C string, or def when it is NULL.
 func goStringOr(s *C.char, def string) string {
 	if s == nil {

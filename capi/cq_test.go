@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -94,8 +95,8 @@ func TestAsyncLimitLoweredWhileBusy(t *testing.T) {
 	gate := make(chan struct{})
 	var mu sync.Mutex
 	running, peak := 0, 0
-	blocking := func(*request) (result, error) { <-gate; return result{}, nil }
-	queued := func(*request) (result, error) {
+	blocking := func(context.Context) (result, error) { <-gate; return result{}, nil }
+	queued := func(context.Context) (result, error) {
 		mu.Lock()
 		running++
 		peak = max(peak, running)

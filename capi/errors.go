@@ -16,9 +16,9 @@ import (
 
 // Status codes beyond core's kinds (see objstore_code in objstore.h).
 const (
-	codeOK        = 0
-	codeBadHandle = 100
-	codeInternal  = 102
+	codeOK        = C.OBJSTORE_OK
+	codeBadHandle = C.OBJSTORE_E_BAD_HANDLE
+	codeInternal  = C.OBJSTORE_E_INTERNAL
 )
 
 // abiError is an error that exists only at the C boundary.
@@ -41,14 +41,40 @@ func needOut(name string, isNil bool) error {
 	return nil
 }
 
-// codeOf maps an error to its objstore_code: core kinds are offset by one
-// (Generic = 1 … Integrity = 15).
+// kindCodes is the objstore_code of every core kind. It is part of the C
+// ABI and written out, never computed from a kind's number: codes are
+// fixed once published, whatever order core keeps its kinds in. A kind
+// missing here would be reported as OBJSTORE_E_GENERIC (a test checks
+// that none is).
+var kindCodes = map[core.Kind]int{
+	core.Generic:          C.OBJSTORE_E_GENERIC,
+	core.NotFound:         C.OBJSTORE_E_NOT_FOUND,
+	core.AlreadyExists:    C.OBJSTORE_E_ALREADY_EXISTS,
+	core.Precondition:     C.OBJSTORE_E_PRECONDITION,
+	core.NotModified:      C.OBJSTORE_E_NOT_MODIFIED,
+	core.NotImplemented:   C.OBJSTORE_E_NOT_IMPLEMENTED,
+	core.NotSupported:     C.OBJSTORE_E_NOT_SUPPORTED,
+	core.PermissionDenied: C.OBJSTORE_E_PERMISSION_DENIED,
+	core.Unauthenticated:  C.OBJSTORE_E_UNAUTHENTICATED,
+	core.InvalidPath:      C.OBJSTORE_E_INVALID_PATH,
+	core.InvalidArgument:  C.OBJSTORE_E_INVALID_ARGUMENT,
+	core.UnknownConfigKey: C.OBJSTORE_E_UNKNOWN_CONFIG_KEY,
+	core.Timeout:          C.OBJSTORE_E_TIMEOUT,
+	core.Cancelled:        C.OBJSTORE_E_CANCELLED,
+	core.Integrity:        C.OBJSTORE_E_INTEGRITY,
+}
+
+// codeOf maps an error to its objstore_code: an error of the C boundary
+// its own code, any other its kind's (kindCodes).
 func codeOf(err error) int {
 	var a *abiError
 	if errors.As(err, &a) {
 		return a.code
 	}
-	return int(core.KindOf(err)) + 1
+	if code, ok := kindCodes[core.KindOf(err)]; ok {
+		return code
+	}
+	return C.OBJSTORE_E_GENERIC
 }
 
 // call runs one export's body: a returned error becomes its code and, when

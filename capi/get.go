@@ -8,8 +8,7 @@ import "C"
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
+	"math"
 	"unsafe"
 
 	"github.com/libobjstore/objstore/core"
@@ -24,8 +23,8 @@ func getOptions(o *C.objstore_get_options) (core.GetOptions, error) {
 	if o == nil {
 		return opts, nil
 	}
-	if o.version != C.OBJSTORE_GET_OPTIONS_VERSION {
-		return opts, core.Errorf(core.InvalidArgument, "objstore_get_options.version is %d, expected %d", uint(o.version), C.OBJSTORE_GET_OPTIONS_VERSION)
+	if err := checkStructVersion("objstore_get_options", uint(o.version), C.OBJSTORE_GET_OPTIONS_VERSION); err != nil {
+		return opts, err
 	}
 	const known = C.OBJSTORE_GET_HEAD | C.OBJSTORE_GET_IF_MODIFIED_SINCE | C.OBJSTORE_GET_IF_UNMODIFIED_SINCE
 	flags := uint(o.flags)
@@ -82,36 +81,99 @@ func getInfo(a *cArena, res *core.GetResult) *C.objstore_get_info {
 	return p
 }
 
-// startGet parses the arguments of a get and sends it.
-func startGet(h *stores.Handle, path *C.char, o *C.objstore_get_options) (*core.GetResult, error) {
-	p, err := parsePath(path)
-	if err != nil {
-		return nil, err
+// onGet prepares a get of path with the options o; read turns the open
+// answer into the operation's result (and owns its body).
+func onGet[T any](path *C.char, o *C.objstore_get_options, read func(ctx context.Context, h *stores.Handle, res *core.GetResult) (T, error)) preparer[*stores.Handle, T] {
+	return func(h *stores.Handle) (op[T], error) {
+		p, err := parsePath(path)
+		if err != nil {
+			return nil, err
+		}
+		opts, err := getOptions(o)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (T, error) {
+			res, err := h.Store.Get(ctx, p, opts)
+			if err != nil {
+				var zero T
+				return zero, err
+			}
+			return read(ctx, h, res)
+		}, nil
 	}
-	opts, err := getOptions(o)
-	if err != nil {
-		return nil, err
-	}
-	return h.Store.Get(requestContext(), p, opts)
 }
 
-// reader is the value of an objstore_reader: an open body, read either all
-// at once or in chunks, and the response metadata it owns.
+// ---- objstore_get / objstore_submit_get_reader: an open body ----
+
+// reader is the value of an objstore_reader: an open body, read all at
+// once or in chunks, the response metadata, and a share of the store,
+// which stays open while the body is.
 type reader struct {
-	res      *core.GetResult
-	consumed uint64 // body bytes handed out so far
-	done     bool   // body read to its end (and closed)
-	info     cArena
-	infoPtr  *C.objstore_get_info
+	body    *core.BodyReader
+	store   *stores.Handle
+	cancel  context.CancelFunc // of the context the body is read with
+	info    cArena
+	infoPtr *C.objstore_get_info
 }
 
 func (r *reader) close() {
-	if !r.done {
-		r.res.Body.Close()
-		r.done = true
-	}
+	r.body.Close()
+	r.cancel()
+	r.store.Close()
 	r.info.free()
 }
+
+// opened is an open reader and, when the body was prefetched, its bytes.
+type opened struct {
+	rd      *reader
+	fetched *buffer
+}
+
+// noPrefetch: objstore_get reads nothing of the body before it returns.
+const noPrefetch = -1
+
+// openReader prepares a get whose body is read later, through a reader. A
+// body of at most prefetch bytes is read at once.
+func openReader(path *C.char, o *C.objstore_get_options, prefetch int64) preparer[*stores.Handle, opened] {
+	return func(h *stores.Handle) (op[opened], error) {
+		// The body outlives the call that opens it: it is read with a
+		// context of its own, cancelled when the reader is freed, and by
+		// the call's until the call returns.
+		get := onGet(path, o, func(ctx context.Context, h *stores.Handle, res *core.GetResult) (opened, error) {
+			rd := &reader{body: core.NewBodyReader(res)}
+			rd.infoPtr = getInfo(&rd.info, res)
+			var err error
+			var fetched *buffer
+			if prefetch >= 0 && res.Len() <= uint64(prefetch) {
+				if fetched, err = readRest(rd.body); err != nil {
+					rd.body.Close()
+					rd.info.free()
+					return opened{}, err
+				}
+			}
+			rd.store = h.Share()
+			return opened{rd: rd, fetched: fetched}, nil
+		})
+		run, err := get(h)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (opened, error) {
+			bodyCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			defer context.AfterFunc(ctx, cancel)()
+			res, err := run(bodyCtx)
+			if err != nil {
+				cancel()
+				return opened{}, err
+			}
+			res.rd.cancel = cancel
+			return res, nil
+		}, nil
+	}
+}
+
+func newReaderHandle(rd *reader) unsafe.Pointer { return newHandle(kindReader, rd, rd.close) }
 
 //export objstoreGo_get
 func objstoreGo_get(store unsafe.Pointer, path *C.char, opts *C.objstore_get_options, out *unsafe.Pointer, info **C.objstore_get_info, errp **C.objstore_error) C.int {
@@ -119,20 +181,99 @@ func objstoreGo_get(store unsafe.Pointer, path *C.char, opts *C.objstore_get_opt
 		if err := needOut("out", out == nil); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			res, err := startGet(h, path, opts)
-			if err != nil {
-				return err
-			}
-			r := &reader{res: res}
-			r.infoPtr = getInfo(&r.info, res)
-			*out = newHandle(kindReader, r, r.close)
+		return storeNow(store, openReader(path, opts, noPrefetch), func(g opened) error {
+			*out = newReaderHandle(g.rd)
 			if info != nil {
-				*info = r.infoPtr
+				*info = g.rd.infoPtr
 			}
 			return nil
 		})
 	})
+}
+
+//export objstoreGo_submit_get_reader
+func objstoreGo_submit_get_reader(store unsafe.Pointer, path *C.char, o *C.objstore_get_options, prefetchMax C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		prefetch := int64(min(uint64(prefetchMax), math.MaxInt64))
+		return storeSubmit(store, id, C.OBJSTORE_OP_GET_READER, openReader(path, o, prefetch), output[opened]{
+			fill: func(c *C.objstore_completion, g opened) {
+				c.reader = (*C.objstore_reader)(newReaderHandle(g.rd))
+				c.info = g.rd.infoPtr
+				if g.fetched != nil {
+					handBuffer(c, g.fetched)
+				}
+			},
+			discard: func(g opened) { g.rd.close(); freeBuffer(g.fetched) },
+		})
+	})
+}
+
+//export objstoreGo_reader_free
+func objstoreGo_reader_free(rd unsafe.Pointer) C.int {
+	return freeExport(rd, kindReader)
+}
+
+// ---- reading a reader: all of the rest, or the next chunk ----
+
+// readRest reads the rest of a body into one buffer (empty at the end).
+func readRest(body *core.BodyReader) (*buffer, error) {
+	b := &buffer{}
+	data, err := body.Rest(b.mem.alloc)
+	if err != nil {
+		b.mem.free()
+		return nil, err
+	}
+	b.data = data
+	return b, nil
+}
+
+func readAllOp(r *reader) (op[*buffer], error) {
+	return func(context.Context) (*buffer, error) { return readRest(r.body) }, nil
+}
+
+// readChunkOp reads the next chunk of at least minSize bytes (0: the
+// default); nil at the end of the body.
+func readChunkOp(minSize C.size_t) preparer[*reader, *buffer] {
+	size := uint64(minSize)
+	if size == 0 {
+		size = defaultChunkSize
+	}
+	return func(r *reader) (op[*buffer], error) {
+		return func(context.Context) (*buffer, error) {
+			b := &buffer{}
+			chunk, err := r.body.Next(size, b.mem.alloc)
+			if err != nil || chunk == nil {
+				b.mem.free()
+				return nil, err
+			}
+			b.data = chunk
+			return b, nil
+		}, nil
+	}
+}
+
+// handRead hands a buffer read from a reader to out-parameters; nil (the
+// end of the body) as NULL and 0.
+func handRead(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) func(b *buffer) error {
+	return func(b *buffer) error {
+		if b == nil {
+			*out, *data, *n = nil, nil, 0
+			return nil
+		}
+		b.hand(out, data, n)
+		return nil
+	}
+}
+
+// bufferOut hands a buffer read by a request to its completion (none at
+// the end of a body).
+var bufferOut = output[*buffer]{
+	fill: func(c *C.objstore_completion, b *buffer) {
+		if b != nil {
+			handBuffer(c, b)
+		}
+	},
+	discard: freeBuffer,
 }
 
 //export objstoreGo_reader_read_all
@@ -141,32 +282,15 @@ func objstoreGo_reader_read_all(rd unsafe.Pointer, out *unsafe.Pointer, data **C
 		if err := needBufferOuts(out, data, n); err != nil {
 			return err
 		}
-		return withHandle(rd, kindReader, true, func(r *reader) error {
-			b, err := r.readAll()
-			if err != nil {
-				return err
-			}
-			b.hand(out, data, n)
-			return nil
-		})
+		return runNow(rd, kindReader, true, readAllOp, handRead(out, data, n))
 	})
 }
 
-// readAll reads the rest of the body into one buffer (empty at the end).
-func (r *reader) readAll() (*buffer, error) {
-	b := &buffer{}
-	if !r.done {
-		rest := *r.res // the part of the body not yet handed out
-		rest.Start += r.consumed
-		r.done, r.consumed = true, r.res.Len() // ReadAll closes the body
-		body, err := core.ReadAll(&rest, b.mem.alloc)
-		if err != nil {
-			b.mem.free()
-			return nil, err
-		}
-		b.data = body
-	}
-	return b, nil
+//export objstoreGo_submit_reader_read_all
+func objstoreGo_submit_reader_read_all(rd unsafe.Pointer, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return submitOp(rd, kindReader, true, id, C.OBJSTORE_OP_READ_ALL, readAllOp, bufferOut)
+	})
 }
 
 //export objstoreGo_reader_read_chunk
@@ -175,61 +299,45 @@ func objstoreGo_reader_read_chunk(rd unsafe.Pointer, minSize C.size_t, out *unsa
 		if err := needBufferOuts(out, data, n); err != nil {
 			return err
 		}
-		return withHandle(rd, kindReader, true, func(r *reader) error {
-			b, err := r.readChunk(uint64(minSize))
-			if err != nil {
-				return err
-			}
-			if b == nil {
-				*out, *data, *n = nil, nil, 0
-				return nil
-			}
-			b.hand(out, data, n)
-			return nil
-		})
+		return runNow(rd, kindReader, true, readChunkOp(minSize), handRead(out, data, n))
 	})
 }
 
-// readChunk reads the next chunk of at least minSize bytes (0: the
-// default); nil at the end of the body.
-func (r *reader) readChunk(minSize uint64) (*buffer, error) {
-	remaining := r.res.Len() - r.consumed
-	if r.done || remaining == 0 {
-		if !r.done {
-			r.res.Body.Close()
-			r.done = true
-		}
-		return nil, nil
-	}
-	size := minSize
-	if size == 0 {
-		size = defaultChunkSize
-	}
-	size = min(size, remaining)
-	b := &buffer{}
-	chunk := b.mem.alloc(int(size))
-	if got, err := io.ReadFull(r.res.Body, chunk); err != nil {
-		b.mem.free()
-		r.res.Body.Close()
-		r.done = true
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &core.Error{Kind: core.Generic, Path: string(r.res.Meta.Location),
-				Msg: fmt.Sprintf("body ended after %d of %d bytes", r.consumed+uint64(got), r.res.Len())}
-		}
-		return nil, core.Wrap(core.Generic, "", r.res.Meta.Location, err)
-	}
-	r.consumed += size
-	b.data = chunk
-	return b, nil
+//export objstoreGo_submit_reader_read_chunk
+func objstoreGo_submit_reader_read_chunk(rd unsafe.Pointer, minSize C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return submitOp(rd, kindReader, true, id, C.OBJSTORE_OP_READ_CHUNK, readChunkOp(minSize), bufferOut)
+	})
 }
 
 func needBufferOuts(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) error {
 	return errors.Join(needOut("out", out == nil), needOut("data", data == nil), needOut("len", n == nil))
 }
 
-//export objstoreGo_reader_free
-func objstoreGo_reader_free(rd unsafe.Pointer) C.int {
-	return callNoErr(func() error { return freeHandle(rd, kindReader) })
+// ---- objstore_get_bytes / objstore_submit_get: a whole body ----
+
+// gotBytes is a body read whole, with the response's metadata (owned by
+// the buffer) when it was asked for.
+type gotBytes struct {
+	b    *buffer
+	info *C.objstore_get_info
+}
+
+func getBytes(path *C.char, o *C.objstore_get_options, wantInfo bool) preparer[*stores.Handle, gotBytes] {
+	return onGet(path, o, func(_ context.Context, _ *stores.Handle, res *core.GetResult) (gotBytes, error) {
+		b := &buffer{}
+		var info *C.objstore_get_info
+		if wantInfo {
+			info = getInfo(&b.info, res)
+		}
+		body, err := core.ReadAll(res, b.mem.alloc)
+		if err != nil {
+			freeBuffer(b)
+			return gotBytes{}, err
+		}
+		b.data = body
+		return gotBytes{b, info}, nil
+	})
 }
 
 //export objstoreGo_get_bytes
@@ -238,79 +346,74 @@ func objstoreGo_get_bytes(store unsafe.Pointer, path *C.char, opts *C.objstore_g
 		if err := needBufferOuts(out, data, n); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			res, err := startGet(h, path, opts)
-			if err != nil {
-				return err
-			}
-			b, infoPtr, err := readBody(res, info != nil)
-			if err != nil {
-				return err
-			}
-			b.hand(out, data, n)
+		return storeNow(store, getBytes(path, opts, info != nil), func(g gotBytes) error {
+			g.b.hand(out, data, n)
 			if info != nil {
-				*info = infoPtr
+				*info = g.info
 			}
 			return nil
 		})
 	})
 }
 
-// readBody reads a whole response body into a buffer, with the response's
-// metadata (owned by the buffer) when wantInfo.
-func readBody(res *core.GetResult, wantInfo bool) (*buffer, *C.objstore_get_info, error) {
-	b := &buffer{}
-	var infoPtr *C.objstore_get_info
-	if wantInfo {
-		infoPtr = getInfo(&b.info, res)
-	}
-	body, err := core.ReadAll(res, b.mem.alloc)
-	if err != nil {
-		b.mem.free()
-		b.info.free()
-		return nil, nil, err
-	}
-	b.data = body
-	return b, infoPtr, nil
-}
-
-//export objstoreGo_get_ranges
-func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, out *unsafe.Pointer, data **C.uint8_t, lens *C.size_t, errp **C.objstore_error) C.int {
+//export objstoreGo_submit_get
+func objstoreGo_submit_get(store unsafe.Pointer, path *C.char, o *C.objstore_get_options, flags C.uint, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		if err := needOut("out", out == nil); err != nil {
-			return err
-		}
-		if count > 0 {
-			if err := errors.Join(needOut("data", data == nil), needOut("lens", lens == nil)); err != nil {
-				return err
+		get := getBytes(path, o, flags&C.OBJSTORE_SUBMIT_INFO != 0)
+		return storeSubmit(store, id, C.OBJSTORE_OP_GET, func(h *stores.Handle) (op[gotBytes], error) {
+			if unknown := flags &^ C.OBJSTORE_SUBMIT_INFO; unknown != 0 {
+				return nil, core.Errorf(core.InvalidArgument, "unknown submit_get flags %#x", uint(unknown))
 			}
-			if starts == nil || ends == nil {
-				return core.Errorf(core.InvalidArgument, "starts or ends is NULL with %d ranges", uint64(count))
-			}
-		}
-		return withStore(store, func(h *stores.Handle) error {
-			p, err := parsePath(path)
-			if err != nil {
-				return err
-			}
-			ranges := boundedRanges(starts, ends, count)
-			b, views, err := getRanges(requestContext(), h.Store, p, ranges, coalesceGap(gap))
-			if err != nil {
-				return err
-			}
-			b.hand(out, nil, nil)
-			b.setViews(views, data, lens)
-			return nil
+			return get(h)
+		}, output[gotBytes]{
+			fill:    func(c *C.objstore_completion, g gotBytes) { handBuffer(c, g.b); c.info = g.info },
+			discard: func(g gotBytes) { freeBuffer(g.b) },
 		})
 	})
 }
 
-func boundedRanges(starts, ends *C.uint64_t, count C.size_t) []core.Range {
-	ranges := make([]core.Range, int(count))
-	for i := range ranges {
-		ranges[i] = core.Bounded(uint64(unsafe.Slice(starts, count)[i]), uint64(unsafe.Slice(ends, count)[i]))
+// ---- objstore_get_ranges / objstore_submit_get_ranges ----
+
+// rangesRead is the bytes of several ranges of one object in one buffer,
+// and a view into it per range.
+type rangesRead struct {
+	b     *buffer
+	views [][]byte
+}
+
+// getRanges prepares a read of count bounded ranges [starts[i], ends[i])
+// of path, coalesced with the C ABI's gap; the caller's data and lens
+// arrays receive the views.
+func getRanges(path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, data **C.uint8_t, lens *C.size_t) preparer[*stores.Handle, rangesRead] {
+	return func(h *stores.Handle) (op[rangesRead], error) {
+		if count > 0 && (starts == nil || ends == nil || data == nil || lens == nil) {
+			return nil, core.Errorf(core.InvalidArgument, "starts, ends, data or lens is NULL with %d ranges", uint64(count))
+		}
+		p, err := parsePath(path)
+		if err != nil {
+			return nil, err
+		}
+		ranges := make([]core.Range, int(count))
+		for i := range ranges {
+			ranges[i] = core.Bounded(uint64(unsafe.Slice(starts, count)[i]), uint64(unsafe.Slice(ends, count)[i]))
+			if err := ranges[i].Validate(); err != nil {
+				return nil, err
+			}
+		}
+		return func(ctx context.Context) (rangesRead, error) {
+			b := &buffer{}
+			alloc := func(size int) []byte { // called once, for all ranges
+				b.data = b.mem.alloc(size)
+				return b.data
+			}
+			views, err := core.GetRangesWith(ctx, h.Store, p, ranges, alloc, core.RangeOptions{Coalesce: coalesceGap(gap)})
+			if err != nil {
+				b.mem.free()
+				return rangesRead{}, err
+			}
+			return rangesRead{b, views}, nil
+		}, nil
 	}
-	return ranges
 }
 
 // coalesceDefault, as the gap of the glue functions, is what
@@ -329,28 +432,12 @@ func coalesceGap(gap C.uint64_t) uint64 {
 	return uint64(gap)
 }
 
-// getRanges reads ranges of one object into one buffer; the views point
-// into it.
-func getRanges(ctx context.Context, s core.Store, p core.Path, ranges []core.Range, gap uint64) (*buffer, [][]byte, error) {
-	b := &buffer{}
-	alloc := func(size int) []byte { // called once, for all ranges
-		b.data = b.mem.alloc(size)
-		return b.data
-	}
-	views, err := core.GetRangesWith(ctx, s, p, ranges, alloc, core.RangeOptions{Coalesce: gap})
-	if err != nil {
-		b.mem.free()
-		return nil, nil, err
-	}
-	return b, views, nil
-}
-
 // setViews writes where each view lies in b (handed out already) to the
 // caller's data and lens arrays.
-func (b *buffer) setViews(views [][]byte, data **C.uint8_t, lens *C.size_t) {
-	count := len(views)
-	for i, v := range views {
-		ptr := unsafe.SliceData(b.data)
+func (r rangesRead) setViews(data **C.uint8_t, lens *C.size_t) {
+	count := len(r.views)
+	for i, v := range r.views {
+		ptr := unsafe.SliceData(r.b.data)
 		if len(v) > 0 {
 			ptr = unsafe.SliceData(v)
 		}
@@ -359,25 +446,66 @@ func (b *buffer) setViews(views [][]byte, data **C.uint8_t, lens *C.size_t) {
 	}
 }
 
+//export objstoreGo_get_ranges
+func objstoreGo_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, out *unsafe.Pointer, data **C.uint8_t, lens *C.size_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := needOut("out", out == nil); err != nil {
+			return err
+		}
+		if count > 0 {
+			if err := errors.Join(needOut("data", data == nil), needOut("lens", lens == nil)); err != nil {
+				return err
+			}
+		}
+		return storeNow(store, getRanges(path, starts, ends, count, gap, data, lens), func(r rangesRead) error {
+			r.b.hand(out, nil, nil)
+			r.setViews(data, lens)
+			return nil
+		})
+	})
+}
+
+//export objstoreGo_submit_get_ranges
+func objstoreGo_submit_get_ranges(store unsafe.Pointer, path *C.char, starts, ends *C.uint64_t, count C.size_t, gap C.uint64_t, data **C.uint8_t, lens *C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return storeSubmit(store, id, C.OBJSTORE_OP_GET_RANGES, getRanges(path, starts, ends, count, gap, data, lens), output[rangesRead]{
+			fill: func(c *C.objstore_completion, r rangesRead) {
+				var out unsafe.Pointer
+				r.b.hand(&out, nil, nil)
+				c.buffer = (*C.objstore_buffer)(out)
+				r.setViews(data, lens)
+			},
+			discard: func(r rangesRead) { freeBuffer(r.b) },
+		})
+	})
+}
+
+// ---- objstore_head / objstore_submit_head ----
+
+func headOp(path *C.char) preparer[*stores.Handle, core.ObjectMeta] {
+	return onPath(path, func(ctx context.Context, s core.Store, p core.Path) (core.ObjectMeta, error) { return s.Head(ctx, p) })
+}
+
 //export objstoreGo_head
 func objstoreGo_head(store unsafe.Pointer, path *C.char, out *unsafe.Pointer, items **C.objstore_object_meta, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		if err := errors.Join(needOut("out", out == nil), needOut("items", items == nil)); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			p, err := parsePath(path)
-			if err != nil {
-				return err
-			}
-			meta, err := h.Store.Head(requestContext(), p)
-			if err != nil {
-				return err
-			}
+		return storeNow(store, headOp(path), func(meta core.ObjectMeta) error {
 			l := &metaList{}
 			*items = l.arena.metas([]core.ObjectMeta{meta})
 			*out = newMetaList(l)
 			return nil
+		})
+	})
+}
+
+//export objstoreGo_submit_head
+func objstoreGo_submit_head(store unsafe.Pointer, path *C.char, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return storeSubmit(store, id, C.OBJSTORE_OP_HEAD, headOp(path), output[core.ObjectMeta]{
+			fill: func(c *C.objstore_completion, meta core.ObjectMeta) { handMetas(c, []core.ObjectMeta{meta}) },
 		})
 	})
 }

@@ -8,24 +8,24 @@ import "C"
 import (
 	"context"
 	"errors"
-	"iter"
-	"sync"
 	"unsafe"
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/stores"
 )
 
-// defaultPageSize is objstore_list_next's page size when max_items is 0.
-const defaultPageSize = 1000
-
-// listing is the value of an objstore_list: a pull iterator over
-// Store.List, stopped when the handle is freed.
+// listing is the value of an objstore_list: a listing paged by core's
+// Pager, stopped when the handle is freed, with a share of its store.
 type listing struct {
-	next    func(limit int) ([]pulled, bool)
-	stop    func()
-	pending error // an error met after a page's first entries, reported next call
-	done    bool
+	pages  *core.Pager
+	cancel context.CancelFunc
+	store  *stores.Handle
+}
+
+func (l *listing) release() {
+	l.pages.Close()
+	l.cancel()
+	l.store.Close()
 }
 
 //export objstoreGo_list_new
@@ -44,12 +44,21 @@ func objstoreGo_list_new(store unsafe.Pointer, prefix, offset *C.char, out *unsa
 				return err
 			}
 			ctx, cancel := context.WithCancel(requestContext())
-			l := &listing{}
-			l.next, l.stop = pull(h.Store.List(ctx, pre, core.ListOptions{Offset: off}))
-			*out = newHandle(kindList, l, func() { l.stop(); cancel() })
+			l := &listing{pages: core.NewPager(h.Store.List(ctx, pre, core.ListOptions{Offset: off})), cancel: cancel, store: h.Share()}
+			*out = newHandle(kindList, l, l.release)
 			return nil
 		})
 	})
+}
+
+// listNextOp pulls up to maxItems (0: the default) more entries; none at
+// the end.
+func listNextOp(maxItems C.size_t) preparer[*listing, []core.ObjectMeta] {
+	return func(l *listing) (op[[]core.ObjectMeta], error) {
+		return func(context.Context) ([]core.ObjectMeta, error) {
+			return l.pages.Next(int(min(uint64(maxItems), 1<<30)))
+		}, nil
+	}
 }
 
 //export objstoreGo_list_next
@@ -58,11 +67,7 @@ func objstoreGo_list_next(lh unsafe.Pointer, maxItems C.size_t, page *unsafe.Poi
 		if err := errors.Join(needOut("page", page == nil), needOut("items", items == nil), needOut("n", n == nil)); err != nil {
 			return err
 		}
-		return withHandle(lh, kindList, true, func(l *listing) error {
-			metas, err := l.nextPage(uint64(maxItems))
-			if err != nil {
-				return err
-			}
+		return runNow(lh, kindList, true, listNextOp(maxItems), func(metas []core.ObjectMeta) error {
 			if len(metas) == 0 {
 				*page, *items, *n = nil, nil, 0
 				return nil
@@ -76,44 +81,34 @@ func objstoreGo_list_next(lh unsafe.Pointer, maxItems C.size_t, page *unsafe.Poi
 	})
 }
 
-// nextPage pulls up to maxItems (0: the default) more entries; none at the
-// end. An error after some entries is reported by the next call.
-func (l *listing) nextPage(maxItems uint64) ([]core.ObjectMeta, error) {
-	if l.pending != nil {
-		err := l.pending
-		l.pending, l.done = nil, true
-		return nil, err
-	}
-	limit := int(min(maxItems, 1<<20))
-	if limit == 0 {
-		limit = defaultPageSize
-	}
-	if l.done {
-		return nil, nil
-	}
-	batch, ok := l.next(limit)
-	if !ok {
-		l.done = true
-		return nil, nil
-	}
-	metas := make([]core.ObjectMeta, 0, len(batch))
-	for _, e := range batch {
-		if e.err != nil {
-			if len(metas) == 0 {
-				l.done = true
-				return nil, e.err
-			}
-			l.pending = e.err
-			break
-		}
-		metas = append(metas, e.meta)
-	}
-	return metas, nil
+//export objstoreGo_submit_list_next
+func objstoreGo_submit_list_next(lh unsafe.Pointer, maxItems C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return submitOp(lh, kindList, true, id, C.OBJSTORE_OP_LIST_NEXT, listNextOp(maxItems), output[[]core.ObjectMeta]{
+			fill: func(c *C.objstore_completion, metas []core.ObjectMeta) {
+				if len(metas) > 0 {
+					handMetas(c, metas)
+				}
+			},
+		})
+	})
 }
 
 //export objstoreGo_list_free
 func objstoreGo_list_free(lh unsafe.Pointer) C.int {
-	return callNoErr(func() error { return freeHandle(lh, kindList) })
+	return freeExport(lh, kindList)
+}
+
+// ---- objstore_list_with_delimiter / its submit ----
+
+func listWithDelimiterOp(prefix *C.char) preparer[*stores.Handle, core.ListResult] {
+	return func(h *stores.Handle) (op[core.ListResult], error) {
+		pre, err := parseOptionalPath(prefix)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (core.ListResult, error) { return h.Store.ListWithDelimiter(ctx, pre) }, nil
+	}
 }
 
 //export objstoreGo_list_with_delimiter
@@ -123,19 +118,26 @@ func objstoreGo_list_with_delimiter(store unsafe.Pointer, prefix *C.char, out *u
 			needOut("common_prefixes", prefixes == nil), needOut("n_prefixes", nPrefixes == nil)); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			pre, err := parseOptionalPath(prefix)
-			if err != nil {
-				return err
-			}
-			res, err := h.Store.ListWithDelimiter(requestContext(), pre)
-			if err != nil {
-				return err
-			}
+		return storeNow(store, listWithDelimiterOp(prefix), func(res core.ListResult) error {
 			ml := &metaList{}
 			*objects, *nObjects, *prefixes, *nPrefixes = ml.fillListResult(res)
 			*out = newMetaList(ml)
 			return nil
+		})
+	})
+}
+
+//export objstoreGo_submit_list_with_delimiter
+func objstoreGo_submit_list_with_delimiter(store unsafe.Pointer, prefix *C.char, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return storeSubmit(store, id, C.OBJSTORE_OP_LIST_WITH_DELIMITER, listWithDelimiterOp(prefix), output[core.ListResult]{
+			fill: func(c *C.objstore_completion, res core.ListResult) {
+				ml := &metaList{}
+				var prefixes **C.char
+				c.items, c.n_items, prefixes, c.n_prefixes = ml.fillListResult(res)
+				c.common_prefixes = prefixes
+				c.meta_list = (*C.objstore_meta_list)(newMetaList(ml))
+			},
 		})
 	})
 }
@@ -147,76 +149,4 @@ func (ml *metaList) fillListResult(res core.ListResult) (*C.objstore_object_meta
 		common[i] = string(p)
 	}
 	return ml.arena.metas(res.Objects), C.size_t(len(res.Objects)), ml.arena.strings(common), C.size_t(len(common))
-}
-
-// pulled is one entry of a listing, or the error that ended it.
-type pulled struct {
-	meta core.ObjectMeta
-	err  error
-}
-
-// pull turns a listing into a next/stop pair, like iter.Pull2 but on a
-// plain goroutine: iter.Pull2's coroutines must be resumed from goroutines
-// with the same OS-thread locking as their creator, and cgo calls (one
-// locked goroutine per calling C thread) and async requests (unlocked
-// workers) resume them from anywhere. next(limit) returns the next limit
-// entries (fewer only at the end, or when an error ends the batch), false
-// once the listing is over. Entries are handed over a page at a time: one
-// channel handoff per entry cost a thread wakeup each, more than the entry.
-// Nothing is fetched before the first next, nor beyond the page asked for.
-func pull(seq iter.Seq2[core.ObjectMeta, error]) (next func(limit int) ([]pulled, bool), stop func()) {
-	want := make(chan int)
-	batches := make(chan []pulled)
-	done := make(chan struct{})   // closed by stop
-	exited := make(chan struct{}) // closed when the goroutine ends
-	wait := func() (int, bool) {
-		select {
-		case n := <-want:
-			return max(n, 1), true
-		case <-done:
-			return 0, false
-		}
-	}
-	go func() {
-		defer close(exited)
-		defer close(batches)
-		limit, ok := wait()
-		if !ok {
-			return
-		}
-		var batch []pulled
-		for meta, err := range seq {
-			batch = append(batch, pulled{meta, err})
-			if len(batch) < limit && err == nil {
-				continue
-			}
-			select {
-			case batches <- batch:
-			case <-done:
-				return
-			}
-			batch = nil
-			if limit, ok = wait(); !ok {
-				return
-			}
-		}
-		if len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-done:
-			}
-		}
-	}()
-	next = func(limit int) ([]pulled, bool) {
-		select {
-		case want <- limit:
-		case <-exited:
-			return nil, false
-		}
-		b, ok := <-batches
-		return b, ok
-	}
-	var once sync.Once
-	stop = func() { once.Do(func() { close(done) }) }
-	return next, stop
 }

@@ -15,79 +15,67 @@ import (
 	"github.com/libobjstore/objstore/core/stores"
 )
 
+// ---- objstore_delete / objstore_submit_delete ----
+
+func deleteOp(path *C.char) preparer[*stores.Handle, none] {
+	return onPath(path, func(ctx context.Context, s core.Store, p core.Path) (none, error) { return done(s.Delete(ctx, p)) })
+}
+
 //export objstoreGo_delete
 func objstoreGo_delete(store unsafe.Pointer, path *C.char, errp **C.objstore_error) C.int {
-	return call(errp, func() error {
-		return withStore(store, func(h *stores.Handle) error {
-			p, err := parsePath(path)
-			if err != nil {
-				return err
-			}
-			return h.Store.Delete(requestContext(), p)
-		})
-	})
+	return call(errp, func() error { return storeNow(store, deleteOp(path), nil) })
 }
 
-// objstoreGo_delete_many deletes the valid paths in one batch; an invalid
-// path gets OBJSTORE_E_INVALID_PATH and is not sent. The first failure in
-// path order is the result.
-//
-//export objstoreGo_delete_many
-func objstoreGo_delete_many(store unsafe.Pointer, paths **C.char, count C.size_t, codes *C.int, errp **C.objstore_error) C.int {
-	return call(errp, func() error {
+//export objstoreGo_submit_delete
+func objstoreGo_submit_delete(store unsafe.Pointer, path *C.char, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error { return storeSubmit(store, id, C.OBJSTORE_OP_DELETE, deleteOp(path), output[none]{}) })
+}
+
+// ---- objstore_delete_many / objstore_submit_delete_many ----
+
+// deleteManyOp deletes the valid paths in one batch; an invalid path gets
+// OBJSTORE_E_INVALID_PATH and is not sent. Each path's code goes to codes
+// (optional); the first failure in path order is the result.
+func deleteManyOp(paths **C.char, count C.size_t, codes *C.int) preparer[*stores.Handle, none] {
+	return func(h *stores.Handle) (op[none], error) {
 		if count > 0 && paths == nil {
-			return core.Errorf(core.InvalidArgument, "paths is NULL with %d paths", uint64(count))
+			return nil, core.Errorf(core.InvalidArgument, "paths is NULL with %d paths", uint64(count))
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			batch := parseDeleteBatch(paths, count)
-			batch.run(requestContext(), h.Store)
-			return batch.report(codes)
-		})
-	})
-}
-
-// deleteBatch is a delete_many: its paths parsed (invalid ones already
-// failed) and, after run, one error per path.
-type deleteBatch struct {
-	errs    []error
-	valid   []core.Path
-	validAt []int
-}
-
-func parseDeleteBatch(paths **C.char, count C.size_t) *deleteBatch {
-	n := int(count)
-	d := &deleteBatch{errs: make([]error, n)}
-	for i, s := range unsafe.Slice(paths, n) {
-		p, err := parsePath(s)
-		if err != nil {
-			d.errs[i] = err
-			continue
+		n := int(count)
+		errs := make([]error, n)
+		var valid []core.Path
+		var validAt []int
+		for i, s := range unsafe.Slice(paths, n) {
+			p, err := parsePath(s)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			valid = append(valid, p)
+			validAt = append(validAt, i)
 		}
-		d.valid = append(d.valid, p)
-		d.validAt = append(d.validAt, i)
-	}
-	return d
-}
-
-func (d *deleteBatch) run(ctx context.Context, s core.Store) {
-	if len(d.valid) > 0 {
-		for j, err := range core.DeleteMany(ctx, s, d.valid) {
-			d.errs[d.validAt[j]] = err
-		}
+		return func(ctx context.Context) (none, error) {
+			if len(valid) > 0 {
+				for j, err := range core.DeleteMany(ctx, h.Store, valid) {
+					errs[validAt[j]] = err
+				}
+			}
+			return done(reportCodes(errs, codes))
+		}, nil
 	}
 }
 
-// report writes each path's code to codes (optional) and returns the first
-// failure in path order.
-func (d *deleteBatch) report(codes *C.int) error {
+// reportCodes writes each item's code to codes (optional) and returns the
+// first failure in item order.
+func reportCodes(errs []error, codes *C.int) error {
 	var first error
-	for i, err := range d.errs {
+	for i, err := range errs {
 		if codes != nil {
 			code := codeOK
 			if err != nil {
 				code = codeOf(err)
 			}
-			unsafe.Slice(codes, len(d.errs))[i] = C.int(code)
+			unsafe.Slice(codes, len(errs))[i] = C.int(code)
 		}
 		if first == nil {
 			first = err
@@ -96,48 +84,88 @@ func (d *deleteBatch) report(codes *C.int) error {
 	return first
 }
 
-func copyOptions(flags C.uint) (core.CopyOptions, error) {
-	if flags&^C.OBJSTORE_IF_NOT_EXISTS != 0 {
-		return core.CopyOptions{}, core.Errorf(core.InvalidArgument, "unknown copy/rename flags %#x", uint(flags&^C.OBJSTORE_IF_NOT_EXISTS))
-	}
-	return core.CopyOptions{IfNotExists: flags&C.OBJSTORE_IF_NOT_EXISTS != 0}, nil
+//export objstoreGo_delete_many
+func objstoreGo_delete_many(store unsafe.Pointer, paths **C.char, count C.size_t, codes *C.int, errp **C.objstore_error) C.int {
+	return call(errp, func() error { return storeNow(store, deleteManyOp(paths, count, codes), nil) })
 }
 
-// copyOrRename parses the arguments shared by copy and rename.
-func copyOrRename(store unsafe.Pointer, from, to *C.char, flags C.uint, op func(*stores.Handle, core.Path, core.Path, core.CopyOptions) error) error {
-	return withStore(store, func(h *stores.Handle) error {
+//export objstoreGo_submit_delete_many
+func objstoreGo_submit_delete_many(store unsafe.Pointer, paths **C.char, count C.size_t, codes *C.int, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return storeSubmit(store, id, C.OBJSTORE_OP_DELETE_MANY, deleteManyOp(paths, count, codes), output[none]{})
+	})
+}
+
+// ---- copy and rename ----
+
+// copyOp copies (or with rename, moves) from to to; flags may hold
+// OBJSTORE_IF_NOT_EXISTS.
+func copyOp(from, to *C.char, flags C.uint, rename bool) preparer[*stores.Handle, none] {
+	return func(h *stores.Handle) (op[none], error) {
 		src, err := parsePath(from)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		dst, err := parsePath(to)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		opts, err := copyOptions(flags)
-		if err != nil {
-			return err
+		if flags&^C.OBJSTORE_IF_NOT_EXISTS != 0 {
+			return nil, core.Errorf(core.InvalidArgument, "unknown copy/rename flags %#x", uint(flags&^C.OBJSTORE_IF_NOT_EXISTS))
 		}
-		return op(h, src, dst, opts)
-	})
+		opts := core.CopyOptions{IfNotExists: flags&C.OBJSTORE_IF_NOT_EXISTS != 0}
+		return func(ctx context.Context) (none, error) {
+			if rename {
+				return done(core.Rename(ctx, h.Store, src, dst, opts))
+			}
+			return done(h.Store.Copy(ctx, src, dst, opts))
+		}, nil
+	}
 }
 
 //export objstoreGo_copy
 func objstoreGo_copy(store unsafe.Pointer, from, to *C.char, flags C.uint, errp **C.objstore_error) C.int {
+	return call(errp, func() error { return storeNow(store, copyOp(from, to, flags, false), nil) })
+}
+
+//export objstoreGo_submit_copy
+func objstoreGo_submit_copy(store unsafe.Pointer, from, to *C.char, flags C.uint, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		return copyOrRename(store, from, to, flags, func(h *stores.Handle, src, dst core.Path, opts core.CopyOptions) error {
-			return h.Store.Copy(requestContext(), src, dst, opts)
-		})
+		return storeSubmit(store, id, C.OBJSTORE_OP_COPY, copyOp(from, to, flags, false), output[none]{})
 	})
 }
 
 //export objstoreGo_rename
 func objstoreGo_rename(store unsafe.Pointer, from, to *C.char, flags C.uint, errp **C.objstore_error) C.int {
+	return call(errp, func() error { return storeNow(store, copyOp(from, to, flags, true), nil) })
+}
+
+//export objstoreGo_submit_rename
+func objstoreGo_submit_rename(store unsafe.Pointer, from, to *C.char, flags C.uint, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		return copyOrRename(store, from, to, flags, func(h *stores.Handle, src, dst core.Path, opts core.CopyOptions) error {
-			return core.Rename(requestContext(), h.Store, src, dst, opts)
-		})
+		return storeSubmit(store, id, C.OBJSTORE_OP_RENAME, copyOp(from, to, flags, true), output[none]{})
 	})
+}
+
+// ---- objstore_sign / objstore_submit_sign ----
+
+func signOp(method, path *C.char, expiresSecs C.uint64_t) preparer[*stores.Handle, string] {
+	return func(h *stores.Handle) (op[string], error) {
+		if method == nil {
+			return nil, core.Errorf(core.InvalidArgument, "method is NULL")
+		}
+		m := C.GoString(method)
+		p, err := parsePath(path)
+		if err != nil {
+			return nil, err
+		}
+		if uint64(expiresSecs) > math.MaxInt64/uint64(time.Second) {
+			return nil, core.Errorf(core.InvalidArgument, "expires_secs %d is too large", uint64(expiresSecs))
+		}
+		return func(ctx context.Context) (string, error) {
+			return core.Sign(ctx, h.Store, m, p, time.Duration(expiresSecs)*time.Second)
+		}, nil
+	}
 }
 
 //export objstoreGo_sign
@@ -146,23 +174,18 @@ func objstoreGo_sign(store unsafe.Pointer, method, path *C.char, expiresSecs C.u
 		if err := needOut("url_out", out == nil); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			if method == nil {
-				return core.Errorf(core.InvalidArgument, "method is NULL")
-			}
-			p, err := parsePath(path)
-			if err != nil {
-				return err
-			}
-			if uint64(expiresSecs) > math.MaxInt64/uint64(time.Second) {
-				return core.Errorf(core.InvalidArgument, "expires_secs %d is too large", uint64(expiresSecs))
-			}
-			url, err := core.Sign(requestContext(), h.Store, C.GoString(method), p, time.Duration(expiresSecs)*time.Second)
-			if err != nil {
-				return err
-			}
+		return storeNow(store, signOp(method, path, expiresSecs), func(url string) error {
 			*out = C.CString(url)
 			return nil
+		})
+	})
+}
+
+//export objstoreGo_submit_sign
+func objstoreGo_submit_sign(store unsafe.Pointer, method, path *C.char, expiresSecs C.uint64_t, id C.uint64_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		return storeSubmit(store, id, C.OBJSTORE_OP_SIGN, signOp(method, path, expiresSecs), output[string]{
+			fill: func(c *C.objstore_completion, url string) { c.url = C.CString(url) },
 		})
 	})
 }

@@ -117,6 +117,18 @@ func freeHandle(p unsafe.Pointer, kind handleKind) error {
 	return nil
 }
 
+// freeExport is the body of every objstore_*_free: NULL is a harmless
+// no-op returning OBJSTORE_OK (as sqlite3_close(NULL) is); anything else
+// must be a live handle of the kind.
+func freeExport(p unsafe.Pointer, kind handleKind) C.int {
+	return callNoErr(func() error {
+		if p == nil {
+			return nil
+		}
+		return freeHandle(p, kind)
+	})
+}
+
 // quarantineSize is how many freed handle and error addresses are held
 // back before their memory is really released (and could be reused by
 // malloc for a newer object, which a stale pointer would then alias). Each

@@ -40,7 +40,7 @@ void objstore_string_free(char *s) { free(s); }
 
 int objstore_abi_version(void) { return OBJSTORE_ABI_VERSION; }
 
-const char *objstore_version(void) { return "0.1.0"; }
+const char *objstore_version(void) { return OBJSTORE_VERSION; }
 
 const char *objstore_code_name(int code) {
     switch (code) {

@@ -69,14 +69,16 @@ func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C
 		if err != nil {
 			return err
 		}
-		*out = newHandle(kindStore, h, h.Close)
+		// The handle's last free closes the store (a shared store, when
+		// every handle of its document is freed).
+		*out = newHandle(kindStore, h, func() { h.Close() })
 		return nil
 	})
 }
 
 //export objstoreGo_store_free
 func objstoreGo_store_free(store unsafe.Pointer) C.int {
-	return callNoErr(func() error { return freeHandle(store, kindStore) })
+	return freeExport(store, kindStore)
 }
 
 //export objstoreGo_store_config_json

@@ -47,13 +47,28 @@ func (a *cArena) pendingUploads(us []core.PendingUpload) *C.objstore_pending_upl
 	return p
 }
 
-func cleanup(ctx context.Context, h *stores.Handle, pre core.Path, opts core.CleanupOptions) (*metaList, *C.objstore_pending_upload, int, error) {
-	ups, err := core.CleanupUploads(ctx, h.Store, pre, opts)
-	if err != nil {
-		return nil, nil, 0, err
+// cleaned is what a cleanup_uploads aborted, in a metadata list.
+type cleaned struct {
+	ml      *metaList
+	uploads *C.objstore_pending_upload
+	n       int
+}
+
+func cleanupOp(prefix *C.char, olderThanMs C.uint64_t, flags C.uint) preparer[*stores.Handle, cleaned] {
+	return func(h *stores.Handle) (op[cleaned], error) {
+		pre, opts, err := cleanupArgs(prefix, olderThanMs, flags)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (cleaned, error) {
+			ups, err := core.CleanupUploads(ctx, h.Store, pre, opts)
+			if err != nil {
+				return cleaned{}, err
+			}
+			ml := &metaList{}
+			return cleaned{ml, ml.arena.pendingUploads(ups), len(ups)}, nil
+		}, nil
 	}
-	ml := &metaList{}
-	return ml, ml.arena.pendingUploads(ups), len(ups), nil
 }
 
 //export objstoreGo_cleanup_uploads
@@ -62,17 +77,9 @@ func objstoreGo_cleanup_uploads(store unsafe.Pointer, prefix *C.char, olderThanM
 		if err := errors.Join(needOut("out", out == nil), needOut("uploads", uploads == nil), needOut("n", n == nil)); err != nil {
 			return err
 		}
-		pre, opts, err := cleanupArgs(prefix, olderThanMs, flags)
-		if err != nil {
-			return err
-		}
-		return withStore(store, func(h *stores.Handle) error {
-			ml, items, count, err := cleanup(requestContext(), h, pre, opts)
-			if err != nil {
-				return err
-			}
-			*uploads, *n = items, C.size_t(count)
-			*out = newMetaList(ml)
+		return storeNow(store, cleanupOp(prefix, olderThanMs, flags), func(c cleaned) error {
+			*uploads, *n = c.uploads, C.size_t(c.n)
+			*out = newMetaList(c.ml)
 			return nil
 		})
 	})
@@ -81,24 +88,12 @@ func objstoreGo_cleanup_uploads(store unsafe.Pointer, prefix *C.char, olderThanM
 //export objstoreGo_submit_cleanup_uploads
 func objstoreGo_submit_cleanup_uploads(store unsafe.Pointer, prefix *C.char, olderThanMs C.uint64_t, flags C.uint, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		return onStore(store, id, C.OBJSTORE_OP_CLEANUP_UPLOADS, func(h *stores.Handle) (runFunc, error) {
-			pre, opts, err := cleanupArgs(prefix, olderThanMs, flags)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *request) (result, error) {
-				ml, items, count, err := cleanup(r.ctx, h, pre, opts)
-				if err != nil {
-					return result{}, err
-				}
-				return result{
-					fill: func(c *C.objstore_completion) {
-						c.pending_uploads, c.n_items = items, C.size_t(count)
-						c.meta_list = (*C.objstore_meta_list)(newMetaList(ml))
-					},
-					discard: ml.arena.free,
-				}, nil
-			}, nil
+		return storeSubmit(store, id, C.OBJSTORE_OP_CLEANUP_UPLOADS, cleanupOp(prefix, olderThanMs, flags), output[cleaned]{
+			fill: func(c *C.objstore_completion, cl cleaned) {
+				c.pending_uploads, c.n_items = cl.uploads, C.size_t(cl.n)
+				c.meta_list = (*C.objstore_meta_list)(newMetaList(cl.ml))
+			},
+			discard: func(cl cleaned) { cl.ml.arena.free() },
 		})
 	})
 }

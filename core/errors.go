@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 )
 
 // Kind classifies every error the library returns. Backends map their SDK's
@@ -14,19 +12,47 @@ import (
 type Kind int
 
 const (
+	// Generic is any failure no other kind describes: a broken connection
+	// after the retries ran out, a service answer that cannot be read, a
+	// body shorter than announced. The message says what happened.
 	Generic Kind = iota
+	// NotFound: the object (or the bucket, or a copy's source) does not
+	// exist. Also a "directory": only objects are found.
 	NotFound
+	// AlreadyExists: a create-only put (PutCreate) or a copy or rename
+	// with IfNotExists found the destination present; nothing was written.
 	AlreadyExists
+	// Precondition: a condition on the object failed — IfMatch or
+	// IfUnmodifiedSince on a get, the etag or version of an update-mode
+	// put — or the object changed while a read was resumed.
 	Precondition
+	// NotModified: IfNoneMatch or IfModifiedSince matched; the caller's
+	// copy is current.
 	NotModified
+	// NotImplemented: this library does not implement the operation or
+	// option for this store (it could be done, but is not).
 	NotImplemented
+	// NotSupported: the store or service cannot do it at all (signing on
+	// a store without keys, cleanup on a store without uploads).
 	NotSupported
+	// PermissionDenied: the credentials were accepted but do not allow
+	// the operation.
 	PermissionDenied
+	// Unauthenticated: credentials are missing, wrong or expired.
 	Unauthenticated
+	// InvalidPath: a path breaks the path rules (see ParsePath); no
+	// request was sent.
 	InvalidPath
+	// InvalidArgument: a bad value — a range, an option, a config value
+	// or document, a URL — or a range the object cannot satisfy.
 	InvalidArgument
+	// UnknownConfigKey: a config document names a key its store does
+	// not know.
 	UnknownConfigKey
+	// Timeout: a deadline passed — the caller's context deadline, or
+	// (after the retries) the client options' timeout or read_timeout.
 	Timeout
+	// Cancelled: the caller's context was cancelled.
 	Cancelled
 	// Integrity: the bytes read or written do not match the checksum the
 	// service (or the caller) gave for them; never returned as success.
@@ -148,30 +174,3 @@ func contextKind(err error) (Kind, bool) {
 
 // IsKind reports whether err is of kind k.
 func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
-
-// RedactURL renders u for an error message without what may be a secret:
-// the user info (a password, an access key), the query (SAS tokens,
-// signatures) and the fragment are replaced by "xxxxx".
-func RedactURL(u *url.URL) string {
-	r := *u
-	if r.User != nil {
-		r.User = url.User("xxxxx")
-	}
-	if r.RawQuery != "" || r.ForceQuery {
-		r.RawQuery, r.ForceQuery = "xxxxx", false
-	}
-	if r.Fragment != "" || r.RawFragment != "" {
-		r.Fragment, r.RawFragment = "xxxxx", ""
-	}
-	if strings.ContainsAny(r.Opaque, "@?#") {
-		r.Opaque = "xxxxx"
-	}
-	return r.String()
-}
-
-// RangeRefused is the message of a range a service refused (HTTP 416):
-// object_store's phrase "Invalid range" first, then what the service said,
-// so that a refused range reads the same from every backend.
-func RangeRefused(serviceMessage string) string {
-	return "Invalid range: " + serviceMessage
-}

@@ -80,7 +80,7 @@ func FuzzParseConfig(f *testing.F) {
 		if !reflect.DeepEqual(normalizeEmpty(again), normalizeEmpty(c)) {
 			t.Fatalf("config does not round-trip:\n%#v\n%#v", c, again)
 		}
-		_ = c.RetryConfig.Policy()
+		_ = c.RetryConfig.Complete()
 	})
 }
 

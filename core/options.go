@@ -152,58 +152,6 @@ func IsMetadataKey(key string) bool {
 	return true
 }
 
-// HTTPAttributes are the well-known attributes of an object; an empty
-// field is unset.
-type HTTPAttributes struct {
-	ContentType, ContentDisposition, ContentEncoding, ContentLanguage, CacheControl string
-}
-
-// Split separates the well-known attributes (keys matched
-// case-insensitively) from user metadata, for backends that send them as
-// different headers or fields.
-func (a Attributes) Split() (HTTPAttributes, map[string]string) {
-	var h HTTPAttributes
-	var metadata map[string]string
-	for k, v := range a {
-		switch {
-		case strings.EqualFold(k, AttrContentType):
-			h.ContentType = v
-		case strings.EqualFold(k, AttrContentDisposition):
-			h.ContentDisposition = v
-		case strings.EqualFold(k, AttrContentEncoding):
-			h.ContentEncoding = v
-		case strings.EqualFold(k, AttrContentLanguage):
-			h.ContentLanguage = v
-		case strings.EqualFold(k, AttrCacheControl):
-			h.CacheControl = v
-		default:
-			if metadata == nil {
-				metadata = map[string]string{}
-			}
-			metadata[k] = v
-		}
-	}
-	return h, metadata
-}
-
-// JoinAttributes is the inverse of Split: the set well-known attributes
-// and every metadata entry, as one Attributes.
-func JoinAttributes(h HTTPAttributes, metadata map[string]string) Attributes {
-	a := make(Attributes, 5+len(metadata))
-	for k, v := range map[string]string{
-		AttrContentType: h.ContentType, AttrContentDisposition: h.ContentDisposition,
-		AttrContentEncoding: h.ContentEncoding, AttrContentLanguage: h.ContentLanguage, AttrCacheControl: h.CacheControl,
-	} {
-		if v != "" {
-			a[k] = v
-		}
-	}
-	for k, v := range metadata {
-		a[k] = v
-	}
-	return a
-}
-
 // GetResult is an open read. The caller must Close Body (also for Head).
 type GetResult struct {
 	Meta       ObjectMeta

@@ -14,6 +14,15 @@ func Prefixed(s Store, prefix Path) Store {
 	if prefix == "" {
 		return s
 	}
+	return Scoped(s, prefix)
+}
+
+// Scoped is Prefixed that wraps s also for an empty prefix: the front of
+// every store core/stores opens (see core/driver's Open). Besides the
+// prefix, the front checks once, for every backend, what no backend has to
+// check again: a range that is wrong whatever the object's size (empty or
+// inverted) is InvalidArgument before any backend sees it.
+func Scoped(s Store, prefix Path) Store {
 	if p, ok := s.(*prefixStore); ok { // nest by joining, not by stacking wrappers
 		return &prefixStore{inner: p.inner, prefix: p.prefix.Join(prefix)}
 	}
@@ -51,6 +60,11 @@ func (p *prefixStore) stripMeta(m *ObjectMeta) error {
 }
 
 func (p *prefixStore) Get(ctx context.Context, path Path, opts GetOptions) (*GetResult, error) {
+	if opts.Range != nil {
+		if err := opts.Range.Validate(); err != nil {
+			return nil, Wrap(InvalidArgument, "", path, err)
+		}
+	}
 	res, err := p.inner.Get(ctx, p.full(path), opts)
 	if err != nil {
 		return nil, err
@@ -154,6 +168,9 @@ func (p *prefixStore) ListUploads(ctx context.Context, prefix Path) iter.Seq2[Pe
 		}
 	}
 }
+
+// Close closes the store under the prefix.
+func (p *prefixStore) Close() error { return p.inner.Close() }
 
 func (p *prefixStore) AbortUpload(ctx context.Context, u PendingUpload) error {
 	c, ok := p.inner.(UploadCleaner)

@@ -24,6 +24,20 @@ func (a Allocator) get(n int) ([]byte, error) {
 	return b[:n], nil
 }
 
+// WholeReader is implemented by a GetResult body whose bound changes when
+// its consumer reads it to the end at once (ReadAll, GetRanges), rather
+// than at its own pace: a backend's body is then bounded by the client
+// option timeout as a whole (see core/driver's Timeouts). Bodies that wrap
+// another pass the call on.
+type WholeReader interface{ ReadWhole() }
+
+// ReadWhole tells body, if it cares, that it is read to its end at once.
+func ReadWhole(body io.Reader) {
+	if w, ok := body.(WholeReader); ok {
+		w.ReadWhole()
+	}
+}
+
 func checkedLen(n uint64) (int, error) {
 	if n > math.MaxInt {
 		return 0, Errorf(InvalidArgument, "%d bytes do not fit in memory", n)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -32,15 +33,6 @@ const (
 	DefaultBackoffBase  = 2.0
 )
 
-// Policy is a RetryConfig with every default filled in.
-type Policy struct {
-	MaxRetries   int
-	RetryTimeout time.Duration
-	InitBackoff  time.Duration
-	MaxBackoff   time.Duration
-	Base         float64
-}
-
 // Validate refuses settings no retry loop can follow: a negative count or
 // duration, or a base below 1 (backoff that shrinks).
 func (r *RetryConfig) Validate() error {
@@ -65,32 +57,6 @@ func (r *RetryConfig) Validate() error {
 	return nil
 }
 
-// Policy resolves the defaults. A nil config gives the default policy.
-func (r *RetryConfig) Policy() Policy {
-	p := Policy{DefaultMaxRetries, DefaultRetryTimeout, DefaultInitBackoff, DefaultMaxBackoff, DefaultBackoffBase}
-	if r == nil {
-		return p
-	}
-	if r.MaxRetries != nil {
-		p.MaxRetries = *r.MaxRetries
-	}
-	if r.RetryTimeout != nil {
-		p.RetryTimeout = time.Duration(*r.RetryTimeout)
-	}
-	if b := r.Backoff; b != nil {
-		if b.InitBackoff != nil {
-			p.InitBackoff = time.Duration(*b.InitBackoff)
-		}
-		if b.MaxBackoff != nil {
-			p.MaxBackoff = time.Duration(*b.MaxBackoff)
-		}
-		if b.Base != nil {
-			p.Base = *b.Base
-		}
-	}
-	return p
-}
-
 // Complete is the config with every default written out (nil stays nil):
 // a document names its whole retry policy once it names any of it, as
 // obstore's retry_config shows it, and equal policies compare equal.
@@ -98,12 +64,25 @@ func (r *RetryConfig) Complete() *RetryConfig {
 	if r == nil {
 		return nil
 	}
-	p := r.Policy()
-	retryTimeout, init, maxBackoff := Duration(p.RetryTimeout), Duration(p.InitBackoff), Duration(p.MaxBackoff)
+	maxRetries, retryTimeout := DefaultMaxRetries, Duration(DefaultRetryTimeout)
+	init, maxBackoff, base := Duration(DefaultInitBackoff), Duration(DefaultMaxBackoff), DefaultBackoffBase
+	setIf(&maxRetries, r.MaxRetries)
+	setIf(&retryTimeout, r.RetryTimeout)
+	if b := r.Backoff; b != nil {
+		setIf(&init, b.InitBackoff)
+		setIf(&maxBackoff, b.MaxBackoff)
+		setIf(&base, b.Base)
+	}
 	return &RetryConfig{
-		MaxRetries:   &p.MaxRetries,
+		MaxRetries:   &maxRetries,
 		RetryTimeout: &retryTimeout,
-		Backoff:      &BackoffConfig{InitBackoff: &init, MaxBackoff: &maxBackoff, Base: &p.Base},
+		Backoff:      &BackoffConfig{InitBackoff: &init, MaxBackoff: &maxBackoff, Base: &base},
+	}
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
 	}
 }
 
@@ -131,12 +110,27 @@ func (d *Duration) UnmarshalJSON(data []byte) error {
 	default:
 		return notADuration(data)
 	}
-	parsed, err := ParseDuration("retry_config", s)
-	if err != nil {
+	if d.UnmarshalText([]byte(s)) != nil {
 		return notADuration(data)
 	}
-	*d = Duration(parsed)
 	return nil
+}
+
+// UnmarshalText reads a Go duration ("30s", "1m30s") or a plain number of
+// seconds ("30", "0.5"); negative durations are refused. Config values
+// that are durations (client_options timeout, ...) are read the same way.
+func (d *Duration) UnmarshalText(text []byte) error {
+	v := strings.TrimSpace(string(text))
+	if parsed, err := time.ParseDuration(v); err == nil && parsed >= 0 {
+		*d = Duration(parsed)
+		return nil
+	}
+	var secs float64
+	if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && secs >= 0 {
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	return Errorf(InvalidArgument, "%q is not a duration (e.g. \"30s\" or a number of seconds)", v)
 }
 
 // notADuration is a json.UnmarshalTypeError so that the decoder adds the

@@ -40,6 +40,12 @@ type Store interface {
 	// Copy copies an object within the store, overwriting the destination
 	// unless opts.IfNotExists.
 	Copy(ctx context.Context, from, to Path, opts CopyOptions) error
+	// Close releases what the store holds: its connections, descriptors
+	// and clients. The store must not be used after it; bodies and
+	// uploads it opened must be finished first. A store opened through
+	// core/stores is shared by the handles of equal documents: close the
+	// Handle, which closes the store with its last handle.
+	Close() error
 }
 
 // ListOptions configure List.

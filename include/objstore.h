@@ -17,11 +17,18 @@
  *   failure, an error (code + message) that you free with
  *   objstore_error_free(). On success *err is left untouched.
  * - Objects are opaque handles. Every constructor has a matching _free.
- *   Whoever receives a handle owns it and frees it exactly once. Passing a
- *   NULL, unknown, already freed or wrong-kind handle returns
+ *   Whoever receives a handle owns it and frees it exactly once. Every
+ *   _free of NULL is a harmless no-op returning OBJSTORE_OK (as
+ *   sqlite3_close(NULL)), so cleanup code may free whatever it holds.
+ *   Passing any other unknown, already freed or wrong-kind handle returns
  *   OBJSTORE_E_BAD_HANDLE: it never crashes. (Freed handle addresses are
  *   held back from reuse for a long while, so a stale handle is reported
  *   rather than aliased to a newer object.)
+ * - A handle made from a store (reader, list, upload, writer) keeps the
+ *   store open until it is freed, even if the store handle is freed first.
+ *   The last free of a store closes it: its connections, descriptors and
+ *   clients are released. Stores with equal documents share one client
+ *   (see objstore_store_new), which closes with the last of their handles.
  * - Strings in are NUL-terminated UTF-8 and are only read during the call.
  *   Strings out are owned by the handle they came from (valid until it is
  *   freed) unless the function says the caller frees them with
@@ -40,6 +47,23 @@
  *   child by spawning a fresh process instead (Python: "spawn" or
  *   "forkserver").
  * - The library never writes to stdout or stderr and ignores SIGPIPE.
+ *
+ * ABI evolution
+ * -------------
+ * - objstore_abi_version() changes only when the ABI breaks (a function
+ *   removed or changed, a struct's existing fields changed): a binding built
+ *   against another OBJSTORE_ABI_VERSION must refuse to load the library.
+ *   New functions, codes, ops and flags are added without changing it.
+ * - Option and stats structs the caller fills begin with a version field.
+ *   Initialize them with their OBJSTORE_*_INIT macro (or zero-fill them and
+ *   set version to the OBJSTORE_*_VERSION macro). Fields are only ever
+ *   appended, each addition raising the struct's version; the library
+ *   accepts every version from 1 to the one it was built with, reading only
+ *   the fields that version has, so a caller built against an older header
+ *   keeps working. A version of 0 or newer than the library is
+ *   OBJSTORE_E_INVALID_ARGUMENT.
+ * - Structs the library fills for the caller (objstore_completion) carry
+ *   reserved fields for later growth, which are zero.
  */
 #ifndef OBJSTORE_H
 #define OBJSTORE_H
@@ -52,6 +76,11 @@ extern "C" {
 #endif
 
 #define OBJSTORE_ABI_VERSION 1
+
+/* The library version this header belongs to; objstore_version() returns
+ * the loaded library's. (The repository's VERSION file is the one source:
+ * a test checks that this macro, the library and the Python package agree.) */
+#define OBJSTORE_VERSION "0.1.0"
 
 /* ---- Status codes ----------------------------------------------------- */
 
@@ -89,13 +118,16 @@ typedef struct objstore_error {
  * freeing something else returns OBJSTORE_E_BAD_HANDLE. */
 int objstore_error_free(objstore_error *err);
 
-/* Frees a string the library returned as "caller frees". NULL is a no-op. */
+/* Frees a string the library returned as "caller frees" (no other
+ * pointer). NULL is a no-op. It needs no Go runtime, so it also works in a
+ * forked child. */
 void objstore_string_free(char *s);
 
 /* The ABI version of the loaded library (compare with OBJSTORE_ABI_VERSION). */
 int objstore_abi_version(void);
 
-/* The library version, e.g. "0.1.0". Static storage: do not free. */
+/* The version of the loaded library (OBJSTORE_VERSION when it was built),
+ * e.g. "0.1.0". Static storage: do not free. */
 const char *objstore_version(void);
 
 /* Name of a status code, e.g. "OBJSTORE_E_NOT_FOUND"; "OBJSTORE_E_UNKNOWN"
@@ -127,7 +159,11 @@ typedef struct objstore_store objstore_store;
 int objstore_store_new(const char *config_json, const char *env_json,
                        objstore_store **out, objstore_error **err);
 
-/* Frees a store handle. Requests in flight on it finish first. */
+/* Frees a store handle. Requests and calls in flight on it finish first.
+ * The last handle on a store (its own and those of equal documents, and
+ * the readers, lists, uploads and writers made from them) closes it. NULL
+ * is a no-op returning OBJSTORE_OK; a freed or unknown handle is
+ * OBJSTORE_E_BAD_HANDLE. */
 int objstore_store_free(objstore_store *store);
 
 /* The store's canonical config document (normalized keys, no environment
@@ -166,7 +202,8 @@ typedef struct objstore_buffer objstore_buffer;
 
 /* The bytes of a buffer: *data (never NULL, also when *len is 0) and *len. */
 int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len);
-/* Frees the bytes; pointers into them become invalid. */
+/* Frees the bytes; pointers into them become invalid. NULL is a no-op
+ * returning OBJSTORE_OK. */
 int objstore_buffer_free(objstore_buffer *buf);
 
 /* ---- Metadata ----------------------------------------------------------- */
@@ -190,6 +227,10 @@ typedef struct objstore_kv {
  * arrays and strings it points to live until objstore_meta_list_free(). */
 typedef struct objstore_meta_list objstore_meta_list;
 
+/* Frees a metadata list and every array and string it owns (items,
+ * common prefixes, pending uploads, infos pointing into it). NULL is a
+ * no-op returning OBJSTORE_OK; a freed or unknown list is
+ * OBJSTORE_E_BAD_HANDLE. */
 int objstore_meta_list_free(objstore_meta_list *list);
 
 /* ---- Get ---------------------------------------------------------------- */
@@ -215,10 +256,10 @@ typedef struct objstore_range {
 #define OBJSTORE_GET_IF_MODIFIED_SINCE   (1u << 1) /* if_modified_since_ns is set */
 #define OBJSTORE_GET_IF_UNMODIFIED_SINCE (1u << 2) /* if_unmodified_since_ns is set */
 
-/* Options of a get. Zero-fill it and set version =
- * OBJSTORE_GET_OPTIONS_VERSION; NULL options mean "whole object". Another
- * version, an unknown flag or range kind, or an empty bounded range is
- * OBJSTORE_E_INVALID_ARGUMENT (as for the other option structs). */
+/* Options of a get. Initialize with OBJSTORE_GET_OPTIONS_INIT (see "ABI
+ * evolution"); NULL options mean "whole object". An unknown version, flag
+ * or range kind, or an empty bounded range is OBJSTORE_E_INVALID_ARGUMENT
+ * (as for the other option structs). */
 typedef struct objstore_get_options {
     unsigned int version;
     unsigned int flags;
@@ -229,6 +270,9 @@ typedef struct objstore_get_options {
     objstore_range range;
     const char *object_version; /* NULL: current */
 } objstore_get_options;
+
+/* objstore_get_options opts = OBJSTORE_GET_OPTIONS_INIT; */
+#define OBJSTORE_GET_OPTIONS_INIT {.version = OBJSTORE_GET_OPTIONS_VERSION}
 
 /* What a get learned from the response headers. */
 typedef struct objstore_get_info {
@@ -263,7 +307,8 @@ int objstore_reader_read_chunk(objstore_reader *reader, size_t min_size,
                                objstore_buffer **out, const uint8_t **data,
                                size_t *len, objstore_error **err);
 
-/* Closes the body. Buffers already read stay valid. */
+/* Closes the body and frees the reader and its info. Buffers already read
+ * stay valid. NULL is a no-op returning OBJSTORE_OK. */
 int objstore_reader_free(objstore_reader *reader);
 
 /* get + read_all in one call (the fast path for small objects and ranges).
@@ -307,7 +352,8 @@ enum objstore_put_mode {
 
 #define OBJSTORE_PUT_OPTIONS_VERSION 1
 
-/* Options of a put. Zero-fill and set version; NULL means overwrite. */
+/* Options of a put; initialize with OBJSTORE_PUT_OPTIONS_INIT. NULL means
+ * overwrite, without attributes or tags. */
 typedef struct objstore_put_options {
     unsigned int version;
     int mode;                 /* enum objstore_put_mode */
@@ -316,6 +362,8 @@ typedef struct objstore_put_options {
     const objstore_kv *attributes; size_t attributes_len;
     const objstore_kv *tags;       size_t tags_len;
 } objstore_put_options;
+
+#define OBJSTORE_PUT_OPTIONS_INIT {.version = OBJSTORE_PUT_OPTIONS_VERSION}
 
 /* Writes data[0..len) as one object in one request. data is read in place
  * during the call, not copied. e_tag_out and version_out are optional; when
@@ -348,7 +396,8 @@ int objstore_upload_complete(objstore_upload *up, char **e_tag_out,
 /* Aborts the upload and removes its parts. */
 int objstore_upload_abort(objstore_upload *up, objstore_error **err);
 
-/* Frees the handle. An upload neither completed nor aborted is aborted. */
+/* Frees the handle. An upload neither completed nor aborted is aborted.
+ * NULL is a no-op returning OBJSTORE_OK. */
 int objstore_upload_free(objstore_upload *up);
 
 /* ---- Buffered writer ------------------------------------------------------ */
@@ -357,6 +406,8 @@ typedef struct objstore_writer objstore_writer;
 
 #define OBJSTORE_WRITER_OPTIONS_VERSION 1
 
+/* Options of a writer; initialize with OBJSTORE_WRITER_OPTIONS_INIT. NULL
+ * takes the defaults. */
 typedef struct objstore_writer_options {
     unsigned int version;
     size_t chunk_size;      /* 0: 5 MiB. Data up to this size is one put. */
@@ -364,6 +415,8 @@ typedef struct objstore_writer_options {
     const objstore_kv *attributes; size_t attributes_len;
     const objstore_kv *tags;       size_t tags_len;
 } objstore_writer_options;
+
+#define OBJSTORE_WRITER_OPTIONS_INIT {.version = OBJSTORE_WRITER_OPTIONS_VERSION}
 
 /* A streaming writer: small writes are buffered; an object that stays
  * under chunk_size is one put, a larger one a multipart upload with parts
@@ -383,7 +436,8 @@ int objstore_writer_close(objstore_writer *w, char **e_tag_out,
 /* Discards everything written; nothing becomes visible. */
 int objstore_writer_abort(objstore_writer *w, objstore_error **err);
 
-/* Frees the handle; a writer neither closed nor aborted is aborted. */
+/* Frees the handle; a writer neither closed nor aborted is aborted. NULL
+ * is a no-op returning OBJSTORE_OK. */
 int objstore_writer_free(objstore_writer *w);
 
 /* ---- Delete, copy, rename, sign -------------------------------------------- */
@@ -403,10 +457,16 @@ int objstore_delete_many(objstore_store *store, const char *const *paths,
 
 #define OBJSTORE_IF_NOT_EXISTS 1u /* copy/rename: fail if the destination exists */
 
+/* Copies the object at from to to within the store, overwriting to, or with
+ * OBJSTORE_IF_NOT_EXISTS failing with OBJSTORE_E_ALREADY_EXISTS when it
+ * exists (OBJSTORE_E_NOT_SUPPORTED where the store cannot do that
+ * atomically). A missing source is OBJSTORE_E_NOT_FOUND; an unknown flag
+ * OBJSTORE_E_INVALID_ARGUMENT. Nothing is returned to free. */
 int objstore_copy(objstore_store *store, const char *from, const char *to,
                   unsigned int flags, objstore_error **err);
 
-/* Renames; natively where the store can, else copy then delete. */
+/* Renames from to to (flags, errors as objstore_copy): natively where the
+ * store can, else copy then delete of the source. */
 int objstore_rename(objstore_store *store, const char *from, const char *to,
                     unsigned int flags, objstore_error **err);
 
@@ -436,7 +496,7 @@ int objstore_list_next(objstore_list *list, size_t max_items,
                        objstore_error **err);
 
 /* Stops the listing and frees the handle; pages already returned stay
- * valid until they are freed. */
+ * valid until they are freed. NULL is a no-op returning OBJSTORE_OK. */
 int objstore_list_free(objstore_list *list);
 
 /* One level under prefix: objects directly in it and the common prefixes of
@@ -636,6 +696,11 @@ int objstore_set_async_limit(size_t limit, size_t *previous);
 
 #define OBJSTORE_SUBMIT_INFO 1u /* submit_get: also return the response's metadata */
 
+/* objstore_get_bytes as a request: completes with buffer, data and len
+ * (the caller frees buffer), and with OBJSTORE_SUBMIT_INFO in flags also
+ * info, owned by buffer. Errors of the path, options or flags (an unknown
+ * flag is OBJSTORE_E_INVALID_ARGUMENT) are returned by the submit; those
+ * of the get (NotFound, Precondition, ...) by the completion. */
 int objstore_submit_get(objstore_store *store, const char *path,
                         const objstore_get_options *opts, unsigned int flags,
                         uint64_t request_id, objstore_error **err);
@@ -648,9 +713,15 @@ int objstore_submit_get_reader(objstore_store *store, const char *path,
                                size_t prefetch_max, uint64_t request_id,
                                objstore_error **err);
 
+/* objstore_reader_read_all as a request: completes with buffer, data and
+ * len (the caller frees buffer). A reader with a call or request in flight
+ * is OBJSTORE_E_INVALID_ARGUMENT at submit. */
 int objstore_submit_reader_read_all(objstore_reader *reader,
                                     uint64_t request_id, objstore_error **err);
 
+/* objstore_reader_read_chunk as a request: completes with buffer, data
+ * and len (the caller frees buffer), or with all three NULL/0 at the end
+ * of the body. One request at a time per reader, as read_all. */
 int objstore_submit_reader_read_chunk(objstore_reader *reader, size_t min_size,
                                       uint64_t request_id, objstore_error **err);
 
@@ -679,6 +750,9 @@ int objstore_submit_get_many(objstore_store *store, const char *const *paths,
                              size_t *lens, int *codes, objstore_error **errors,
                              uint64_t request_id, objstore_error **err);
 
+/* objstore_head as a request: completes with meta_list (the caller frees
+ * it) and items (one entry, owned by meta_list). A missing object is
+ * OBJSTORE_E_NOT_FOUND in the completion. */
 int objstore_submit_head(objstore_store *store, const char *path,
                          uint64_t request_id, objstore_error **err);
 
@@ -688,6 +762,8 @@ int objstore_submit_put(objstore_store *store, const char *path,
                         const objstore_put_options *opts, uint64_t request_id,
                         objstore_error **err);
 
+/* objstore_delete as a request: completes with nothing to free; its code
+ * is what objstore_delete would return. */
 int objstore_submit_delete(objstore_store *store, const char *path,
                            uint64_t request_id, objstore_error **err);
 
@@ -697,21 +773,35 @@ int objstore_submit_delete_many(objstore_store *store, const char *const *paths,
                                 size_t n, int *codes, uint64_t request_id,
                                 objstore_error **err);
 
+/* objstore_copy as a request (flags as objstore_copy, checked at submit):
+ * completes with nothing to free; its code is what objstore_copy would
+ * return. */
 int objstore_submit_copy(objstore_store *store, const char *from,
                          const char *to, unsigned int flags,
                          uint64_t request_id, objstore_error **err);
 
+/* objstore_rename as a request; as objstore_submit_copy. */
 int objstore_submit_rename(objstore_store *store, const char *from,
                            const char *to, unsigned int flags,
                            uint64_t request_id, objstore_error **err);
 
+/* objstore_sign as a request: completes with url, which the caller frees
+ * with objstore_string_free(). A NULL method or an expiry too large is
+ * OBJSTORE_E_INVALID_ARGUMENT at submit; a store that cannot sign
+ * completes with OBJSTORE_E_NOT_SUPPORTED. */
 int objstore_submit_sign(objstore_store *store, const char *method,
                          const char *path, uint64_t expires_secs,
                          uint64_t request_id, objstore_error **err);
 
+/* objstore_list_next as a request: completes with meta_list (the caller
+ * frees it), items and n_items, or with NULL/0 at the end of the listing.
+ * One request at a time per list; a listing error ends the listing. */
 int objstore_submit_list_next(objstore_list *list, size_t max_items,
                               uint64_t request_id, objstore_error **err);
 
+/* objstore_list_with_delimiter as a request: completes with meta_list (the
+ * caller frees it), items, n_items, common_prefixes and n_prefixes, all
+ * owned by meta_list. */
 int objstore_submit_list_with_delimiter(objstore_store *store,
                                         const char *prefix,
                                         uint64_t request_id,
@@ -722,9 +812,14 @@ int objstore_submit_writer_write(objstore_writer *w, const uint8_t *data,
                                  size_t len, uint64_t request_id,
                                  objstore_error **err);
 
+/* objstore_writer_close as a request: completes with e_tag and version
+ * (either may be NULL), which the caller frees with
+ * objstore_string_free(). */
 int objstore_submit_writer_close(objstore_writer *w, uint64_t request_id,
                                  objstore_error **err);
 
+/* objstore_upload_new as a request: completes with upload, a handle the
+ * caller frees with objstore_upload_free(). */
 int objstore_submit_upload_new(objstore_store *store, const char *path,
                                const objstore_put_options *opts,
                                uint64_t request_id, objstore_error **err);
@@ -734,12 +829,19 @@ int objstore_submit_upload_put_part(objstore_upload *up, size_t index,
                                     const uint8_t *data, size_t len,
                                     uint64_t request_id, objstore_error **err);
 
+/* objstore_upload_complete as a request: completes with e_tag and version
+ * (caller frees, as objstore_put's). An upload already completed or
+ * aborted is OBJSTORE_E_INVALID_ARGUMENT at submit. */
 int objstore_submit_upload_complete(objstore_upload *up, uint64_t request_id,
                                     objstore_error **err);
 
+/* objstore_upload_abort as a request: completes with nothing to free. */
 int objstore_submit_upload_abort(objstore_upload *up, uint64_t request_id,
                                  objstore_error **err);
 
+/* objstore_cleanup_uploads as a request: completes with meta_list (the
+ * caller frees it), pending_uploads and n_items, owned by meta_list. An
+ * unknown flag is OBJSTORE_E_INVALID_ARGUMENT at submit. */
 int objstore_submit_cleanup_uploads(objstore_store *store, const char *prefix,
                                     uint64_t older_than_ms, unsigned int flags,
                                     uint64_t request_id, objstore_error **err);
@@ -757,9 +859,9 @@ int objstore_set_memory_limit(int64_t bytes, int64_t *previous);
 
 #define OBJSTORE_STATS_VERSION 2
 
-/* Counts of what is alive in the library, for leak checks. Set version to
- * OBJSTORE_STATS_VERSION before the call (a caller built against version 1,
- * whose struct ends at completions_queued, still gets those fields). */
+/* Counts of what is alive in the library, for leak checks. Initialize with
+ * OBJSTORE_STATS_INIT (a caller built against version 1, whose struct ends
+ * at completions_queued, still gets those fields). */
 typedef struct objstore_stats {
     unsigned int version;
     uint64_t goroutines;          /* Go goroutines (includes the runtime's own) */
@@ -773,6 +875,11 @@ typedef struct objstore_stats {
     uint64_t shared_stores;       /* open clients shared by the store handles of equal documents */
 } objstore_stats;
 
+#define OBJSTORE_STATS_INIT {.version = OBJSTORE_STATS_VERSION}
+
+/* Fills *out (the caller's struct, version set) with the current counts.
+ * NULL out is OBJSTORE_E_BAD_HANDLE; an unknown version
+ * OBJSTORE_E_INVALID_ARGUMENT. Nothing to free. */
 int objstore_debug_stats(objstore_stats *out);
 
 #ifdef __cplusplus

@@ -41,7 +41,7 @@ if [ -n "$BENCH_PROFILE" ]; then
   # from the measured one.
   export BENCH_PROFILE_LIBRARY="$REPO_ROOT/build/pprof/libobjstore.so"
   log "building the profiling library $BENCH_PROFILE_LIBRARY"
-  CGO_ENABLED=1 go build -tags objstore_pprof -buildmode=c-shared -trimpath -o "$BENCH_PROFILE_LIBRARY" ./capi
+  EXTRA_TAGS=objstore_pprof "$REPO_ROOT/buildscripts/build-lib.sh" "$BENCH_PROFILE_LIBRARY"
 fi
 
 servers=(s3bench)

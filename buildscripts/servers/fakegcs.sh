@@ -1,5 +1,5 @@
 # fake-gcs-server: the GCS emulator (JSON API, in-memory backend).
-# Known limits (see TEST-SERVERS.md): it ignores ifGenerationMatch on GET and
+# Known limits (see docs/architecture.md, "Test servers"): it ignores ifGenerationMatch on GET and
 # DELETE, and finalizes a resumable upload when its status is queried.
 FAKEGCS_VERSION=v1.56.1
 

@@ -1,6 +1,6 @@
 # MinIO: the reference S3 server (test-only; AGPL binary, never shipped).
 # The upstream repository is unmaintained; this pseudo-version is the one
-# verified to build through the module proxy (see TEST-SERVERS.md).
+# verified to build through the module proxy (see docs/architecture.md, "Test servers").
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 install_minio() {

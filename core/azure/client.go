@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // clients are the SDK clients of one store. The azcore log has no listener
@@ -25,11 +26,12 @@ import (
 // SDK logs nothing.
 type clients struct {
 	container *container.Client
-	service   *service.Client // for user delegation keys (SAS signing with tokens)
+	service   *service.Client   // for user delegation keys (SAS signing with tokens)
+	transport http.RoundTripper // under both: what Close closes the idle connections of
 }
 
 func newClients(s settings, c core.Config) (clients, credential, error) {
-	co, err := core.ParseClientOptions(c.ClientOptions)
+	co, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return clients{}, credential{}, err
 	}
@@ -43,7 +45,7 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	if err != nil {
 		return clients{}, credential{}, err
 	}
-	throttle := core.NewThrottle(c.RetryConfig.Policy())
+	throttle := driver.NewThrottle(driver.PolicyOf(c.RetryConfig))
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	cred, err := buildCredential(s, httpClient)
 	if err != nil {
@@ -53,7 +55,7 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	opts.PerCallPolicies = append(opts.PerCallPolicies, admitPolicy{throttle})
 	containerURL := runtime.JoinPaths(s.endpoint, url.PathEscape(s.container))
 	serviceURL := s.endpoint
-	var cl clients
+	cl := clients{transport: httpClient.Transport}
 	switch cred.kind {
 	case credSharedKey:
 		cl.container, err = container.NewClientWithSharedKeyCredential(containerURL, cred.sharedKey, opts)
@@ -74,8 +76,8 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 }
 
 // clientOptions maps client_options and retry_config onto the SDK pipeline.
-func clientOptions(co core.ClientOptions, rc *core.RetryConfig, httpClient *http.Client) *container.ClientOptions {
-	p := rc.Policy()
+func clientOptions(co driver.ClientOptions, rc *core.RetryConfig, httpClient *http.Client) *container.ClientOptions {
+	p := driver.PolicyOf(rc)
 	retries := int32(p.MaxRetries)
 	if retries == 0 {
 		retries = -1 // the SDK reads 0 as "default (3)"; -1 is "never retry"
@@ -94,7 +96,7 @@ func clientOptions(co core.ClientOptions, rc *core.RetryConfig, httpClient *http
 
 // admitPolicy gives each operation its place in the throttle's window for
 // all of its attempts (it runs before the SDK's retry policy).
-type admitPolicy struct{ throttle *core.Throttle }
+type admitPolicy struct{ throttle *driver.Throttle }
 
 func (p admitPolicy) Do(req *policy.Request) (*http.Response, error) {
 	ctx, done, err := p.throttle.Admit(req.Raw().Context())
@@ -150,7 +152,7 @@ func mapError(err error, path core.Path) error {
 	}
 	msg := responseSummary(re, code)
 	if re.StatusCode == http.StatusRequestedRangeNotSatisfiable {
-		msg = core.RangeRefused(msg)
+		msg = driver.RangeRefused(msg)
 	}
 	if kind == core.InvalidArgument && strings.Contains(msg, "contentMD5 doesn't match") {
 		kind = core.Integrity // Azurite's words (InvalidOperation) for Md5Mismatch

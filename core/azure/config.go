@@ -10,12 +10,13 @@ import (
 	"strings"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 const storeName = "azure"
 
 // Backend opens AzureStores.
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      "azure",
 	Schemes:   []string{"az", "adl", "azure", "abfs", "abfss"},
 	MatchURL:  matchURL,
@@ -64,8 +65,8 @@ const azuriteURLEnv = "AZURITE_BLOB_STORAGE_URL"
 // configKey builds a key whose environment variables are, as in
 // object_store's from_env, the upper-cased forms of its azure_-prefixed
 // aliases (AZURE_STORAGE_ACCOUNT_NAME is azure_storage_account_name).
-func configKey(name string, aliases []string) core.ConfigKey {
-	k := core.ConfigKey{Name: name, Aliases: aliases}
+func configKey(name string, aliases []string) driver.ConfigKey {
+	k := driver.ConfigKey{Name: name, Aliases: aliases}
 	for _, a := range aliases {
 		if strings.HasPrefix(a, "azure_") {
 			k.Env = append(k.Env, strings.ToUpper(a))
@@ -80,7 +81,7 @@ func storagePrefixed(name string) []string {
 	return []string{"azure_storage_" + name}
 }
 
-var configKeys = core.KeyTable{
+var configKeys = driver.KeyTable{
 	configKey(keyAccountName, storagePrefixed(keyAccountName)),
 	configKey(keyAccountKey, []string{"azure_storage_account_key", "azure_storage_access_key", "azure_storage_master_key", "access_key", "master_key"}),
 	configKey(keyClientID, []string{"azure_storage_client_id", "azure_client_id"}),
@@ -158,7 +159,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 	scheme := strings.ToLower(u.Scheme)
 	host := u.Hostname()
 	bad := func(why string) (core.Config, error) {
-		return core.Config{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "URL " + core.RedactURL(u) + " is not an Azure URL: " + why}
+		return core.Config{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "URL " + driver.RedactURL(u) + " is not an Azure URL: " + why}
 	}
 	if host == "" {
 		return bad("it has no container or account")
@@ -263,7 +264,7 @@ func fabricPrivateLinkAccount(host string) (string, bool) {
 // into the document's bucket, the one place the container is kept (the
 // config key wins over a bucket already there).
 func normalize(c core.Config) (core.Config, error) {
-	c, err := core.NormalizeDocument(c, "azure", configKeys)
+	c, err := driver.NormalizeDocument(c, "azure", configKeys)
 	if err != nil {
 		return c, err
 	}
@@ -281,7 +282,7 @@ func normalize(c core.Config) (core.Config, error) {
 	}
 	for _, k := range []string{keyUseEmulator, keyUseFabricEndpoint, keyUseAzureCLI, keySkipSignature, keyDisableTagging} {
 		if v, ok := c.Config[k]; ok {
-			if _, err := core.ParseBool(k, v); err != nil {
+			if _, err := driver.ParseBool(k, v); err != nil {
 				return c, err
 			}
 		}
@@ -325,7 +326,7 @@ func resolve(c core.Config, env map[string]string) (settings, error) {
 			delete(fromEnv, k)
 		}
 	}
-	keys := core.Merge(fromEnv, c.Config)
+	keys := driver.Merge(fromEnv, c.Config)
 	s := settings{keys: keys, container: c.Bucket}
 	if s.container == "" {
 		s.container = keys[keyContainerName]
@@ -347,7 +348,7 @@ func resolve(c core.Config, env map[string]string) (settings, error) {
 			s.account = emulatorAccount
 		}
 		if _, ok := keys[keyAccountKey]; !ok && keys[keySASKey] == "" && keys[keyToken] == "" {
-			s.keys = core.Merge(s.keys, core.Options{keyAccountKey: emulatorKey})
+			s.keys = driver.Merge(s.keys, core.Options{keyAccountKey: emulatorKey})
 		}
 		if s.endpoint == "" {
 			base := emulatorEndpoint
@@ -391,16 +392,12 @@ func hasAny(o core.Options, keys []string) bool {
 	return false
 }
 
-func (s settings) flag(key string) (bool, error) { return core.ParseBool(key, s.keys[key]) }
+func (s settings) flag(key string) (bool, error) { return driver.ParseBool(key, s.keys[key]) }
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
 	s, err := resolve(c, env)
 	if err != nil {
 		return nil, err
 	}
-	st, err := newStore(ctx, s, c)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(st, core.Path(c.Prefix)), nil
+	return newStore(ctx, s, c)
 }

@@ -3,7 +3,7 @@ package azure
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // Azure's Content-MD5, written and read
+	"crypto/md5"
 	"io"
 	"iter"
 	"net/http"
@@ -23,13 +23,14 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is an Azure Blob Storage container.
 type Store struct {
 	cl                 clients
-	timeouts           core.Timeouts // bound each attempt (the transport) and object bodies
-	retry              core.Policy
+	timeouts           driver.Timeouts // bound each attempt (the transport) and object bodies
+	retry              driver.Policy
 	cred               credential
 	container          string
 	disableTagging     bool
@@ -57,9 +58,15 @@ func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	co, _ := core.ParseClientOptions(c.ClientOptions) // already validated by newClients
+	co, _ := driver.ParseClientOptions(c.ClientOptions) // already validated by newClients
 	return &Store{cl: cl, cred: cred, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType,
-		timeouts: co.Timeouts(), retry: c.RetryConfig.Policy()}, nil
+		timeouts: co.Timeouts(), retry: driver.PolicyOf(c.RetryConfig)}, nil
+}
+
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.cl.transport)
+	return nil
 }
 
 func (s *Store) blob(path core.Path) *blob.Client { return s.cl.container.NewBlobClient(string(path)) }
@@ -75,22 +82,22 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if err != nil || opts.Head || res.Len() == 0 {
 		return res, err
 	}
-	core.ResumeWithGet(ctx, res, s.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
+	driver.ResumeWithGet(ctx, res, s.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
 		func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 			again, _, err := s.get(ctx, path, o)
 			return again, err
 		})
 	if res.Start == 0 && res.End == res.Meta.Size {
-		core.VerifyBody(res, sum)
+		driver.VerifyBody(res, sum)
 	}
 	return res, nil
 }
 
 // get sends one read (after a size lookup for a suffix); the client
-// options bound it, and its body, by a core.ReadAttempt. sum is the MD5 the
+// options bound it, and its body, by a driver.ReadAttempt. sum is the MD5 the
 // service keeps for the whole blob, when it sent one.
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, core.Checksum, error) {
-	var sum core.Checksum
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, driver.Checksum, error) {
+	var sum driver.Checksum
 	b := s.blob(path)
 	if opts.Version != "" {
 		var err error
@@ -112,9 +119,6 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	}
 	var rng blob.HTTPRange
 	if r := opts.Range; r != nil {
-		if err := r.Validate(); err != nil {
-			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
-		}
 		switch r.Kind {
 		case core.RangeSuffix:
 			return s.getResolved(ctx, b, path, *r, cond, opts.Version)
@@ -132,18 +136,18 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	return s.download(ctx, b, path, &blob.DownloadStreamOptions{Range: rng, AccessConditions: cond}, opts.Version)
 }
 
-// download sends one GET of the blob, bounded as a core.ReadAttempt.
-func (s *Store) download(ctx context.Context, b *blob.Client, path core.Path, o *blob.DownloadStreamOptions, version string) (*core.GetResult, core.Checksum, error) {
+// download sends one GET of the blob, bounded as a driver.ReadAttempt.
+func (s *Store) download(ctx context.Context, b *blob.Client, path core.Path, o *blob.DownloadStreamOptions, version string) (*core.GetResult, driver.Checksum, error) {
 	rctx, attempt := s.timeouts.BeginRead(ctx)
 	resp, err := b.DownloadStream(rctx, o)
 	if err != nil {
 		attempt.Abandon()
-		return nil, core.Checksum{}, mapError(err, path)
+		return nil, driver.Checksum{}, mapError(err, path)
 	}
 	if resp.Body == nil {
 		// The SDK reports 304 as a success without a body.
 		attempt.Abandon()
-		return nil, core.Checksum{}, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "GET: 304 " + deref(resp.ErrorCode)}
+		return nil, driver.Checksum{}, &core.Error{Kind: core.NotModified, Store: storeName, Path: string(path), Msg: "GET: 304 " + deref(resp.ErrorCode)}
 	}
 	resp.Body = attempt.Body(resp.Body)
 	return s.downloadResult(path, resp, version)
@@ -152,23 +156,23 @@ func (s *Store) download(ctx context.Context, b *blob.Client, path core.Path, o 
 // getResolved resolves r against the size from a HEAD, then reads that
 // range with If-Match on the HEAD's etag. If the object is replaced in
 // between, the read fails with 412 and the pair is tried again.
-func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path, r core.Range, cond *blob.AccessConditions, version string) (*core.GetResult, core.Checksum, error) {
+func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path, r core.Range, cond *blob.AccessConditions, version string) (*core.GetResult, driver.Checksum, error) {
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
 		props, err := b.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: cond})
 		if err != nil {
-			return nil, core.Checksum{}, mapError(err, path)
+			return nil, driver.Checksum{}, mapError(err, path)
 		}
 		if err := checkVersion(path, version, props.VersionID); err != nil {
-			return nil, core.Checksum{}, err
+			return nil, driver.Checksum{}, err
 		}
 		meta, attrs := propsMeta(path, props)
 		start, end, err := r.Resolve(meta.Size)
 		if err != nil {
-			return nil, core.Checksum{}, core.Wrap(core.InvalidArgument, storeName, path, err)
+			return nil, driver.Checksum{}, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 		if start == end { // an empty object: nothing to read
-			return &core.GetResult{Meta: meta, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, core.Checksum{}, nil
+			return &core.GetResult{Meta: meta, Attributes: attrs, Body: io.NopCloser(bytes.NewReader(nil))}, driver.Checksum{}, nil
 		}
 		pinned := &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: props.ETag}}
 		res, sum, err := s.download(ctx, b, path, &blob.DownloadStreamOptions{
@@ -179,16 +183,16 @@ func (s *Store) getResolved(ctx context.Context, b *blob.Client, path core.Path,
 			return res, sum, nil
 		}
 		if !core.IsKind(err, core.Precondition) && !core.IsKind(err, core.NotFound) {
-			return nil, core.Checksum{}, err
+			return nil, driver.Checksum{}, err
 		}
 		if attempt == attempts {
-			return nil, core.Checksum{}, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "the object kept changing between its size lookup and the ranged read", Err: err}
+			return nil, driver.Checksum{}, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "the object kept changing between its size lookup and the ranged read", Err: err}
 		}
 	}
 }
 
-func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, core.Checksum, error) {
-	var sum core.Checksum
+func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse, version string) (*core.GetResult, driver.Checksum, error) {
+	var sum driver.Checksum
 	if err := checkVersion(path, version, resp.VersionID); err != nil {
 		resp.Body.Close()
 		return nil, sum, err
@@ -203,18 +207,18 @@ func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse,
 	}
 	res := &core.GetResult{Meta: meta, Start: 0, End: length}
 	if cr := deref(resp.ContentRange); cr != "" {
-		start, end, total, ok := parseContentRange(cr)
-		if ok && start >= total {
+		r, err := driver.ParseContentRange(cr)
+		if err != nil {
+			resp.Body.Close()
+			return nil, sum, core.Wrap(core.Generic, storeName, path, err)
+		}
+		if r.Start >= r.Size {
 			// Azurite answers a range starting at the end of the object
 			// with 206 and "bytes 14-13/14" where Azure says 416.
 			resp.Body.Close()
-			return nil, sum, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(total, 10) + ")"}
+			return nil, sum, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "range start " + strconv.FormatUint(r.Start, 10) + " is at or past the end of the object (size " + strconv.FormatUint(r.Size, 10) + ")"}
 		}
-		if !ok {
-			resp.Body.Close()
-			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "unreadable Content-Range " + strconv.Quote(cr)}
-		}
-		res.Start, res.End, res.Meta.Size = start, end, total
+		res.Start, res.End, res.Meta.Size = r.Start, r.End, r.Size
 	} else {
 		res.Meta.Size = length
 	}
@@ -227,7 +231,7 @@ func (s *Store) downloadResult(path core.Path, resp blob.DownloadStreamResponse,
 		stored = resp.ContentMD5
 	}
 	if len(stored) == md5.Size {
-		sum = core.Checksum{Algorithm: core.MD5, Sum: stored}
+		sum = driver.Checksum{Algorithm: driver.MD5, Sum: stored}
 	}
 	return res, sum, nil
 }
@@ -240,33 +244,6 @@ func checkVersion(path core.Path, want string, got *string) error {
 		return &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "the service did not serve version " + want + " (blob versioning is off or unsupported)"}
 	}
 	return nil
-}
-
-// parseContentRange reads "bytes 0-4/10" into [0, 5) of 10.
-func parseContentRange(v string) (start, end, total uint64, ok bool) {
-	rest, found := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
-	if !found {
-		return 0, 0, 0, false
-	}
-	span, size, found := strings.Cut(rest, "/")
-	if !found {
-		return 0, 0, 0, false
-	}
-	first, last, found := strings.Cut(span, "-")
-	if !found {
-		return 0, 0, 0, false
-	}
-	var err1, err2, err3 error
-	start, err1 = strconv.ParseUint(first, 10, 64)
-	end, err2 = strconv.ParseUint(last, 10, 64)
-	total, err3 = strconv.ParseUint(size, 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || (end < start && start < total) {
-		return 0, 0, 0, false
-	}
-	if end < start { // an empty range at the end (Azurite): [start, start)
-		return start, start, total, true
-	}
-	return start, end + 1, total, true
 }
 
 func accessConditions(o core.GetOptions) *blob.AccessConditions {
@@ -304,7 +281,7 @@ func attributes(ctype, disp, enc, lang, cache *string, md map[string]*string) co
 			metadata[strings.ToLower(k)] = *v
 		}
 	}
-	return core.JoinAttributes(core.HTTPAttributes{
+	return driver.JoinAttributes(driver.HTTPAttributes{
 		ContentType: deref(ctype), ContentDisposition: deref(disp), ContentEncoding: deref(enc),
 		ContentLanguage: deref(lang), CacheControl: deref(cache),
 	}, metadata)
@@ -321,7 +298,7 @@ func optional(s string) *string {
 // splitAttributes turns core attributes into Azure's HTTP headers and
 // metadata. Azure metadata names must be C# identifiers.
 func (s *Store) splitAttributes(path core.Path, attrs core.Attributes) (*blob.HTTPHeaders, map[string]*string, error) {
-	std, metadata := attrs.Split()
+	std, metadata := driver.SplitAttributes(attrs)
 	h := &blob.HTTPHeaders{
 		BlobContentType: optional(std.ContentType), BlobContentDisposition: optional(std.ContentDisposition),
 		BlobContentEncoding: optional(std.ContentEncoding), BlobContentLanguage: optional(std.ContentLanguage),

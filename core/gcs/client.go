@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/googleapis/gax-go/v2"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // newClient builds the storage client of a store. The HTTP client is always
@@ -23,16 +25,21 @@ import (
 //
 // Reads go through the JSON API (WithJSONReads): one API for every call,
 // and the one emulators implement faithfully.
-func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *core.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, core.ClientOptions, error) {
-	copts, err := core.ParseClientOptions(c.ClientOptions)
+//
+// The transport under the SDK's (which Close must close the idle
+// connections of: the oauth2 transport does not pass the call on) is
+// returned too.
+func newClient(ctx context.Context, c core.Config, endpoint string, creds credentials, throttle *driver.Throttle, wrap func(http.RoundTripper) http.RoundTripper) (*storage.Client, driver.ClientOptions, http.RoundTripper, error) {
+	copts, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
-		return nil, copts, err
+		return nil, copts, nil, err
 	}
 	hc, err := copts.HTTPClient()
 	if err != nil {
-		return nil, copts, err
+		return nil, copts, nil, err
 	}
-	rt := throttle.Transport(hc.Transport)
+	base := hc.Transport
+	rt := throttle.Transport(base)
 	if wrap != nil {
 		rt = wrap(rt)
 	}
@@ -53,25 +60,28 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	}
 	if endpoint != "" {
 		if err := copts.CheckScheme(endpoint); err != nil {
-			return nil, copts, err
+			return nil, copts, nil, err
 		}
 		opts = append(opts, option.WithEndpoint(endpoint+"/storage/v1/"))
 	}
 	client, err := storage.NewClient(ctx, opts...)
 	if err != nil {
-		return nil, copts, &core.Error{Kind: core.Generic, Store: kind, Msg: "cannot create the GCS client", Err: err}
+		return nil, copts, nil, &core.Error{Kind: core.Generic, Store: kind, Msg: "cannot create the GCS client", Err: err}
 	}
-	client.SetRetry(retryOptions(c.RetryConfig.Policy())...)
-	return client, copts, nil
+	client.SetRetry(retryOptions(driver.PolicyOf(c.RetryConfig))...)
+	return client, copts, base, nil
 }
 
-// retryOptions express object_store's retry policy with the SDK's retryer.
-// Every call is retried (RetryAlways), as object_store retries every request
-// it can replay: our writes are either whole-object replacements or
-// conditional, so a replay cannot double-apply.
-func retryOptions(p core.Policy) []storage.RetryOption {
+// retryOptions express object_store's retry policy with the SDK's retryer:
+// at most max_retries+1 attempts, retry_timeout in all, and every call
+// retried (RetryAlways), as object_store retries every request it can
+// replay: our writes are either whole-object replacements or conditional,
+// so a replay cannot double-apply. The waits between attempts are the
+// policy's too, drawn by each call's retry decision (Store.retrying); the
+// SDK's own backoff is cut to a nanosecond.
+func retryOptions(p driver.Policy) []storage.RetryOption {
 	return []storage.RetryOption{
-		storage.WithBackoff(gax.Backoff{Initial: p.InitBackoff, Max: p.MaxBackoff, Multiplier: p.Base}),
+		storage.WithBackoff(gax.Backoff{Initial: time.Nanosecond, Max: time.Nanosecond, Multiplier: 1}),
 		storage.WithMaxAttempts(p.MaxRetries + 1),
 		storage.WithMaxRetryDuration(p.RetryTimeout),
 		storage.WithPolicy(storage.RetryAlways),

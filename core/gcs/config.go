@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 const kind = "gcs"
@@ -28,7 +29,7 @@ const (
 // Keys are GoogleConfigKey's names. Every key also answers to its google_
 // prefixed form, and is read from the GOOGLE_-prefixed environment variable
 // of that form, as object_store's GoogleCloudStorageBuilder::from_env does.
-var Keys = core.KeyTable{
+var Keys = driver.KeyTable{
 	{Name: keyServiceAccount,
 		Aliases: []string{"google_service_account", "service_account_path", "google_service_account_path"},
 		Env:     []string{"GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH"}},
@@ -53,14 +54,14 @@ var Keys = core.KeyTable{
 }
 
 // Backend is the GCS backend descriptor for core/stores.
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      kind,
 	Schemes:   []string{"gs"},
 	MatchURL:  matchURL,
 	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open: func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-		return Open(ctx, c, env)
+		return open(ctx, c, env, nil)
 	},
 	Shared: true,
 	// The keys' GOOGLE_* variables, and where the default credentials are
@@ -88,7 +89,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 		c.Bucket, rest, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 	}
 	if c.Bucket == "" {
-		return c, core.Errorf(core.InvalidArgument, "GCS URL %s names no bucket (expected gs://bucket/prefix)", core.RedactURL(u))
+		return c, core.Errorf(core.InvalidArgument, "GCS URL %s names no bucket (expected gs://bucket/prefix)", driver.RedactURL(u))
 	}
 	if u.RawQuery != "" || u.User != nil {
 		return c, core.Errorf(core.InvalidArgument, "GCS URL must not carry a query or user info (expected gs://bucket/prefix)")
@@ -104,7 +105,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 // normalize canonicalizes key names and moves a "bucket" config key to the
 // document's top-level bucket, where every bucket store keeps it.
 func normalize(c core.Config) (core.Config, error) {
-	c, err := core.NormalizeDocument(c, kind, Keys)
+	c, err := driver.NormalizeDocument(c, kind, Keys)
 	if err != nil {
 		return c, err
 	}
@@ -125,7 +126,7 @@ func normalize(c core.Config) (core.Config, error) {
 		return c, err
 	}
 	if v, ok := c.Config[keySkipSignature]; ok {
-		if _, err := core.ParseBool(keySkipSignature, v); err != nil {
+		if _, err := driver.ParseBool(keySkipSignature, v); err != nil {
 			return c, err
 		}
 	}
@@ -150,7 +151,7 @@ type settings struct {
 }
 
 func resolveSettings(c core.Config, env map[string]string) (settings, error) {
-	all := core.Merge(Keys.FromEnv(env, c.Config), c.Config)
+	all := driver.Merge(Keys.FromEnv(env, c.Config), c.Config)
 	s := settings{
 		bucket:                 c.Bucket,
 		serviceAccountPath:     all[keyServiceAccount],
@@ -166,7 +167,7 @@ func resolveSettings(c core.Config, env map[string]string) (settings, error) {
 		return s, core.Errorf(core.InvalidArgument, "gcs store has no bucket (give bucket, a gs://bucket URL, or GOOGLE_BUCKET)")
 	}
 	var err error
-	if s.skipSignature, err = core.ParseBool(keySkipSignature, all[keySkipSignature]); err != nil {
+	if s.skipSignature, err = driver.ParseBool(keySkipSignature, all[keySkipSignature]); err != nil {
 		return s, err
 	}
 	return s, nil

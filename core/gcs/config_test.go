@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 func TestNormalizeAliasesAndBucket(t *testing.T) {
@@ -242,12 +243,12 @@ func TestPlainHTTPNeedsAllowHTTP(t *testing.T) {
 	}
 }
 
-func TestBackendOpenAppliesPrefix(t *testing.T) {
+func TestOpenAppliesPrefix(t *testing.T) {
 	ctx := context.Background()
 	base := newEmulatorStore(t)
 	c := emulatorConfig(t, base.name)
 	c.Prefix = "pre/fix"
-	s, err := Backend.Open(ctx, c, nil)
+	s, err := driver.Open(ctx, Backend, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

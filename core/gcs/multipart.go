@@ -72,7 +72,7 @@ func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
 	if index < 0 || index >= maxParts {
 		return &core.Error{Kind: core.InvalidArgument, Store: kind, Path: string(u.path), Msg: fmt.Sprintf("part %d: a GCS upload has parts 0 to %d (compose's component limit)", index, maxParts-1)}
 	}
-	attrs, err := u.s.write(ctx, u.s.bucket.Object(u.partName(index)), data, core.Attributes{uploadPathKey: string(u.path)})
+	attrs, err := u.s.write(ctx, u.s.objectNamed(ctx, u.partName(index)), data, core.Attributes{uploadPathKey: string(u.path)})
 	if err != nil {
 		return mapError(err, u.path)
 	}
@@ -101,7 +101,7 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 	}
 
 	if len(indexes) == 0 {
-		attrs, err := u.s.write(ctx, u.s.object(u.path), nil, u.opts.Attributes)
+		attrs, err := u.s.write(ctx, u.s.object(ctx, u.path), nil, u.opts.Attributes)
 		if err != nil {
 			return core.PutResult{}, mapError(err, u.path)
 		}
@@ -112,25 +112,25 @@ func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
 	// Each source is pinned to the generation this upload wrote.
 	sources := make([]*storage.ObjectHandle, len(indexes))
 	for _, i := range indexes {
-		sources[i] = u.s.bucket.Object(u.partName(i)).Generation(parts[i])
+		sources[i] = u.s.objectNamed(ctx, u.partName(i)).Generation(parts[i])
 	}
 	var intermediates []string
 	attrs, err := func() (*storage.ObjectAttrs, error) {
 		for step := 0; ; step++ {
 			if len(sources) <= maxComposeSources {
-				c := u.s.object(u.path).ComposerFrom(sources...)
+				c := u.s.object(ctx, u.path).ComposerFrom(sources...)
 				applyAttributes(&c.ObjectAttrs, u.opts.Attributes)
 				return u.compose(ctx, c)
 			}
 			name := fmt.Sprintf("%scomposed-%05d", u.dir(), step)
 			intermediates = append(intermediates, name)
-			c := u.s.bucket.Object(name).ComposerFrom(sources[:maxComposeSources]...)
+			c := u.s.objectNamed(ctx, name).ComposerFrom(sources[:maxComposeSources]...)
 			c.Metadata = map[string]string{uploadPathKey: string(u.path)}
 			a, err := u.compose(ctx, c)
 			if err != nil {
 				return nil, err
 			}
-			next := u.s.bucket.Object(name).Generation(a.Generation)
+			next := u.s.objectNamed(ctx, name).Generation(a.Generation)
 			sources = append([]*storage.ObjectHandle{next}, sources[maxComposeSources:]...)
 		}
 	}()
@@ -151,8 +151,6 @@ func (u *upload) compose(ctx context.Context, c *storage.Composer) (*storage.Obj
 		return nil, err
 	}
 	defer admitted()
-	ctx, cancel := u.s.bound(ctx)
-	defer cancel()
 	c.SendCRC32C = false
 	return c.Run(ctx)
 }

@@ -2,7 +2,7 @@ package gcs
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // the size of GCS's stored MD5
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -19,6 +19,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is a GCS bucket.
@@ -31,15 +32,15 @@ import (
 // condition. A new generation is made by every write of the content, so this
 // ETag changes exactly when the content is replaced.
 type Store struct {
-	client   *storage.Client
-	throttle *core.Throttle // every request goes through its transport
-	retry    core.Policy    // for the single-request uploads the SDK does not retry, and resumed reads
-	bucket   *storage.BucketHandle
-	name     string
-	timeout  time.Duration
-	timeouts core.Timeouts // bound each attempt (the transport) and object bodies
-	signer   *serviceAccount
-	endpoint string // custom base URL, "" for the public service
+	client    *storage.Client
+	transport http.RoundTripper // the client's, under the SDK's own
+	throttle  *driver.Throttle  // every request goes through its transport
+	retry     driver.Policy     // for the single-request uploads the SDK does not retry, and resumed reads
+	bucket    *storage.BucketHandle
+	name      string
+	timeouts  driver.Timeouts // bound each attempt (the transport) and object bodies
+	signer    *serviceAccount
+	endpoint  string // custom base URL, "" for the public service
 }
 
 var (
@@ -48,22 +49,10 @@ var (
 	_ core.Signer      = (*Store)(nil)
 )
 
-// Open builds the store a normalized document describes; settings missing
+// open builds the store a normalized document describes; settings missing
 // from the document are read from env, never from the process environment.
-func Open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	s, err := open(ctx, c, env, nil)
-	if err != nil {
-		return nil, err
-	}
-	prefix, err := core.ParsePath(c.Prefix)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(s, prefix), nil
-}
-
-// open builds the unprefixed store; wrap, when set, wraps the HTTP
-// transport (tests record the requests sent).
+// wrap, when set, wraps the HTTP transport (tests record the requests
+// sent).
 func open(ctx context.Context, c core.Config, env map[string]string, wrap func(http.RoundTripper) http.RoundTripper) (*Store, error) {
 	set, err := resolveSettings(c, env)
 	if err != nil {
@@ -77,38 +66,66 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 	if endpoint == "" {
 		endpoint = creds.baseURL
 	}
-	throttle := core.NewThrottle(c.RetryConfig.Policy())
-	client, copts, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
+	throttle := driver.NewThrottle(driver.PolicyOf(c.RetryConfig))
+	client, copts, transport, err := newClient(ctx, c, endpoint, creds, throttle, wrap)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{
-		client:   client,
-		throttle: throttle,
-		retry:    c.RetryConfig.Policy(),
-		bucket:   client.Bucket(set.bucket),
-		name:     set.bucket,
-		timeout:  copts.Timeout,
-		timeouts: copts.Timeouts(),
-		signer:   creds.signer,
-		endpoint: endpoint,
+		client:    client,
+		transport: transport,
+		throttle:  throttle,
+		retry:     driver.PolicyOf(c.RetryConfig),
+		bucket:    client.Bucket(set.bucket),
+		name:      set.bucket,
+		timeouts:  copts.Timeouts(),
+		signer:    creds.signer,
+		endpoint:  endpoint,
 	}, nil
 }
 
-// Close releases the client's connections.
-func (s *Store) Close() error { return s.client.Close() }
-
-// bound applies the client_options timeout to one request that is not a
-// streaming read.
-func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.timeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, s.timeout)
+// Close closes the SDK client and the idle connections of its transport.
+func (s *Store) Close() error {
+	err := s.client.Close()
+	driver.CloseIdle(s.transport)
+	return err
 }
 
-func (s *Store) object(path core.Path) *storage.ObjectHandle {
-	return s.bucket.Object(string(path))
+// object is the handle of one call on an object (see retrying).
+func (s *Store) object(ctx context.Context, path core.Path) *storage.ObjectHandle {
+	return s.objectNamed(ctx, string(path))
+}
+
+// objectNamed is object for a name that is no path (a temporary part).
+func (s *Store) objectNamed(ctx context.Context, name string) *storage.ObjectHandle {
+	return s.bucket.Object(name).Retryer(s.retrying(ctx))
+}
+
+// retrying is the retry decision of one call, made with its context: the
+// SDK's own judgement of the error (storage.ShouldRetry, which counts the
+// client options' attempt timeouts as transient), and before a retry the
+// wait the retry policy sets for it, as S3's retryer waits. The SDK's own
+// backoff is cut to nothing (retryOptions): it draws each wait anywhere
+// between zero and its bound, so a few retries could come at once and all
+// fall inside one short outage.
+func (s *Store) retrying(ctx context.Context) storage.RetryOption {
+	return storage.WithErrorFuncWithContext(func(err error, rc *storage.RetryContext) bool {
+		if !storage.ShouldRetry(err) {
+			return false
+		}
+		attempt := 1
+		if rc != nil {
+			attempt = rc.Attempt
+		}
+		wait := time.NewTimer(s.retry.Backoff(attempt))
+		defer wait.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wait.C:
+			return true
+		}
+	})
 }
 
 func generationString(g int64) string { return strconv.FormatInt(g, 10) }
@@ -129,7 +146,7 @@ func metaOf(a *storage.ObjectAttrs) (core.ObjectMeta, error) {
 }
 
 func attributesOf(a *storage.ObjectAttrs) core.Attributes {
-	return core.JoinAttributes(core.HTTPAttributes{
+	return driver.JoinAttributes(driver.HTTPAttributes{
 		ContentType: a.ContentType, ContentDisposition: a.ContentDisposition, ContentEncoding: a.ContentEncoding,
 		ContentLanguage: a.ContentLanguage, CacheControl: a.CacheControl,
 	}, a.Metadata)
@@ -138,7 +155,7 @@ func attributesOf(a *storage.ObjectAttrs) core.Attributes {
 // applyAttributes copies attributes onto the attributes of an object to be
 // written. Keys are matched case-insensitively; anything else is metadata.
 func applyAttributes(dst *storage.ObjectAttrs, attrs core.Attributes) {
-	h, metadata := attrs.Split()
+	h, metadata := driver.SplitAttributes(attrs)
 	dst.ContentType, dst.ContentDisposition, dst.ContentEncoding = h.ContentType, h.ContentDisposition, h.ContentEncoding
 	dst.ContentLanguage, dst.CacheControl = h.ContentLanguage, h.CacheControl
 	if metadata != nil {
@@ -172,11 +189,6 @@ const staleReadRetries = 5
 //
 // A Head (opts.Head) reads the metadata only.
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
-		}
-	}
 	var version int64
 	if opts.Version != "" {
 		g, ok := parseGeneration(opts.Version)
@@ -199,9 +211,9 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 // resumeAndVerify lets res's body resume where it broke or stalled, pinned
 // to the generation being read, and checks a whole-object read against the
 // CRC32C (or MD5) GCS stores for the object.
-func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.GetResult, sum core.Checksum) {
+func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.GetResult, sum driver.Checksum) {
 	gen, _ := parseGeneration(res.Meta.Version)
-	core.ResumeWithGet(ctx, res, s.retry, core.GetOptions{}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+	driver.ResumeWithGet(ctx, res, s.retry, core.GetOptions{}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 		again, _, err := s.get(ctx, path, o, gen)
 		if core.IsKind(err, core.NotFound) {
 			// The generation being read is gone: the object was replaced
@@ -211,7 +223,7 @@ func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.G
 		return again, err
 	})
 	if res.Start == 0 && res.End == res.Meta.Size {
-		core.VerifyBody(res, sum)
+		driver.VerifyBody(res, sum)
 	}
 }
 
@@ -219,30 +231,30 @@ func (s *Store) resumeAndVerify(ctx context.Context, path core.Path, res *core.G
 // every object has, composed ones too), else its MD5; zero if neither was
 // sent (a CRC32C of 0 is taken as missing: only empty content has it, save
 // by chance).
-func storedChecksum(a *storage.ObjectAttrs) core.Checksum {
+func storedChecksum(a *storage.ObjectAttrs) driver.Checksum {
 	if a.CRC32C != 0 {
-		return core.CRC32CChecksum(a.CRC32C)
+		return driver.CRC32CChecksum(a.CRC32C)
 	}
 	if len(a.MD5) == md5.Size {
-		return core.Checksum{Algorithm: core.MD5, Sum: a.MD5}
+		return driver.Checksum{Algorithm: driver.MD5, Sum: a.MD5}
 	}
-	return core.Checksum{}
+	return driver.Checksum{}
 }
 
 var errReplaced = errors.New("object was replaced while it was being read")
 
 // get opens one read. The content request and its body are bounded by a
-// core.ReadAttempt: a bound that passes cancels the context the SDK reads
+// driver.ReadAttempt: a bound that passes cancels the context the SDK reads
 // with, which also stops the SDK from reopening the read on its own. sum
 // is the object's stored checksum.
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, core.Checksum, error) {
-	var sum core.Checksum
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, version int64) (*core.GetResult, driver.Checksum, error) {
+	var sum driver.Checksum
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
 		return nil, sum, mapError(err, path)
 	}
 	defer admitted()
-	obj := s.object(path)
+	obj := s.object(ctx, path)
 	if version != 0 {
 		obj = obj.Generation(version)
 	}
@@ -250,9 +262,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 		obj = obj.If(conds)
 	}
 	if opts.Head {
-		mctx, cancel := s.bound(ctx)
-		attrs, err := obj.Attrs(mctx)
-		cancel()
+		attrs, err := obj.Attrs(ctx)
 		if err != nil {
 			return nil, sum, mapError(err, path)
 		}
@@ -296,9 +306,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 			body.Close()
 		}
 	}()
-	mctx, cancel := s.bound(ctx)
-	attrs, err := s.object(path).Generation(rd.Attrs.Generation).Attrs(mctx)
-	cancel()
+	attrs, err := s.object(ctx, path).Generation(rd.Attrs.Generation).Attrs(ctx)
 	if err == nil && (attrs.Generation != rd.Attrs.Generation || version != 0 && rd.Attrs.Generation != version) {
 		// A server that ignored the generation asked for answered with
 		// another one: the object was replaced.
@@ -340,9 +348,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 // or past the end, but an empty read for a suffix of a zero-byte object,
 // which object_store's semantics allow.
 func (s *Store) unsatisfiable(ctx context.Context, path core.Path, obj *storage.ObjectHandle, opts core.GetOptions) (*core.GetResult, error) {
-	mctx, cancel := s.bound(ctx)
-	attrs, err := obj.Attrs(mctx)
-	cancel()
+	attrs, err := obj.Attrs(ctx)
 	if err != nil {
 		return nil, mapError(err, path)
 	}
@@ -396,9 +402,7 @@ func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, erro
 		return core.ObjectMeta{}, mapError(err, path)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	attrs, err := s.object(path).Attrs(ctx)
+	attrs, err := s.object(ctx, path).Attrs(ctx)
 	if err != nil {
 		return core.ObjectMeta{}, mapError(err, path)
 	}
@@ -438,7 +442,7 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if err != nil {
 		return core.PutResult{}, err
 	}
-	obj := s.object(path)
+	obj := s.object(ctx, path)
 	if conds != (storage.Conditions{}) {
 		obj = obj.If(conds)
 	}
@@ -457,9 +461,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // write uploads data in one request (ChunkSize 0: no buffer copy), which
 // the SDK sends once and never retries; so the attempts are made here,
-// under the retry policy, each bounded by the client timeout. Replaying is
-// safe: the bytes are in memory, and a write either replaces the object
-// whole or is conditional on its generation.
+// under the retry policy (each bounded by the client options, as every
+// request). Replaying is safe: the bytes are in memory, and a write either
+// replaces the object whole or is conditional on its generation.
 func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byte, attrs core.Attributes) (*storage.ObjectAttrs, error) {
 	ctx, admitted, err := s.throttle.Admit(ctx)
 	if err != nil {
@@ -468,15 +472,13 @@ func (s *Store) write(ctx context.Context, obj *storage.ObjectHandle, data []byt
 	defer admitted()
 	var written *storage.ObjectAttrs
 	err = s.retry.Do(ctx, func(ctx context.Context) error {
-		attempt, cancel := s.bound(ctx)
-		defer cancel()
-		a, err := s.writeOnce(attempt, obj, data, attrs)
+		a, err := s.writeOnce(ctx, obj, data, attrs)
 		if err == nil {
 			written = a
 			return nil
 		}
-		if ctx.Err() == nil && (storage.ShouldRetry(err) || errors.Is(attempt.Err(), context.DeadlineExceeded)) {
-			return core.Retryable(err)
+		if ctx.Err() == nil && (storage.ShouldRetry(err) || driver.IsAttemptTimeout(err)) {
+			return driver.Retryable(err)
 		}
 		return err
 	})
@@ -508,9 +510,7 @@ func (s *Store) Delete(ctx context.Context, path core.Path) error {
 		return mapError(err, path)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	return mapError(s.object(path).Delete(ctx), path)
+	return mapError(s.object(ctx, path).Delete(ctx), path)
 }
 
 // deleteConcurrency bounds the deletes in flight of one DeleteMany: GCS
@@ -541,7 +541,7 @@ func hidden(name string) bool {
 // which it yields.
 func (s *Store) objects(ctx context.Context, q *storage.Query) iter.Seq2[*storage.ObjectAttrs, error] {
 	return func(yield func(*storage.ObjectAttrs, error) bool) {
-		it := s.bucket.Objects(ctx, q)
+		it := s.bucket.Retryer(s.retrying(ctx)).Objects(ctx, q)
 		for {
 			a, err := it.Next()
 			if err == iterator.Done {
@@ -621,7 +621,7 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 // copied everything). With IfNotExists the destination must not exist
 // (ifGenerationMatch=0).
 func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
-	dst := s.object(to)
+	dst := s.object(ctx, to)
 	if opts.IfNotExists {
 		dst = dst.If(storage.Conditions{DoesNotExist: true})
 	}
@@ -630,9 +630,7 @@ func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOpti
 		return mapError(err, from)
 	}
 	defer admitted()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	_, err = dst.CopierFrom(s.object(from)).Run(ctx)
+	_, err = dst.CopierFrom(s.object(ctx, from)).Run(ctx)
 	if err == nil {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // client sends the HTTP and WebDAV requests of one store.
@@ -21,9 +22,9 @@ type client struct {
 	http      *http.Client
 	base      *url.URL // ends with "/"
 	baseSegs  []string // the decoded segments of base's path
-	retry     core.Policy
-	throttle  *core.Throttle // every request goes through its transport
-	timeouts  core.Timeouts  // the transport bounds each attempt; object reads use BeginRead
+	retry     driver.Policy
+	throttle  *driver.Throttle // every request goes through its transport
+	timeouts  driver.Timeouts  // the transport bounds each attempt; object reads use BeginRead
 	userAgent string
 }
 
@@ -31,12 +32,12 @@ type client struct {
 // "path" to "path/": the path names a collection, which is no object.
 var errIsCollection = errors.New("the path is a collection (directory), not an object")
 
-func newClient(h *http.Client, base *url.URL, opts core.ClientOptions, retry core.Policy) *client {
+func newClient(h *http.Client, base *url.URL, opts driver.ClientOptions, retry driver.Policy) *client {
 	c := &client{
 		base:      base,
 		baseSegs:  decodeSegments(base.EscapedPath()),
 		retry:     retry,
-		throttle:  core.NewThrottle(retry),
+		throttle:  driver.NewThrottle(retry),
 		timeouts:  opts.Timeouts(),
 		userAgent: opts.UserAgent,
 	}
@@ -143,14 +144,14 @@ func (c *client) attempt(ctx context.Context, r request, final func(status int) 
 		if ctx.Err() != nil || !r.idempotent {
 			return nil, e // the caller's cancellation, or maybe done already
 		}
-		return nil, core.Retryable(e)
+		return nil, driver.Retryable(e)
 	}
 	if final != nil && final(res.StatusCode) {
 		return res, nil
 	}
 	if transient(res.StatusCode, r.idempotent) {
 		drain(res)
-		return nil, core.Retryable(statusError(r, res.StatusCode))
+		return nil, driver.Retryable(statusError(r, res.StatusCode))
 	}
 	return res, nil
 }
@@ -171,8 +172,8 @@ func (c *client) query(ctx context.Context, r request, read func(*http.Response)
 		}
 		defer drain(resp)
 		err = read(resp)
-		if err != nil && ctx.Err() == nil && (core.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF)) {
-			return core.Retryable(core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, err)))
+		if err != nil && ctx.Err() == nil && (driver.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			return driver.Retryable(core.Wrap(core.Generic, kind, r.path, fmt.Errorf("%s: %w", r.method, err)))
 		}
 		return err
 	})
@@ -228,7 +229,7 @@ func statusError(r request, status int) error {
 	}
 	msg := fmt.Sprintf("%s answered %d %s", r.method, status, http.StatusText(status))
 	if status == http.StatusRequestedRangeNotSatisfiable {
-		msg = core.RangeRefused(msg)
+		msg = driver.RangeRefused(msg)
 	}
 	return &core.Error{Kind: k, Store: kind, Path: string(r.path), Msg: msg}
 }
@@ -380,7 +381,7 @@ func readMultistatus(r request, resp *http.Response) (*multistatus, error) {
 	}
 	var ms multistatus
 	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
-		if core.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if driver.IsAttemptTimeout(err) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, err // cut short: query retries
 		}
 		return nil, core.Wrap(core.Generic, kind, r.path, fmt.Errorf("PROPFIND answer is not WebDAV XML: %w", err))

@@ -14,18 +14,19 @@ import (
 	"strings"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 const kind = "http"
 
 // configKeys is empty: an HTTP store is described by its URL, client
 // options and retry config alone, as in obstore.
-var configKeys = core.KeyTable{}
+var configKeys = driver.KeyTable{}
 
 // Backend is the HTTP/WebDAV backend. It claims http:// and https:// URLs;
 // core/stores lists it last so that the https URLs of S3, GCS and Azure
 // hosts go to those backends first.
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      kind,
 	Schemes:   []string{"http", "https"},
 	ParseURL:  parseURL,
@@ -40,7 +41,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 }
 
 func normalize(c core.Config) (core.Config, error) {
-	c, err := core.NormalizeDocument(c, kind, configKeys)
+	c, err := driver.NormalizeDocument(c, kind, configKeys)
 	if err != nil {
 		return c, err
 	}
@@ -78,7 +79,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, core.Errorf(core.InvalidArgument, "http store url must start with http:// or https://, not %q", u.Scheme+":")
 	}
 	if u.Host == "" {
-		return nil, core.Errorf(core.InvalidArgument, "http store url %q has no host", core.RedactURL(u))
+		return nil, core.Errorf(core.InvalidArgument, "http store url %q has no host", driver.RedactURL(u))
 	}
 	if u.User != nil {
 		// Credentials would end up in the config document, in repr() and in
@@ -86,7 +87,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, core.Errorf(core.InvalidArgument, "http store url must not hold credentials")
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, core.Errorf(core.InvalidArgument, "http store url %s must not have a query or fragment", core.RedactURL(u))
+		return nil, core.Errorf(core.InvalidArgument, "http store url %s must not have a query or fragment", driver.RedactURL(u))
 	}
 	u.Host = strings.ToLower(u.Host)
 	if !strings.HasSuffix(u.Path, "/") {
@@ -99,7 +100,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 }
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	opts, err := core.ParseClientOptions(c.ClientOptions)
+	opts, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +116,5 @@ func open(ctx context.Context, c core.Config, env map[string]string) (core.Store
 	if err != nil {
 		return nil, err
 	}
-	s := newStore(newClient(httpClient, base, opts, c.RetryConfig.Policy()))
-	return core.Prefixed(s, core.Path(c.Prefix)), nil
+	return newStore(newClient(httpClient, base, opts, driver.PolicyOf(c.RetryConfig))), nil
 }

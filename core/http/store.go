@@ -7,11 +7,11 @@ import (
 	"iter"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is an HTTP/WebDAV store.
@@ -22,6 +22,12 @@ type Store struct {
 var _ core.Renamer = (*Store)(nil)
 
 func newStore(c *client) *Store { return &Store{c: c} }
+
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.c.http.Transport)
+	return nil
+}
 
 // listConcurrency bounds the PROPFINDs ListWithDelimiter sends at once to
 // learn which sub-collections hold objects.
@@ -44,7 +50,7 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 		return res, err
 	}
 	if pin {
-		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
+		driver.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag}, func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 			again, _, err := s.get(ctx, path, o)
 			return again, err
 		})
@@ -68,16 +74,11 @@ func pinnable(h http.Header, meta core.ObjectMeta) bool {
 	return err == nil && meta.LastModified.Unix() < date.Unix()
 }
 
-// get sends one GET (or HEAD), bounded by a core.ReadAttempt; pin says
+// get sends one GET (or HEAD), bounded by a driver.ReadAttempt; pin says
 // whether a resume can be pinned to the answer's ETag.
 func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, pin bool, err error) {
 	if opts.Version != "" {
 		return nil, false, s.errorf(core.NotSupported, path, "HTTP stores keep no object versions")
-	}
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, false, core.Wrap(core.InvalidArgument, kind, path, err)
-		}
 	}
 	r := request{method: http.MethodGet, path: path, idempotent: true, header: http.Header{}}
 	if opts.Head {
@@ -101,7 +102,7 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	if ranged {
 		r.header.Set("Range", opts.Range.String())
 	}
-	var attempt *core.ReadAttempt
+	var attempt *driver.ReadAttempt
 	if !opts.Head {
 		ctx, attempt = s.c.timeouts.BeginRead(ctx)
 	}
@@ -152,10 +153,11 @@ func (s *Store) readAnswer(r request, resp *http.Response, opts core.GetOptions,
 		if !ranged {
 			return nil, s.errorf(core.Generic, path, "server answered 206 Partial Content to a request without Range")
 		}
-		start, end, size, err := parseContentRange(resp.Header.Get("Content-Range"))
+		cr, err := driver.ParseContentRange(resp.Header.Get("Content-Range"))
 		if err != nil {
 			return nil, core.Wrap(core.Generic, kind, path, err)
 		}
+		start, end, size := cr.Start, cr.End, cr.Size
 		wantStart, wantEnd, err := opts.Range.Resolve(size)
 		if err != nil {
 			return nil, core.Wrap(core.InvalidArgument, kind, path, err)
@@ -252,34 +254,6 @@ func (b *sliceBody) Read(p []byte) (int, error) {
 }
 
 func (b *sliceBody) Close() error { return b.body.Close() }
-
-// parseContentRange reads "bytes START-END/SIZE" into [start, end) and size.
-func parseContentRange(v string) (start, end, size uint64, err error) {
-	bad := fmt.Errorf("server sent a Content-Range %q that does not state the range and size", v)
-	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	span, total, ok := strings.Cut(rest, "/")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	first, last, ok := strings.Cut(span, "-")
-	if !ok {
-		return 0, 0, 0, bad
-	}
-	if start, err = strconv.ParseUint(first, 10, 64); err != nil {
-		return 0, 0, 0, bad
-	}
-	lastN, err := strconv.ParseUint(last, 10, 64)
-	if err != nil || lastN < start {
-		return 0, 0, 0, bad
-	}
-	if size, err = strconv.ParseUint(total, 10, 64); err != nil || lastN >= size {
-		return 0, 0, 0, bad
-	}
-	return start, lastN + 1, size, nil
-}
 
 // attributesOf returns the well-known attributes the server sent.
 func attributesOf(h http.Header) core.Attributes {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/storetest"
 )
 
@@ -50,7 +51,7 @@ func openURL(t *testing.T, base string, retry *core.RetryConfig) core.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Backend.Open(context.Background(), c, nil)
+	s, err := driver.Open(context.Background(), Backend, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // HTTP has no multipart upload, so a multipart upload here is ONE PUT whose
@@ -53,7 +54,7 @@ func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.Mult
 	// The upload outlives this call: it is bound to its own context, ended
 	// by Complete or Abort. Its request stays open for as long as the
 	// caller feeds it parts, so it holds no place in the throttle's window.
-	uploadCtx, cancel := context.WithCancel(core.Unthrottled(context.WithoutCancel(ctx)))
+	uploadCtx, cancel := context.WithCancel(driver.Unthrottled(context.WithoutCancel(ctx)))
 	pr, pw := io.Pipe()
 	u := &streamedUpload{s: s, path: path, early: map[int][]byte{}, body: pw, cancel: cancel, answer: make(chan putAnswer, 1)}
 	go u.send(uploadCtx, pr)

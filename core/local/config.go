@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 const storeName = "local"
@@ -21,7 +22,7 @@ const (
 	keyAutomaticCleanup = "automatic_cleanup" // remove empty parent directories after delete
 )
 
-var configKeys = core.KeyTable{
+var configKeys = driver.KeyTable{
 	{Name: keyMkdir},
 	{Name: keyAutomaticCleanup},
 }
@@ -31,13 +32,15 @@ var configKeys = core.KeyTable{
 //	{"kind":"local","prefix":"/abs/root","config":{"mkdir":"true","automatic_cleanup":"false"}}
 //
 // "prefix" is the root directory.
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      "local",
 	Schemes:   []string{"file"},
 	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	// The document's prefix is the root directory, not a path in the store.
+	RootPrefix: true,
 	// Environment: none; a LocalStore is its document alone.
 }
 
@@ -57,7 +60,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 }
 
 func normalize(c core.Config) (core.Config, error) {
-	c, err := core.NormalizeDocument(c, "local", configKeys)
+	c, err := driver.NormalizeDocument(c, "local", configKeys)
 	if err != nil {
 		return c, err
 	}
@@ -68,7 +71,7 @@ func normalize(c core.Config) (core.Config, error) {
 		return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "LocalStore takes no bucket or url; its root directory is \"prefix\""}
 	}
 	for k, v := range c.Config {
-		if _, err := core.ParseBool(k, v); err != nil {
+		if _, err := driver.ParseBool(k, v); err != nil {
 			return c, err
 		}
 	}
@@ -83,8 +86,8 @@ func normalize(c core.Config) (core.Config, error) {
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
 	opts := Options{}
-	opts.Mkdir, _ = core.ParseBool(keyMkdir, c.Config[keyMkdir])
-	opts.AutomaticCleanup, _ = core.ParseBool(keyAutomaticCleanup, c.Config[keyAutomaticCleanup])
+	opts.Mkdir, _ = driver.ParseBool(keyMkdir, c.Config[keyMkdir])
+	opts.AutomaticCleanup, _ = driver.ParseBool(keyAutomaticCleanup, c.Config[keyAutomaticCleanup])
 	return New(c.Prefix, opts)
 }
 

@@ -5,11 +5,12 @@ import (
 	"net/url"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Backend opens MemoryStores. A memory store has no settings; each one opened
 // is a new, empty, unshared namespace.
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      "memory",
 	Schemes:   []string{"memory"},
 	ParseURL:  parseURL,
@@ -20,7 +21,7 @@ var Backend = core.Backend{
 }
 
 // configKeys is empty: every config key is unknown.
-var configKeys = core.KeyTable{}
+var configKeys = driver.KeyTable{}
 
 func parseURL(u *url.URL) (core.Config, error) {
 	if u.Host != "" || u.User != nil || u.RawQuery != "" {
@@ -38,7 +39,7 @@ func parseURL(u *url.URL) (core.Config, error) {
 }
 
 func normalize(c core.Config) (core.Config, error) {
-	c, err := core.NormalizeDocument(c, "memory", configKeys)
+	c, err := driver.NormalizeDocument(c, "memory", configKeys)
 	if err != nil {
 		return c, err
 	}
@@ -57,5 +58,5 @@ func normalize(c core.Config) (core.Config, error) {
 }
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	return core.Prefixed(New(), core.Path(c.Prefix)), nil
+	return New(), nil
 }

@@ -44,6 +44,10 @@ var (
 // New returns an empty store.
 func New() *Store { return &Store{objects: map[core.Path]*object{}} }
 
+// Close does nothing: a memory store holds nothing but memory, which goes
+// with the store.
+func (s *Store) Close() error { return nil }
+
 func notFound(path core.Path) error {
 	return &core.Error{Kind: core.NotFound, Store: storeName, Path: string(path), Msg: "object not found"}
 }

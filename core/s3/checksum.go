@@ -2,7 +2,7 @@ package s3
 
 import (
 	"context"
-	"crypto/sha1" //nolint:gosec // S3's SHA1 checksum, chosen by the user
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -12,7 +12,10 @@ import (
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Write checksums. Every PutObject and UploadPart carries the checksum of
@@ -104,4 +107,34 @@ func (c *client) payloadHash(w writeChecksum) func(*s3.Options) {
 				}), "ComputePayloadHash", middleware.Before)
 		})
 	}
+}
+
+// checksumModeHeader asks S3 for the checksum it stored with the object
+// (x-amz-checksum-*), which it sends only for reads of the whole object.
+const checksumModeHeader = "X-Amz-Checksum-Mode"
+
+// checksumModeEnabled is its value, shared by every request (read only).
+var checksumModeEnabled = []string{"ENABLED"}
+
+// checksumOf picks the whole-object checksum of an answer. Composite
+// checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
+// the parts' checksums and cannot be checked against the bytes alone.
+func checksumOf(out *s3.GetObjectOutput) driver.Checksum {
+	if out.ChecksumType == types.ChecksumTypeComposite {
+		return driver.Checksum{}
+	}
+	for _, c := range []struct {
+		alg   driver.ChecksumAlgorithm
+		value *string
+	}{
+		{driver.CRC64NVME, out.ChecksumCRC64NVME}, {driver.CRC32C, out.ChecksumCRC32C}, {driver.CRC32, out.ChecksumCRC32},
+		{driver.SHA256, out.ChecksumSHA256}, {driver.SHA1, out.ChecksumSHA1},
+	} {
+		if c.value != nil {
+			if sum, ok := driver.ParseChecksum(c.alg, *c.value); ok {
+				return sum
+			}
+		}
+	}
+	return driver.Checksum{}
 }

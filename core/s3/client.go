@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,26 +17,29 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // client is the configured SDK client of one bucket.
 type client struct {
 	api     *s3.Client
+	http    *http.Client // the SDK's and the fast path's, under the throttle
 	presign *s3.PresignClient
 	bucket  string
 	s       settings
-	opts    core.ClientOptions
-	fast    *fastGetter // nil where the SDK handles every GET
-	retry   core.Policy // also resumes bodies broken mid-stream
+	opts    driver.ClientOptions
+	fast    *fastGetter   // nil where the SDK handles every GET
+	retry   driver.Policy // also resumes bodies broken mid-stream
 	// throttle bounds the operations in flight when the service throttles;
 	// every request of the client goes through its transport.
-	throttle *core.Throttle
+	throttle *driver.Throttle
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -44,7 +49,7 @@ func newClient(r resolved) (*client, error) {
 	if err != nil {
 		return nil, core.Wrap(core.InvalidArgument, storeName, "", err)
 	}
-	throttle := core.NewThrottle(r.retry)
+	throttle := driver.NewThrottle(r.retry)
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	policy := r.retry
 	newRetryer := func() aws.Retryer { return &retryer{policy: policy} }
@@ -103,7 +108,7 @@ func newClient(r resolved) (*client, error) {
 		}
 	}
 	fast := newFastGetter(r, httpClient, api.Options().Credentials)
-	return &client{api: api, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
+	return &client{api: api, http: httpClient, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {
@@ -140,7 +145,7 @@ func setHeaders(userAgent string, requestPayer bool) middleware.BuildMiddleware 
 
 // admitMiddleware gives each operation its place in the throttle's window
 // for all of its attempts, the backoff between them included.
-func admitMiddleware(t *core.Throttle) middleware.InitializeMiddleware {
+func admitMiddleware(t *driver.Throttle) middleware.InitializeMiddleware {
 	return middleware.InitializeMiddlewareFunc("objstoreAdmit", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		ctx, done, err := t.Admit(ctx)
 		if err != nil {
@@ -163,12 +168,12 @@ func markStart(ctx context.Context, in middleware.InitializeInput, next middlewa
 // pass: 5xx (but 501), 429, 408, S3's throttling and conflict codes,
 // connection failures and timeouts. Other 4xx fail at once, so wrong
 // credentials and missing buckets answer quickly.
-type retryer struct{ policy core.Policy }
+type retryer struct{ policy driver.Policy }
 
 func (r *retryer) MaxAttempts() int { return r.policy.MaxRetries + 1 }
 
 func (r *retryer) IsErrorRetryable(err error) bool {
-	if core.IsAttemptTimeout(err) {
+	if driver.IsAttemptTimeout(err) {
 		return true
 	}
 	if errors.Is(err, context.Canceled) {
@@ -303,7 +308,7 @@ func (c *client) mapError(op string, path core.Path, err error, mode opKind) err
 		msg += ": " + message
 	}
 	if status == http.StatusRequestedRangeNotSatisfiable || code == "InvalidRange" {
-		msg = core.RangeRefused(msg)
+		msg = driver.RangeRefused(msg)
 	}
 	var netTimeout interface{ Timeout() bool }
 	if status == 0 && errors.As(err, &netTimeout) && netTimeout.Timeout() {
@@ -350,4 +355,38 @@ func responseStatus(err error) int {
 		return resp.HTTPStatusCode()
 	}
 	return 0
+}
+
+func optString(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// encryption fills the server-side encryption fields of a write.
+func (c *client) encryption(sse *types.ServerSideEncryption, kmsKey **string, bucketKey **bool) {
+	if c.s.serverSideEncryption == "" || c.s.serverSideEncryption == "sse-c" {
+		return
+	}
+	*sse = types.ServerSideEncryption(c.s.serverSideEncryption)
+	if c.s.sseKMSKeyID != "" {
+		*kmsKey = aws.String(c.s.sseKMSKeyID)
+	}
+	if c.s.sseBucketKeyEnabled != nil {
+		*bucketKey = aws.Bool(*c.s.sseBucketKeyEnabled)
+	}
+}
+
+// customerKey fills SSE-C fields, which every read and write of an SSE-C
+// object must carry.
+func (c *client) customerKey(algorithm, key, keyMD5 **string) {
+	if c.s.sseCustomerKey == "" {
+		return
+	}
+	raw, _ := base64.StdEncoding.DecodeString(c.s.sseCustomerKey) // validated by parseSettings
+	sum := md5.Sum(raw)                                           //nolint:gosec // required by the protocol
+	*algorithm = aws.String("AES256")
+	*key = aws.String(c.s.sseCustomerKey)
+	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 }

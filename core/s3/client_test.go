@@ -15,6 +15,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 func responseError(status int, code string) error {
@@ -47,19 +48,19 @@ func silentServer(t *testing.T) string {
 // attemptTimeout is the error of a request to a server that never answers,
 // sent with a 50 ms client timeout.
 func attemptTimeout(t *testing.T) error {
-	hc, err := core.ClientOptions{Timeout: 50 * time.Millisecond}.HTTPClient()
+	hc, err := driver.ClientOptions{Timeout: 50 * time.Millisecond}.HTTPClient()
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = hc.Get("http://" + silentServer(t) + "/")
-	if !core.IsAttemptTimeout(err) || !core.IsKind(err, core.Timeout) {
+	if !driver.IsAttemptTimeout(err) || !core.IsKind(err, core.Timeout) {
 		t.Fatalf("silent server: %v, want an attempt timeout", err)
 	}
 	return err
 }
 
 func TestRetryerDecisions(t *testing.T) {
-	r := &retryer{policy: (*core.RetryConfig)(nil).Policy()}
+	r := &retryer{policy: driver.PolicyOf(nil)}
 	if r.MaxAttempts() != core.DefaultMaxRetries+1 {
 		t.Fatalf("max attempts %d", r.MaxAttempts())
 	}
@@ -100,7 +101,7 @@ func TestRetryerDecisions(t *testing.T) {
 func TestRetryerBackoffBounds(t *testing.T) {
 	init, maxB := core.Duration(200*time.Millisecond), core.Duration(time.Second)
 	base := 3.0
-	r := &retryer{policy: (&core.RetryConfig{Backoff: &core.BackoffConfig{InitBackoff: &init, MaxBackoff: &maxB, Base: &base}}).Policy()}
+	r := &retryer{policy: driver.PolicyOf(&core.RetryConfig{Backoff: &core.BackoffConfig{InitBackoff: &init, MaxBackoff: &maxB, Base: &base}})}
 	for attempt := 1; attempt <= 20; attempt++ {
 		d, err := r.RetryDelay(attempt, nil)
 		if err != nil {
@@ -123,7 +124,7 @@ func pow(b float64, n int) float64 {
 
 func TestRetryTimeoutStopsRetries(t *testing.T) {
 	timeout := core.Duration(time.Millisecond)
-	r := &retryer{policy: (&core.RetryConfig{RetryTimeout: &timeout}).Policy()}
+	r := &retryer{policy: driver.PolicyOf(&core.RetryConfig{RetryTimeout: &timeout})}
 	ctx := context.WithValue(context.Background(), startTimeKey{}, time.Now().Add(-time.Second))
 	if _, err := r.GetRetryToken(ctx, responseError(503, "")); !errors.Is(err, errRetryTimeout) {
 		t.Fatalf("retry after retry_timeout allowed: %v", err)

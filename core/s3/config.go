@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 const (
@@ -17,7 +18,7 @@ const (
 // Backend opens S3 stores. Config keys, aliases and environment variables
 // follow object_store's AmazonS3ConfigKey (canonical names drop the "aws_"
 // prefix, as obstore's S3Config does).
-var Backend = core.Backend{
+var Backend = driver.Backend{
 	Kind:      kind,
 	Schemes:   []string{"s3", "s3a"},
 	MatchURL:  matchURL,
@@ -29,12 +30,12 @@ var Backend = core.Backend{
 	Environment: environment(),
 }
 
-func key(name string, env ...string) core.ConfigKey {
-	return core.ConfigKey{Name: name, Aliases: []string{"aws_" + name}, Env: env}
+func key(name string, env ...string) driver.ConfigKey {
+	return driver.ConfigKey{Name: name, Aliases: []string{"aws_" + name}, Env: env}
 }
 
 // configKeys are the S3 settings of the "config" map.
-var configKeys = core.KeyTable{
+var configKeys = driver.KeyTable{
 	key("access_key_id", "AWS_ACCESS_KEY_ID"),
 	key("secret_access_key", "AWS_SECRET_ACCESS_KEY"),
 	{Name: "session_token", Aliases: []string{"aws_session_token", "token", "aws_token"}, Env: []string{"AWS_SESSION_TOKEN", "AWS_TOKEN"}},
@@ -89,7 +90,7 @@ func normalize(c core.Config) (core.Config, error) {
 	if c, err = liftMisplacedKeys(c); err != nil {
 		return c, err
 	}
-	if c, err = core.NormalizeDocument(c, kind, configKeys); err != nil {
+	if c, err = driver.NormalizeDocument(c, kind, configKeys); err != nil {
 		return c, wrapConfig(err)
 	}
 	if c.URL != "" {
@@ -105,7 +106,7 @@ func normalize(c core.Config) (core.Config, error) {
 	if _, err := parseSettings(c.Config); err != nil {
 		return c, err
 	}
-	if _, err := core.ParseClientOptions(c.ClientOptions); err != nil {
+	if _, err := driver.ParseClientOptions(c.ClientOptions); err != nil {
 		return c, wrapConfig(err)
 	}
 	return c, nil
@@ -147,7 +148,7 @@ func liftMisplacedKeys(c core.Config) (core.Config, error) {
 		cfg[k] = v
 	}
 	if len(client) > 0 {
-		normalized, err := core.ClientOptionKeys.Normalize("client_options", c.ClientOptions)
+		normalized, err := driver.ClientOptionKeys.Normalize("client_options", c.ClientOptions)
 		if err != nil {
 			return c, err
 		}
@@ -182,7 +183,7 @@ func isS3Key(k string) bool {
 }
 
 func isClientKey(k string) bool {
-	_, err := core.ClientOptionKeys.Normalize("client_options", core.Options{k: ""})
+	_, err := driver.ClientOptionKeys.Normalize("client_options", core.Options{k: ""})
 	return err == nil
 }
 
@@ -193,7 +194,7 @@ func clientOptionEnv(name string) string { return "AWS_" + strings.ToUpper(name)
 // clientOptionsFromEnv reads the AWS_<CLIENT_KEY> variables.
 func clientOptionsFromEnv(env map[string]string) core.Options {
 	out := core.Options{}
-	for _, name := range core.ClientOptionKeys.Names() {
+	for _, name := range driver.ClientOptionKeys.Names() {
 		if v, ok := env[clientOptionEnv(name)]; ok && v != "" {
 			out[name] = v
 		}
@@ -204,7 +205,7 @@ func clientOptionsFromEnv(env map[string]string) core.Options {
 // environment lists every variable open reads (Backend.Environment).
 func environment() []string {
 	names := configKeys.EnvNames(bucketEnv...)
-	for _, name := range core.ClientOptionKeys.Names() {
+	for _, name := range driver.ClientOptionKeys.Names() {
 		names = append(names, clientOptionEnv(name))
 	}
 	return names
@@ -266,13 +267,13 @@ type parsedHTTPSURL struct {
 func parseHTTPSURL(u *url.URL) (parsedHTTPSURL, error) {
 	host := strings.ToLower(u.Hostname())
 	c := core.Config{Kind: kind}
-	notRecognised := &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "not a recognised S3 URL: " + core.RedactURL(u)}
+	notRecognised := &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "not a recognised S3 URL: " + driver.RedactURL(u)}
 	// The first path segment is the bucket in path-style URLs.
 	bucketFromPath := func() (string, string, error) {
 		rest := strings.TrimPrefix(u.Path, "/")
 		bucket, prefix, _ := strings.Cut(rest, "/")
 		if bucket == "" {
-			return "", "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "S3 URL names no bucket: " + core.RedactURL(u)}
+			return "", "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "S3 URL names no bucket: " + driver.RedactURL(u)}
 		}
 		return bucket, prefix, nil
 	}
@@ -331,11 +332,7 @@ func parseHTTPSURL(u *url.URL) (parsedHTTPSURL, error) {
 
 // open resolves the document and the environment into a client.
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	s, err := newStore(c, env)
-	if err != nil {
-		return nil, err
-	}
-	return core.Prefixed(s, core.Path(c.Prefix)), nil
+	return newStore(c, env)
 }
 
 // copyMode is how Copy with IfNotExists is done (copy_if_not_exists).
@@ -400,7 +397,7 @@ func parseSettings(o core.Options) (settings, error) {
 	}
 	for k, p := range bools {
 		if v, ok := o[k]; ok {
-			b, err := core.ParseBool(k, v)
+			b, err := driver.ParseBool(k, v)
 			if err != nil {
 				return s, wrapConfig(err)
 			}
@@ -504,7 +501,7 @@ func parseSettings(o core.Options) (settings, error) {
 		if strings.EqualFold(v, "requester") {
 			s.requestPayer = true
 		} else {
-			b, err := core.ParseBool("request_payer", v)
+			b, err := driver.ParseBool("request_payer", v)
 			if err != nil {
 				return s, bad("request_payer", "must be true, false or requester")
 			}
@@ -512,7 +509,7 @@ func parseSettings(o core.Options) (settings, error) {
 		}
 	}
 	if v, ok := o["sse_bucket_key_enabled"]; ok {
-		b, err := core.ParseBool("sse_bucket_key_enabled", v)
+		b, err := driver.ParseBool("sse_bucket_key_enabled", v)
 		if err != nil {
 			return s, wrapConfig(err)
 		}
@@ -566,8 +563,8 @@ func dropKeys(o core.Options, keys []string) {
 type resolved struct {
 	bucket   string
 	settings settings
-	client   core.ClientOptions
-	retry    core.Policy
+	client   driver.ClientOptions
+	retry    driver.Policy
 }
 
 func resolve(c core.Config, env map[string]string) (resolved, error) {
@@ -584,14 +581,14 @@ func resolve(c core.Config, env map[string]string) (resolved, error) {
 		}
 	}
 	var err error
-	if r.settings, err = parseSettings(core.Merge(fromEnv, c.Config)); err != nil {
+	if r.settings, err = parseSettings(driver.Merge(fromEnv, c.Config)); err != nil {
 		return r, err
 	}
-	clientOpts, err := core.ClientOptionKeys.Normalize("client_options", core.Merge(clientOptionsFromEnv(env), c.ClientOptions))
+	clientOpts, err := driver.ClientOptionKeys.Normalize("client_options", driver.Merge(clientOptionsFromEnv(env), c.ClientOptions))
 	if err != nil {
 		return r, wrapConfig(err)
 	}
-	if r.client, err = core.ParseClientOptions(clientOpts); err != nil {
+	if r.client, err = driver.ParseClientOptions(clientOpts); err != nil {
 		return r, wrapConfig(err)
 	}
 	if r.settings.endpoint != "" {
@@ -608,6 +605,6 @@ func resolve(c core.Config, env map[string]string) (resolved, error) {
 	if r.bucket == "" {
 		return r, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "no bucket: give bucket, an s3://BUCKET URL, or AWS_BUCKET"}
 	}
-	r.retry = c.RetryConfig.Policy()
+	r.retry = driver.PolicyOf(c.RetryConfig)
 	return r, nil
 }

@@ -214,18 +214,6 @@ func TestCopySourceEncoding(t *testing.T) {
 	}
 }
 
-func TestParseContentRange(t *testing.T) {
-	s, e, total, err := parseContentRange("bytes 2-4/10")
-	if err != nil || s != 2 || e != 5 || total != 10 {
-		t.Fatalf("got %d %d %d %v", s, e, total, err)
-	}
-	for _, bad := range []string{"", "bytes */10", "bytes 5-2/10", "items 1-2/3"} {
-		if _, _, _, err := parseContentRange(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
-	}
-}
-
 func TestEndpointURLS3WinsOverEndpoint(t *testing.T) {
 	// Explicit: endpoint_url_s3 (alias aws_endpoint_url_s3) is its own key
 	// and wins over endpoint.

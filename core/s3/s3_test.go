@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/storetest"
 )
 
@@ -58,13 +59,27 @@ func (s server) config(bucket string) core.Config {
 	return c
 }
 
+// openStore opens the backend's own store (an *s3.Store); openFront the
+// store as users get it, behind the front (the prefix applied).
 func openStore(t *testing.T, c core.Config, env map[string]string) core.Store {
+	t.Helper()
+	return openWith(t, Backend.Open, c, env)
+}
+
+func openFront(t *testing.T, c core.Config, env map[string]string) core.Store {
+	t.Helper()
+	return openWith(t, func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
+		return driver.Open(ctx, Backend, c, env)
+	}, c, env)
+}
+
+func openWith(t *testing.T, opener func(context.Context, core.Config, map[string]string) (core.Store, error), c core.Config, env map[string]string) core.Store {
 	t.Helper()
 	c, err := Backend.Normalize(c)
 	if err != nil {
 		t.Fatalf("normalize: %v", err)
 	}
-	st, err := Backend.Open(context.Background(), c, env)
+	st, err := opener(context.Background(), c, env)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -113,7 +128,7 @@ func removeBucket(api *s3.Client, bucket string) {
 }
 
 // capabilities are what each server cannot do (see the report in
-// TestConformance's doc and TEST-SERVERS.md).
+// TestConformance's doc and docs/architecture.md, "Test servers").
 func capabilities(name string) storetest.Capabilities {
 	caps := storetest.Capabilities{
 		// Test buckets are created without versioning.
@@ -160,7 +175,7 @@ func TestConformanceVersioned(t *testing.T) {
 }
 
 // TestStorePrefixFromDocument checks that a document's prefix is applied by
-// Open (the store sees only its subtree).
+// the front of driver.Open (the store sees only its subtree).
 func TestStorePrefixFromDocument(t *testing.T) {
 	for _, name := range servers {
 		t.Run(name, func(t *testing.T) {
@@ -168,7 +183,7 @@ func TestStorePrefixFromDocument(t *testing.T) {
 			bucket := srv.newBucket(t)
 			c := srv.config(bucket)
 			c.Prefix = "tenant/a"
-			ps := openStore(t, c, nil)
+			ps := openFront(t, c, nil)
 			root := openStore(t, srv.config(bucket), nil)
 			ctx := context.Background()
 			if _, err := ps.Put(ctx, "x.txt", []byte("x"), core.PutOptions{}); err != nil {

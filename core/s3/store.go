@@ -3,28 +3,22 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // SSE-C key digests and multipart ETags are MD5
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"iter"
-	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // Store is an S3 bucket. It is safe for concurrent use.
@@ -51,16 +45,17 @@ func newStore(c core.Config, env map[string]string) (*Store, error) {
 	return &Store{c: cl}, nil
 }
 
+// Close closes the client's idle connections.
+func (s *Store) Close() error {
+	driver.CloseIdle(s.c.http.Transport)
+	return nil
+}
+
 // deleteBatch is S3's DeleteObjects limit.
 const deleteBatch = 1000
 
 // deleteConcurrency bounds the DeleteObjects (or single deletes) in flight.
 const deleteConcurrency = 4
-
-// maxCopyPart is the largest part UploadPartCopy copies.
-const maxCopyPart = 5 << 30
-
-// ---- reads ----
 
 func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
 	res, sum, err := s.get(ctx, path, opts)
@@ -90,46 +85,16 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	// same object by etag (and version); the whole object's stored
 	// checksum, when the service sent one, is checked over every byte.
 	if res.Meta.ETag != "" || res.Meta.Version != "" {
-		core.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
+		driver.ResumeWithGet(ctx, res, s.c.retry, core.GetOptions{IfMatch: res.Meta.ETag, Version: res.Meta.Version},
 			func(ctx context.Context, o core.GetOptions) (*core.GetResult, error) {
 				again, _, err := s.get(ctx, path, o)
 				return again, err
 			})
 	}
 	if sum.Algorithm != 0 && res.Start == 0 && res.End == res.Meta.Size {
-		core.VerifyBody(res, sum)
+		driver.VerifyBody(res, sum)
 	}
 	return res, nil
-}
-
-// checksumModeHeader asks S3 for the checksum it stored with the object
-// (x-amz-checksum-*), which it sends only for reads of the whole object.
-const checksumModeHeader = "X-Amz-Checksum-Mode"
-
-// checksumModeEnabled is its value, shared by every request (read only).
-var checksumModeEnabled = []string{"ENABLED"}
-
-// checksumOf picks the whole-object checksum of an answer. Composite
-// checksums of multipart uploads ("…-N", type COMPOSITE) are checksums of
-// the parts' checksums and cannot be checked against the bytes alone.
-func checksumOf(out *s3.GetObjectOutput) core.Checksum {
-	if out.ChecksumType == types.ChecksumTypeComposite {
-		return core.Checksum{}
-	}
-	for _, c := range []struct {
-		alg   core.ChecksumAlgorithm
-		value *string
-	}{
-		{core.CRC64NVME, out.ChecksumCRC64NVME}, {core.CRC32C, out.ChecksumCRC32C}, {core.CRC32, out.ChecksumCRC32},
-		{core.SHA256, out.ChecksumSHA256}, {core.SHA1, out.ChecksumSHA1},
-	} {
-		if c.value != nil {
-			if sum, ok := core.ParseChecksum(c.alg, *c.value); ok {
-				return sum
-			}
-		}
-	}
-	return core.Checksum{}
 }
 
 // sdkGet is GetObject through the SDK. After a fast-path attempt that
@@ -147,14 +112,9 @@ func (c *client) sdkGet(ctx context.Context, in *s3.GetObjectInput, fastErr erro
 }
 
 // get sends one GET (or the HEAD standing in for one); the client options
-// bound it, and its body, by a core.ReadAttempt. sum is the service's
+// bound it, and its body, by a driver.ReadAttempt. sum is the service's
 // checksum of the whole object, if it sent one that can be checked.
-func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum core.Checksum, err error) {
-	if opts.Range != nil {
-		if err := opts.Range.Validate(); err != nil {
-			return nil, sum, core.Wrap(core.InvalidArgument, storeName, path, err)
-		}
-	}
+func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (res *core.GetResult, sum driver.Checksum, err error) {
 	if opts.Head || (opts.Range != nil && opts.Range.Kind == core.RangeSuffix && opts.Range.Length == 0) {
 		// A HEAD with the same conditions; "the last 0 bytes" is an empty
 		// read that S3 cannot express as a Range header.
@@ -214,12 +174,12 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 	start, end := uint64(0), size
 	partial := false
 	if cr := aws.ToString(out.ContentRange); cr != "" {
-		var total uint64
-		if start, end, total, err = parseContentRange(cr); err != nil {
+		r, err := driver.ParseContentRange(cr)
+		if err != nil {
 			body.Close()
-			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject: " + err.Error()}
+			return nil, sum, &core.Error{Kind: core.Generic, Store: storeName, Path: string(path), Msg: "GetObject", Err: err}
 		}
-		size, partial = total, true
+		start, end, size, partial = r.Start, r.End, r.Size, true
 	}
 	if opts.Range != nil && !partial {
 		// The server sent the whole object; serve the range from it.
@@ -253,27 +213,6 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions) (
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// parseContentRange reads "bytes START-END/TOTAL" into [start, end+1) and
-// the object size.
-func parseContentRange(v string) (start, end, total uint64, err error) {
-	spec, ok := strings.CutPrefix(v, "bytes ")
-	if !ok {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	rng, tot, ok := strings.Cut(spec, "/")
-	first, last, ok2 := strings.Cut(rng, "-")
-	if !ok || !ok2 {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	s, err1 := strconv.ParseUint(first, 10, 64)
-	e, err2 := strconv.ParseUint(last, 10, 64)
-	t, err3 := strconv.ParseUint(tot, 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || e < s {
-		return 0, 0, 0, fmt.Errorf("unexpected Content-Range %q", v)
-	}
-	return s, e + 1, t, nil
 }
 
 func (s *Store) headResult(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
@@ -318,7 +257,7 @@ func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, erro
 }
 
 func attributesOf(contentType, disposition, encoding, language, cacheControl *string, metadata map[string]string) core.Attributes {
-	return core.JoinAttributes(core.HTTPAttributes{
+	return driver.JoinAttributes(driver.HTTPAttributes{
 		ContentType: aws.ToString(contentType), ContentDisposition: aws.ToString(disposition), ContentEncoding: aws.ToString(encoding),
 		ContentLanguage: aws.ToString(language), CacheControl: aws.ToString(cacheControl),
 	}, metadata)
@@ -332,8 +271,6 @@ func optional(s string) *string {
 	return &s
 }
 
-// ---- writes ----
-
 // objectHeaders are the attribute, metadata, tagging and encryption fields
 // shared by PutObject and CreateMultipartUpload.
 type objectHeaders struct {
@@ -343,7 +280,7 @@ type objectHeaders struct {
 }
 
 func (s *Store) headersFor(path core.Path, attrs core.Attributes, tags map[string]string) (objectHeaders, error) {
-	std, metadata := attrs.Split()
+	std, metadata := driver.SplitAttributes(attrs)
 	h := objectHeaders{
 		contentType: optional(std.ContentType), disposition: optional(std.ContentDisposition), encoding: optional(std.ContentEncoding),
 		language: optional(std.ContentLanguage), cacheControl: optional(std.CacheControl),
@@ -389,6 +326,30 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	if err != nil {
 		return core.PutResult{}, err
 	}
+	var ifNoneMatch, ifMatch *string
+	mode := opRead
+	switch opts.Mode.Kind {
+	case core.PutCreate:
+		if s.c.s.conditionalPutDisabled {
+			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "create-only puts are disabled (conditional_put = disabled)"}
+		}
+		ifNoneMatch, mode = aws.String("*"), opPutCreate
+	case core.PutUpdate:
+		if s.c.s.conditionalPutDisabled {
+			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "conditional updates are disabled (conditional_put = disabled)"}
+		}
+		if opts.Mode.ETag == "" {
+			return core.PutResult{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "S3 conditional updates need an ETag (S3 cannot condition a put on a version)"}
+		}
+		ifMatch, mode = aws.String(opts.Mode.ETag), opPutUpdate
+	}
+	return s.putObject(ctx, path, data, h, ifNoneMatch, ifMatch, mode)
+}
+
+// putObject writes data in one PutObject with the headers h, the
+// conditions given (nil: none), and what every write carries: the body's
+// checksum and the encryption fields.
+func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h objectHeaders, ifNoneMatch, ifMatch *string, mode opKind) (core.PutResult, error) {
 	in := &s3.PutObjectInput{
 		Bucket:             &s.c.bucket,
 		Key:                aws.String(string(path)),
@@ -401,22 +362,8 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 		CacheControl:       h.cacheControl,
 		Metadata:           h.metadata,
 		Tagging:            h.tagging,
-	}
-	mode := opRead
-	switch opts.Mode.Kind {
-	case core.PutCreate:
-		if s.c.s.conditionalPutDisabled {
-			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "create-only puts are disabled (conditional_put = disabled)"}
-		}
-		in.IfNoneMatch, mode = aws.String("*"), opPutCreate
-	case core.PutUpdate:
-		if s.c.s.conditionalPutDisabled {
-			return core.PutResult{}, &core.Error{Kind: core.NotImplemented, Store: storeName, Path: string(path), Msg: "conditional updates are disabled (conditional_put = disabled)"}
-		}
-		if opts.Mode.ETag == "" {
-			return core.PutResult{}, &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "S3 conditional updates need an ETag (S3 cannot condition a put on a version)"}
-		}
-		in.IfMatch, mode = aws.String(opts.Mode.ETag), opPutUpdate
+		IfNoneMatch:        ifNoneMatch,
+		IfMatch:            ifMatch,
 	}
 	sum := s.c.checksumOf(data)
 	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
@@ -428,160 +375,6 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 	}
 	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
 }
-
-func (s *Store) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
-	h, err := s.headersFor(path, opts.Attributes, opts.Tags)
-	if err != nil {
-		return nil, err
-	}
-	in := &s3.CreateMultipartUploadInput{
-		Bucket:             &s.c.bucket,
-		Key:                aws.String(string(path)),
-		ContentType:        h.contentType,
-		ContentDisposition: h.disposition,
-		ContentEncoding:    h.encoding,
-		ContentLanguage:    h.language,
-		CacheControl:       h.cacheControl,
-		Metadata:           h.metadata,
-		Tagging:            h.tagging,
-	}
-	if s.c.s.checksumAlgorithm != "" {
-		in.ChecksumAlgorithm = types.ChecksumAlgorithm(s.c.s.checksumAlgorithm)
-	}
-	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
-	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.createUpload(ctx, in)
-	if err != nil {
-		return nil, s.c.mapError("CreateMultipartUpload", path, err, opRead)
-	}
-	return &upload{s: s, path: path, id: aws.ToString(out.UploadId), parts: map[int32]types.CompletedPart{}, headers: h}, nil
-}
-
-// upload is one multipart upload; PutPart may be called concurrently.
-type upload struct {
-	s       *Store
-	path    core.Path
-	id      string
-	headers objectHeaders
-
-	mu    sync.Mutex
-	parts map[int32]types.CompletedPart
-}
-
-func (u *upload) PutPart(ctx context.Context, index int, data []byte) error {
-	if index < 0 || index >= 10000 {
-		return &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(u.path), Msg: fmt.Sprintf("part index %d is outside S3's 0..9999", index)}
-	}
-	number := int32(index + 1)
-	in := &s3.UploadPartInput{
-		Bucket:        &u.s.c.bucket,
-		Key:           aws.String(string(u.path)),
-		UploadId:      &u.id,
-		PartNumber:    &number,
-		Body:          bytes.NewReader(data),
-		ContentLength: aws.Int64(int64(len(data))),
-	}
-	sum := u.s.c.checksumOf(data)
-	sum.set(u.s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
-	u.s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := u.s.c.api.UploadPart(ctx, in, u.s.c.payloadHash(sum))
-	if err != nil {
-		return u.s.c.mapError("UploadPart", u.path, err, opRead)
-	}
-	// Complete lists each part's checksum: the one sent, whether or not
-	// the service echoed it.
-	part := types.CompletedPart{PartNumber: &number, ETag: out.ETag}
-	sum.set(u.s.c.s.checksumAlgorithm, &part.ChecksumCRC32, &part.ChecksumCRC32C, &part.ChecksumCRC64NVME, &part.ChecksumSHA1, &part.ChecksumSHA256)
-	u.mu.Lock()
-	u.parts[number] = part
-	u.mu.Unlock()
-	return nil
-}
-
-func (u *upload) Complete(ctx context.Context) (core.PutResult, error) {
-	u.mu.Lock()
-	parts := make([]types.CompletedPart, 0, len(u.parts))
-	for _, p := range u.parts {
-		parts = append(parts, p)
-	}
-	u.mu.Unlock()
-	if len(parts) == 0 {
-		// S3 cannot complete an upload of no parts: drop it and write the
-		// empty object with the same attributes.
-		if err := u.Abort(ctx); err != nil {
-			return core.PutResult{}, err
-		}
-		return u.s.putEmpty(ctx, u.path, u.headers)
-	}
-	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
-	out, err := u.s.c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket:          &u.s.c.bucket,
-		Key:             aws.String(string(u.path)),
-		UploadId:        &u.id,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-	})
-	if err != nil {
-		mapped := u.s.c.mapError("CompleteMultipartUpload", u.path, err, opRead)
-		if core.IsKind(mapped, core.NotFound) {
-			// A retried Complete whose first answer was lost finds the
-			// upload gone: if the object has exactly the ETag these parts
-			// make, that first attempt completed it.
-			if res, ok := u.completedEarlier(ctx, parts); ok {
-				return res, nil
-			}
-		}
-		return core.PutResult{}, mapped
-	}
-	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
-}
-
-// completedEarlier reports whether the object now is this upload's result:
-// its ETag is the MD5 of the parts' MD5s, a dash and the part count.
-func (u *upload) completedEarlier(ctx context.Context, parts []types.CompletedPart) (core.PutResult, bool) {
-	digests := md5.New()
-	for _, p := range parts {
-		sum, err := hex.DecodeString(strings.Trim(aws.ToString(p.ETag), `"`))
-		if err != nil || len(sum) != md5.Size {
-			return core.PutResult{}, false // not MD5 part ETags (e.g. SSE-KMS): cannot tell
-		}
-		digests.Write(sum)
-	}
-	want := fmt.Sprintf("%x-%d", digests.Sum(nil), len(parts))
-	meta, err := u.s.Head(ctx, u.path)
-	if err != nil || strings.Trim(meta.ETag, `"`) != want {
-		return core.PutResult{}, false
-	}
-	return core.PutResult{ETag: meta.ETag, Version: meta.Version}, true
-}
-
-func (s *Store) putEmpty(ctx context.Context, path core.Path, h objectHeaders) (core.PutResult, error) {
-	in := &s3.PutObjectInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(path)), Body: bytes.NewReader(nil), ContentLength: aws.Int64(0),
-		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
-		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata, Tagging: h.tagging,
-	}
-	sum := s.c.checksumOf(nil)
-	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
-	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
-	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-	out, err := s.c.api.PutObject(ctx, in, s.c.payloadHash(sum))
-	if err != nil {
-		return core.PutResult{}, s.c.mapError("PutObject", path, err, opRead)
-	}
-	return core.PutResult{ETag: aws.ToString(out.ETag), Version: aws.ToString(out.VersionId)}, nil
-}
-
-func (u *upload) Abort(ctx context.Context) error {
-	_, err := u.s.c.api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
-		Bucket: &u.s.c.bucket, Key: aws.String(string(u.path)), UploadId: &u.id,
-	})
-	if err != nil && !core.IsKind(u.s.c.mapError("AbortMultipartUpload", u.path, err, opRead), core.NotFound) {
-		return u.s.c.mapError("AbortMultipartUpload", u.path, err, opRead)
-	}
-	return nil
-}
-
-// ---- listing ----
 
 // listPrefix is the S3 string prefix for a whole-segment prefix.
 func listPrefix(prefix core.Path) *string {
@@ -671,8 +464,6 @@ func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.L
 	return res, nil
 }
 
-// ---- copy and delete ----
-
 func (s *Store) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
 	if opts.IfNotExists {
 		switch s.c.s.copyMode {
@@ -729,71 +520,6 @@ func (s *Store) copyWithHeader(ctx context.Context, from, to core.Path) error {
 		}
 	}
 	return s.copyError(from, err, opCopyIfNotExists)
-}
-
-// copyMultipart is copy_if_not_exists = multipart: the source is copied
-// into a multipart upload that is completed with If-None-Match: *. The
-// source's attributes and metadata are carried over (object_store drops
-// them); its tags are not.
-func (s *Store) copyMultipart(ctx context.Context, from, to core.Path) error {
-	head, err := s.headResult(ctx, from, core.GetOptions{Head: true})
-	if err != nil {
-		return err
-	}
-	src := head.Meta
-	h, err := s.headersFor(to, head.Attributes, nil)
-	if err != nil {
-		return err
-	}
-	create := &s3.CreateMultipartUploadInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(to)),
-		ContentType: h.contentType, ContentDisposition: h.disposition, ContentEncoding: h.encoding,
-		ContentLanguage: h.language, CacheControl: h.cacheControl, Metadata: h.metadata,
-	}
-	s.c.encryption(&create.ServerSideEncryption, &create.SSEKMSKeyId, &create.BucketKeyEnabled)
-	s.c.customerKey(&create.SSECustomerAlgorithm, &create.SSECustomerKey, &create.SSECustomerKeyMD5)
-	created, err := s.createUpload(ctx, create)
-	if err != nil {
-		return s.c.mapError("CreateMultipartUpload", to, err, opRead)
-	}
-	up := &upload{s: s, path: to, id: aws.ToString(created.UploadId)}
-	fail := func(err error) error {
-		_ = up.Abort(context.WithoutCancel(ctx))
-		return err
-	}
-	var parts []types.CompletedPart
-	for offset, n := uint64(0), int32(1); offset < src.Size || n == 1; n++ {
-		in := &s3.UploadPartCopyInput{
-			Bucket: &s.c.bucket, Key: aws.String(string(to)), UploadId: created.UploadId, PartNumber: aws.Int32(n),
-			CopySource: aws.String(copySource(s.c.bucket, string(from))),
-			// The copied bytes must be the ones just examined.
-			CopySourceIfMatch: optString(src.ETag),
-		}
-		if src.Size > 0 {
-			end := min(offset+maxCopyPart, src.Size)
-			in.CopySourceRange = aws.String(fmt.Sprintf("bytes=%d-%d", offset, end-1))
-			offset = end
-		}
-		s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
-		s.c.customerKey(&in.CopySourceSSECustomerAlgorithm, &in.CopySourceSSECustomerKey, &in.CopySourceSSECustomerKeyMD5)
-		out, err := s.c.api.UploadPartCopy(ctx, in)
-		if err != nil {
-			return fail(s.c.mapError("UploadPartCopy", from, err, opRead))
-		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.CopyPartResult.ETag})
-		if src.Size == 0 {
-			break
-		}
-	}
-	_, err = s.c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket: &s.c.bucket, Key: aws.String(string(to)), UploadId: created.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-		IfNoneMatch:     aws.String("*"),
-	})
-	if err != nil {
-		return fail(s.c.mapError("CompleteMultipartUpload", to, err, opCopyIfNotExists))
-	}
-	return nil
 }
 
 func (s *Store) Delete(ctx context.Context, path core.Path) error {
@@ -864,75 +590,6 @@ func (s *Store) deleteBatch(ctx context.Context, paths []core.Path, errs []error
 	}
 }
 
-// ---- signing ----
-
-// maxPresignExpiry is SigV4's limit for presigned URLs.
-const maxPresignExpiry = 7 * 24 * time.Hour
-
-func (s *Store) Sign(ctx context.Context, method string, path core.Path, expiresIn time.Duration) (string, error) {
-	if expiresIn <= 0 || expiresIn > maxPresignExpiry {
-		return "", &core.Error{Kind: core.InvalidArgument, Store: storeName, Path: string(path), Msg: "presigned URLs expire after more than 0 s and at most 7 days"}
-	}
-	expires := s3.WithPresignExpires(expiresIn)
-	key := aws.String(string(path))
-	var (
-		req *v4.PresignedHTTPRequest
-		err error
-	)
-	switch strings.ToUpper(method) {
-	case http.MethodGet:
-		req, err = (s.c.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodHead:
-		req, err = (s.c.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodPut:
-		req, err = (s.c.presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	case http.MethodDelete:
-		req, err = (s.c.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.c.bucket, Key: key}, expires))
-	default:
-		return "", &core.Error{Kind: core.NotSupported, Store: storeName, Path: string(path), Msg: "cannot sign HTTP method " + method + " (GET, HEAD, PUT, DELETE)"}
-	}
-	if err != nil {
-		return "", s.c.mapError("Presign", path, err, opRead)
-	}
-	return req.URL, nil
-}
-
-// ---- helpers ----
-
-func optString(v string) *string {
-	if v == "" {
-		return nil
-	}
-	return &v
-}
-
-// encryption fills the server-side encryption fields of a write.
-func (c *client) encryption(sse *types.ServerSideEncryption, kmsKey **string, bucketKey **bool) {
-	if c.s.serverSideEncryption == "" || c.s.serverSideEncryption == "sse-c" {
-		return
-	}
-	*sse = types.ServerSideEncryption(c.s.serverSideEncryption)
-	if c.s.sseKMSKeyID != "" {
-		*kmsKey = aws.String(c.s.sseKMSKeyID)
-	}
-	if c.s.sseBucketKeyEnabled != nil {
-		*bucketKey = aws.Bool(*c.s.sseBucketKeyEnabled)
-	}
-}
-
-// customerKey fills SSE-C fields, which every read and write of an SSE-C
-// object must carry.
-func (c *client) customerKey(algorithm, key, keyMD5 **string) {
-	if c.s.sseCustomerKey == "" {
-		return
-	}
-	raw, _ := base64.StdEncoding.DecodeString(c.s.sseCustomerKey) // validated by parseSettings
-	sum := md5.Sum(raw)                                           //nolint:gosec // required by the protocol
-	*algorithm = aws.String("AES256")
-	*key = aws.String(c.s.sseCustomerKey)
-	*keyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
-}
-
 // Throttle is the store's request window (shared by every handle of its
 // config), for diagnostics and tests.
-func (s *Store) Throttle() *core.Throttle { return s.c.throttle }
+func (s *Store) Throttle() *driver.Throttle { return s.c.throttle }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 var _ core.UploadCleaner = (*Store)(nil)
@@ -103,7 +104,7 @@ func answerMayBeLost(err error) bool {
 	var resp *awshttp.ResponseError
 	if errors.As(err, &resp) {
 		status := resp.HTTPStatusCode()
-		return status >= 500 && !core.Throttling(status)
+		return status >= 500 && !driver.Throttling(status)
 	}
 	return true
 }

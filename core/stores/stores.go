@@ -14,6 +14,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	"github.com/libobjstore/objstore/core/local"
@@ -22,7 +23,7 @@ import (
 )
 
 // backends lists every backend; add new ones here.
-var backends = []core.Backend{
+var backends = []driver.Backend{
 	memory.Backend,
 	local.Backend,
 	s3.Backend,
@@ -31,7 +32,7 @@ var backends = []core.Backend{
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
-func backendFor(kind string) (core.Backend, error) {
+func backendFor(kind string) (driver.Backend, error) {
 	for _, b := range backends {
 		if b.Kind == kind {
 			return b, nil
@@ -41,7 +42,7 @@ func backendFor(kind string) (core.Backend, error) {
 	for i, b := range backends {
 		kinds[i] = b.Kind
 	}
-	return core.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
+	return driver.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
 }
 
 // Normalize validates a config document and returns its canonical form.
@@ -65,7 +66,7 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 	if scheme == "" {
 		return core.Config{}, core.Errorf(core.InvalidArgument, "URL %q has no scheme (e.g. s3://, file:///, memory://)", redactURL(raw))
 	}
-	var chosen *core.Backend
+	var chosen *driver.Backend
 	for i := range backends {
 		b := &backends[i]
 		for _, s := range b.Schemes {
@@ -113,8 +114,8 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 	if overrides.URL != "" {
 		c.URL = overrides.URL
 	}
-	c.Config = core.Merge(c.Config, overrides.Config)
-	c.ClientOptions = core.Merge(c.ClientOptions, overrides.ClientOptions)
+	c.Config = driver.Merge(c.Config, overrides.Config)
+	c.ClientOptions = driver.Merge(c.ClientOptions, overrides.ClientOptions)
 	if overrides.RetryConfig != nil {
 		c.RetryConfig = overrides.RetryConfig
 	}
@@ -123,7 +124,7 @@ func FromURL(raw string, overrides core.Config) (core.Config, error) {
 
 func redactURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
-		return core.RedactURL(u)
+		return driver.RedactURL(u)
 	}
 	if i := strings.IndexAny(raw, "?@"); i >= 0 {
 		return raw[:i] + "…"
@@ -146,7 +147,7 @@ func EnvironmentNames(kind string) ([]string, error) {
 
 // declaredOnly keeps the variables of env the backend declares: it never
 // sees another, and the sharing key does not depend on unrelated ones.
-func declaredOnly(env map[string]string, b core.Backend) map[string]string {
+func declaredOnly(env map[string]string, b driver.Backend) map[string]string {
 	out := make(map[string]string, len(b.Environment))
 	for _, name := range b.Environment {
 		if v, ok := env[name]; ok {
@@ -156,27 +157,52 @@ func declaredOnly(env map[string]string, b core.Backend) map[string]string {
 	return out
 }
 
-// Handle is an opened store with the canonical document that describes it.
+// Handle is one reference to an opened store, with the canonical document
+// that describes it. Equal documents may share one store (see Open); the
+// store is closed when the last Handle on it is closed.
 type Handle struct {
+	// Store is the store as users get it: the backend's behind the front
+	// (the prefix applied, ranges checked; see driver.Open).
 	Store  core.Store
 	Config core.Config
-	key    string
+	// Backend is the backend's own store under the front, for diagnostics
+	// (an S3 store's Throttle) and tests.
+	Backend core.Store
+	shared  *sharedStore
+	closed  bool
+}
+
+// sharedStore is an opened store and the handles that reference it.
+type sharedStore struct {
+	store, backend core.Store
+	key            string // its key in cache; "" for a store that is never shared
+	refs           int    // guarded by cache
+}
+
+// handle is a new reference to e (cache held, or e not yet shared).
+func (e *sharedStore) handle(c core.Config) *Handle {
+	e.refs++
+	return &Handle{Store: e.store, Backend: e.backend, Config: c, shared: e}
+}
+
+// openBackend opens c's store with b, behind the front.
+func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, key string) (*sharedStore, error) {
+	s, err := b.Open(ctx, c, env)
+	if err != nil {
+		return nil, err
+	}
+	return &sharedStore{store: driver.Front(b, c, s), backend: s, key: key}, nil
 }
 
 var cache = struct {
 	sync.Mutex
-	m map[string]*cached
-}{m: map[string]*cached{}}
-
-type cached struct {
-	store core.Store
-	refs  int
-}
+	m map[string]*sharedStore
+}{m: map[string]*sharedStore{}}
 
 // Open normalizes c and opens its store, reading from env only the
 // variables the backend declares. For backends that allow it, equal
 // documents opened with equal declared variables share one store (one
-// client and connection pool) until every Handle is closed.
+// client and connection pool) until every Handle on it is closed.
 func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
@@ -187,40 +213,58 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 	}
 	env = declaredOnly(env, b)
 	if !b.Shared {
-		s, err := b.Open(ctx, c, env)
+		e, err := openBackend(ctx, b, c, env, "")
 		if err != nil {
 			return nil, err
 		}
-		return &Handle{Store: s, Config: c}, nil
+		return e.handle(c), nil
 	}
 	key := cacheKey(c, env)
 	cache.Lock()
 	defer cache.Unlock()
 	if e, ok := cache.m[key]; ok {
-		e.refs++
-		return &Handle{Store: e.store, Config: c, key: key}, nil
+		return e.handle(c), nil
 	}
-	s, err := b.Open(ctx, c, env)
+	e, err := openBackend(ctx, b, c, env, key)
 	if err != nil {
 		return nil, err
 	}
-	cache.m[key] = &cached{store: s, refs: 1}
-	return &Handle{Store: s, Config: c, key: key}, nil
+	cache.m[key] = e
+	return e.handle(c), nil
 }
 
-// Close releases the handle's share of its store.
-func (h *Handle) Close() {
-	if h.key == "" {
-		return
-	}
+// Share returns another handle on the same store, which stays open until
+// both are closed: for what outlives the handle it came from (an open
+// body, a listing, an upload, a writer).
+func (h *Handle) Share() *Handle {
 	cache.Lock()
 	defer cache.Unlock()
-	if e, ok := cache.m[h.key]; ok {
-		if e.refs--; e.refs <= 0 {
-			delete(cache.m, h.key)
-		}
+	return h.shared.handle(h.Config)
+}
+
+// Close releases the handle's share of its store and closes the store
+// when it was the last. Closing a handle twice does nothing.
+func (h *Handle) Close() error {
+	cache.Lock()
+	if h.closed {
+		cache.Unlock()
+		return nil
 	}
-	h.key = ""
+	h.closed = true
+	e := h.shared
+	e.refs--
+	last := e.refs == 0
+	if last && e.key != "" {
+		delete(cache.m, e.key)
+	}
+	cache.Unlock()
+	if !last {
+		return nil
+	}
+	// Outside the lock: a store's Close may wait on the network. The
+	// store is out of the cache already, so an Open meanwhile builds a
+	// new one.
+	return e.store.Close()
 }
 
 // SharedCount reports how many distinct shared stores are open (for tests

@@ -107,6 +107,52 @@ func TestSharing(t *testing.T) {
 	}
 }
 
+// A shared store closes with its last reference, shares included, and not
+// before: until then every handle's store works.
+func TestStoreClosesWithItsLastHandle(t *testing.T) {
+	ctx := context.Background()
+	doc := core.Config{Kind: "local", Prefix: t.TempDir()}
+	a, err := Open(ctx, doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := a.Share()
+	put := func(h *Handle) error {
+		_, err := h.Store.Put(ctx, "x", []byte("v"), core.PutOptions{})
+		return err
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil { // twice: nothing more
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(share); err != nil {
+		t.Fatalf("the store closed while a share was open: %v", err)
+	}
+	if err := share.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(share); err == nil {
+		t.Fatal("the store still writes after its last handle closed")
+	}
+	c, err := Open(ctx, doc, nil) // a new store for the document
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := put(c); err != nil {
+		t.Fatalf("a new handle after the last close: %v", err)
+	}
+}
+
 func TestOpenWithPrefix(t *testing.T) {
 	ctx := context.Background()
 	h, err := Open(ctx, core.Config{Kind: "memory", Prefix: "a/b"}, nil)

@@ -1,5 +1,6 @@
-// Package storetest is the conformance suite every backend runs (see
-// /work/shared/CONFORMANCE.md). A backend's test calls
+// Package storetest is the conformance suite every backend runs;
+// docs/conformance.md says what each item checks and how a backend
+// declares what it cannot do. A backend's test calls
 //
 //	storetest.Run(t, func(t *testing.T) core.Store { return freshEmptyStore(t) }, caps)
 //
@@ -80,10 +81,10 @@ type Capabilities struct {
 	// (the suite sorts before comparing). Offset must still be exclusive.
 	ListUnordered bool
 
-	// KeysRejected reports keys (paths as the suite passes them to the store) that
-	// the server is documented to refuse (see TEST-SERVERS.md). For those,
-	// the tricky-key tests expect Put to fail with an error instead of
-	// round-tripping. nil rejects none.
+	// KeysRejected reports keys (paths as the suite passes them to the
+	// store) that the server is documented to refuse (docs/architecture.md,
+	// "Test servers"). For those, the tricky-key tests expect Put to fail
+	// with an error instead of round-tripping. nil rejects none.
 	KeysRejected func(key string) bool
 
 	// ObjectAndPrefixConflict: an object "a" and an object "a/b" cannot

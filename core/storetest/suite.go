@@ -8,6 +8,8 @@ import (
 	"github.com/libobjstore/objstore/core"
 )
 
+// item is one behaviour every backend must have. Its name is the anchor of
+// its section in docs/conformance.md, which a failure points to.
 type item struct {
 	name string
 	run  func(t *testing.T, s core.Store, caps Capabilities)
@@ -43,18 +45,26 @@ const testPrefix = "prefix store/inner"
 
 // Run runs every item of the conformance suite as a subtest, each on a
 // fresh store from newStore, then reruns most of them through
-// core.Prefixed (item 12) and checks the prefix store's isolation.
+// core.Prefixed (item 12) and checks the prefix store's isolation. Every
+// store is tested behind the front every opened store has (core.Scoped,
+// see core/driver's Open), as users get it.
 func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities) {
 	t.Helper()
+	newStore = behindFront(newStore)
 	for _, it := range items {
-		t.Run(it.name, func(t *testing.T) { it.run(t, newStore(t), caps) })
+		t.Run(it.name, func(t *testing.T) {
+			explainFailure(t, it.name)
+			it.run(t, newStore(t), caps)
+		})
 	}
 	t.Run("12_prefix_stores", func(t *testing.T) {
+		explainFailure(t, "12_prefix_stores")
 		for _, it := range items {
 			if !it.viaPrefix {
 				continue
 			}
 			t.Run(it.name, func(t *testing.T) {
+				explainFailure(t, it.name)
 				it.run(t, core.Prefixed(newStore(t), core.MustPath(testPrefix)), caps)
 			})
 		}
@@ -66,8 +76,10 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store, caps Capabilities
 // backends debugging a single behaviour.
 func RunItem(t *testing.T, name string, newStore func(t *testing.T) core.Store, caps Capabilities) {
 	t.Helper()
+	newStore = behindFront(newStore)
 	for _, it := range items {
 		if it.name == name {
+			explainFailure(t, it.name)
 			it.run(t, newStore(t), caps)
 			return
 		}
@@ -110,4 +122,19 @@ func testPrefixIsolation(t *testing.T, base core.Store, caps Capabilities) {
 	if core.Prefixed(base, "") != base {
 		t.Fatalf("Prefixed with an empty prefix must return the store itself")
 	}
+}
+
+// behindFront opens each store behind the front of core/stores: the checks
+// every backend may take for granted are made there, once.
+func behindFront(newStore func(t *testing.T) core.Store) func(t *testing.T) core.Store {
+	return func(t *testing.T) core.Store { return core.Scoped(newStore(t), "") }
+}
+
+// explainFailure points a failed item to what it checks.
+func explainFailure(t *testing.T, name string) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("what %s checks, and the capabilities a backend may declare: docs/conformance.md#%s", name, name)
+		}
+	})
 }

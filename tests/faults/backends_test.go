@@ -20,6 +20,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
 	s3store "github.com/libobjstore/objstore/core/s3"
@@ -41,7 +42,7 @@ type backend struct {
 }
 
 type space struct {
-	backend core.Backend
+	backend driver.Backend
 	// config is the document of a store on the space that reaches the
 	// server at hostPort.
 	config func(t testing.TB, hostPort string, retry *core.RetryConfig, timeout time.Duration) core.Config
@@ -99,14 +100,15 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// openBackend normalizes and opens a document with a backend's own Backend.
-func openBackend(t testing.TB, b core.Backend, c core.Config) core.Store {
+// openBackend normalizes and opens a document with a backend's own Backend,
+// behind the front core/stores puts on every store.
+func openBackend(t testing.TB, b driver.Backend, c core.Config) core.Store {
 	t.Helper()
 	c, err := b.Normalize(c)
 	if err != nil {
 		t.Fatalf("%s config: %v", b.Kind, err)
 	}
-	s, err := b.Open(context.Background(), c, nil)
+	s, err := driver.Open(context.Background(), b, c, nil)
 	if err != nil {
 		t.Fatalf("open %s store: %v", b.Kind, err)
 	}

@@ -98,7 +98,7 @@ func (s throttlingServer) open(t *testing.T, config core.Options, retry *core.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := s3store.Backend.Open(context.Background(), c, nil)
+	st, err := s3store.Backend.Open(context.Background(), c, nil) // the backend's own store, for its Throttle
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestThrottleWindowSharedByHandlesOfOneConfig(t *testing.T) {
 	}
 	defer h2.Close()
 	putAll(t, h1.Store, 100) // enough to be throttled at 200 requests a second
-	w1, w2 := h1.Store.(*s3store.Store).Throttle(), h2.Store.(*s3store.Store).Throttle()
+	w1, w2 := h1.Backend.(*s3store.Store).Throttle(), h2.Backend.(*s3store.Store).Throttle()
 	if w1 != w2 {
 		t.Fatal("two handles of one config have two windows")
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/stores"
 	"github.com/libobjstore/objstore/tests/faultproxy"
 )
@@ -179,14 +180,14 @@ func randomHex(n int) string {
 // the retry policy of the matrix (timeout 3 s, two retries; short
 // backoffs, which the bound does not count).
 func open(c core.Config, client core.Options) (core.Store, func(), error) {
-	c.ClientOptions = core.Merge(core.Options{"allow_http": "true", "timeout": timeout.String(), "connect_timeout": "1s"}, client)
+	c.ClientOptions = driver.Merge(core.Options{"allow_http": "true", "timeout": timeout.String(), "connect_timeout": "1s"}, client)
 	n, init, maxB := retries, core.Duration(50*time.Millisecond), core.Duration(100*time.Millisecond)
 	c.RetryConfig = &core.RetryConfig{MaxRetries: &n, Backoff: &core.BackoffConfig{InitBackoff: &init, MaxBackoff: &maxB}}
 	h, err := stores.Open(context.Background(), c, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s store: %w", c.Kind, err)
 	}
-	return h.Store, h.Close, nil
+	return h.Store, func() { h.Close() }, nil
 }
 
 func pattern(n int) []byte {

@@ -54,6 +54,9 @@ int main(void) {
     printf("-- misuse\n");
     run_misuse_tests();
 
+    printf("-- store lifecycle\n");
+    run_lifecycle_tests();
+
     printf("-- async\n");
     run_async_tests();
 

@@ -107,9 +107,7 @@ static void test_store_env_names(void) {
     FAILS(objstore_store_env_names("gcs", NULL, &err), OBJSTORE_E_BAD_HANDLE);
 
     /* an undeclared variable does not split the sharing of one client */
-    objstore_stats st;
-    memset(&st, 0, sizeof st);
-    st.version = OBJSTORE_STATS_VERSION;
+    objstore_stats st = OBJSTORE_STATS_INIT;
     EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
     uint64_t before = st.shared_stores;
     objstore_store *a = NULL, *b = NULL;

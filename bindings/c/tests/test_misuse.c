@@ -59,7 +59,9 @@ static void every_function_rejects(void *h) {
     FAILS(objstore_list_with_delimiter(s, NULL, &ml, &m, &len, &pre, &n2, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_cleanup_uploads(s, NULL, 0, 0, &ml, &pu, &len, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_submit_cleanup_uploads(s, NULL, 0, 0, 1, &err), OBJSTORE_E_BAD_HANDLE);
-    /* frees last, for handles that would otherwise really be freed */
+    /* frees last, for handles that would otherwise really be freed; a
+     * free of NULL is the one harmless case (test_free_null) */
+    if (h == NULL) return;
     EXPECT(objstore_store_free(s), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_buffer_free((objstore_buffer *)h), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_reader_free((objstore_reader *)h), OBJSTORE_E_BAD_HANDLE);
@@ -70,6 +72,28 @@ static void every_function_rejects(void *h) {
 }
 
 static void test_null_handles(void) { every_function_rejects(NULL); }
+
+/* Every _free of NULL is a harmless no-op returning OBJSTORE_OK, as
+ * sqlite3_close(NULL) is: cleanup code may free whatever it holds without
+ * checking. */
+static void test_free_null(void) {
+    objstore_stats before = OBJSTORE_STATS_INIT, after = OBJSTORE_STATS_INIT;
+    EXPECT(objstore_debug_stats(&before), OBJSTORE_OK);
+    EXPECT(objstore_store_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_buffer_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_reader_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_meta_list_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_list_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_upload_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_writer_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_error_free(NULL), OBJSTORE_OK);
+    objstore_string_free(NULL);
+    /* and nothing was counted as freed */
+    EXPECT(objstore_debug_stats(&after), OBJSTORE_OK);
+    CHECK(after.stores == before.stores && after.buffers == before.buffers && after.readers == before.readers &&
+          after.meta_lists == before.meta_lists && after.lists == before.lists && after.uploads == before.uploads &&
+          after.writers == before.writers && after.errors == before.errors);
+}
 
 static void test_unknown_handles(void) {
     /* addresses the library never handed out: heap, stack, static */
@@ -388,6 +412,7 @@ static void test_stale_handle_not_reused(void) {
 
 void run_misuse_tests(void) {
     RUN(test_null_handles);
+    RUN(test_free_null);
     RUN(test_unknown_handles);
     RUN(test_freed_handles);
     RUN(test_wrong_kind_handles);

@@ -78,8 +78,7 @@ static void test_put_get_bytes(void) {
 }
 
 static void get_range(objstore_range r, const char *want, uint64_t start, uint64_t end) {
-    objstore_get_options o = {0};
-    o.version = OBJSTORE_GET_OPTIONS_VERSION;
+    objstore_get_options o = OBJSTORE_GET_OPTIONS_INIT;
     o.range = r;
     objstore_buffer *buf = NULL;
     const uint8_t *data;
@@ -102,11 +101,10 @@ static void test_get_options(void) {
     get_range((objstore_range){OBJSTORE_RANGE_SUFFIX, 0, 0, 2}, "89", 8, 10);
     get_range((objstore_range){OBJSTORE_RANGE_SUFFIX, 0, 0, 100}, "0123456789", 0, 10);
 
-    objstore_get_options o = {0};
+    objstore_get_options o = OBJSTORE_GET_OPTIONS_INIT;
     objstore_buffer *buf;
     const uint8_t *data;
     size_t len;
-    o.version = OBJSTORE_GET_OPTIONS_VERSION;
     o.range = (objstore_range){OBJSTORE_RANGE_BOUNDED, 5, 5, 0};
     FAILS(objstore_get_bytes(S, "digits", &o, &buf, &data, &len, NULL, &err), OBJSTORE_E_INVALID_ARGUMENT);
     o.range = (objstore_range){OBJSTORE_RANGE_BOUNDED, 20, 30, 0};
@@ -120,6 +118,8 @@ static void test_get_options(void) {
     /* unknown options version or flags */
     objstore_get_options bad = o;
     bad.version = 0;
+    FAILS(objstore_get_bytes(S, "digits", &bad, &buf, &data, &len, NULL, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    bad.version = OBJSTORE_GET_OPTIONS_VERSION + 1; /* newer than the library */
     FAILS(objstore_get_bytes(S, "digits", &bad, &buf, &data, &len, NULL, &err), OBJSTORE_E_INVALID_ARGUMENT);
     bad = o;
     bad.flags = 1u << 20;
@@ -273,8 +273,7 @@ static void test_head(void) {
 }
 
 static void test_put_modes(void) {
-    objstore_put_options o = {0};
-    o.version = OBJSTORE_PUT_OPTIONS_VERSION;
+    objstore_put_options o = OBJSTORE_PUT_OPTIONS_INIT;
     o.mode = OBJSTORE_PUT_CREATE;
     char *etag = NULL;
     OK(objstore_put(S, "modes/x", (const uint8_t *)"one", 3, &o, &etag, NULL, &err));
@@ -454,8 +453,7 @@ static void test_cleanup_uploads(void) {
 }
 
 static void test_writer(void) {
-    objstore_writer_options o = {0};
-    o.version = OBJSTORE_WRITER_OPTIONS_VERSION;
+    objstore_writer_options o = OBJSTORE_WRITER_OPTIONS_INIT;
     o.chunk_size = 1000; /* small chunks: several parts */
     o.max_concurrency = 3;
     objstore_writer *w = NULL;

@@ -12,5 +12,6 @@ void run_store_tests(void);
 void run_misuse_tests(void);
 void run_async_tests(void);
 void run_cloud_tests(void);
+void run_lifecycle_tests(void);
 
 #endif

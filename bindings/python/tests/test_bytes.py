@@ -5,8 +5,13 @@ from __future__ import annotations
 import ctypes
 import gc
 import hashlib
+import io
 import pickle
+import sys
 import tracemalloc
+
+import numpy as np
+import pytest
 
 import objstore
 from objstore import Bytes, _ffi
@@ -139,6 +144,38 @@ def test_zero_copy_64_mib(local_store):
     assert peak < 1024 * 1024, peak
     assert ctypes.addressof(half) == data + size // 2
     assert len(rng) == size // 2 and rng[4096] == 7
+
+
+def test_exported_memory_is_read_only_from_python_3_12_and_still_zero_copy(store):
+    objstore.put(store, "ro", b"library memory")
+    body = objstore.get(store, "ro").bytes()
+    data, _ = library_data_pointer(body)
+    mv = memoryview(body)
+    array = np.frombuffer(body, dtype=np.uint8)
+    # Zero copy on every Python: what buffer consumers see is the library's buffer.
+    assert buffer_address(mv) == data and buffer_address(body) == data
+    assert array.ctypes.data == data
+    if sys.version_info >= (3, 12):
+        # __buffer__ exports the memory read-only: no consumer can write into it.
+        assert mv.readonly
+        with pytest.raises(TypeError):
+            mv[0] = 0x41
+        with pytest.raises(TypeError):
+            io.BytesIO(b"XYZ").readinto(body)
+        assert not array.flags.writeable
+        with pytest.raises(ValueError):
+            array.setflags(write=True)
+        with pytest.raises(TypeError):  # a writable buffer request is refused
+            ctypes.c_char.from_buffer(body)
+    else:
+        # Python 3.11 has no __buffer__: a Python class can export a buffer
+        # only through ctypes, which always exports writable memory. Bytes
+        # itself refuses item assignment; writing through a memoryview is the
+        # documented gap (see objstore/_bytes.py).
+        assert not mv.readonly and array.flags.writeable
+    with pytest.raises(TypeError):
+        body[0] = 0x41
+    assert body == b"library memory"
 
 
 def test_stream_chunks_are_zero_copy(local_store):

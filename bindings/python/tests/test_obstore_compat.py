@@ -1,5 +1,5 @@
 """Every public name of the installed obstore (0.12.1, pinned in
-requirements-test.txt) exists in objstore with a compatible signature.
+requirements/test-base.txt) exists in objstore with a compatible signature.
 
 The names are read from obstore itself, at run time and from its type
 stubs, so a new obstore name shows up here as a failure. Checked: the

@@ -11,6 +11,15 @@ reference to the owner of the native buffer, which frees it with
 
 The per-length classes are cached (bounded LRU); creating one costs tens of
 microseconds, finding a cached one well under one.
+
+Read-only: on Python 3.12 and newer, ``__buffer__`` (PEP 688) exports the
+memory read-only, still without a copy: writing through ``memoryview(b)``,
+``readinto(b)``, ``numpy.frombuffer(b).setflags(write=True)`` and any other
+request for a writable buffer are refused. Python 3.11 has no ``__buffer__``
+and ctypes always exports writable memory, so there a consumer that asks for
+a writable buffer gets one: ``Bytes`` itself refuses item assignment, but
+``memoryview(b)[0] = 1`` writes into the library's buffer (and into every
+other view of it). Treat Bytes as immutable on 3.11 too.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ __all__ = ["Bytes"]
 _addressof = ctypes.addressof
 _string_at = ctypes.string_at
 _Array = ctypes.Array
+_PYBUF_WRITABLE = 1  # inspect.BufferFlags.WRITABLE (3.12+)
 _libc = ctypes.CDLL(None)
 _memcmp = _libc.memcmp
 _memcmp.restype = ctypes.c_int
@@ -39,7 +49,8 @@ class Bytes:
     slicing, ``==`` with any bytes-like object, ``hash``, ``in``, ``+``,
     ``decode``, ``startswith``...) and implements the buffer protocol:
     ``memoryview(b)`` has format ``"B"`` and reads the library's memory in
-    place. ``bytes(b)`` (or :meth:`to_bytes`) makes a copy in Python memory.
+    place, read-only on Python 3.12+ (see the module notes for 3.11).
+    ``bytes(b)`` (or :meth:`to_bytes`) makes a copy in Python memory.
 
     Slicing with step 1 returns another zero-copy Bytes over the same memory.
     ``Bytes(buf)`` copies any bytes-like object into a new Bytes.
@@ -281,8 +292,10 @@ class Bytes:
     if sys.version_info >= (3, 12):
 
         def __buffer__(self, flags):
-            # Export the ctypes array's buffer, as plain read-only unsigned bytes.
-            return _Array.__buffer__(self, flags & ~1).cast("B").toreadonly()
+            # The ctypes array's buffer (asked for without PyBUF_WRITABLE),
+            # as plain read-only unsigned bytes; CPython then refuses it to a
+            # consumer that asked for a writable buffer.
+            return _Array.__buffer__(self, flags & ~_PYBUF_WRITABLE).cast("B").toreadonly()
 
 
 # ---- per-length classes -----------------------------------------------------------

@@ -20,6 +20,13 @@ It pickles as its objstore store does (so it travels to Dask workers), and
 two ZarrStores are equal when their objstore stores are equal and both are
 (or both are not) read-only.
 
+Byte requests follow zarr's stores (Python slicing of the value): a range or
+offset that starts at or past the end of a value, or an empty range, gives an
+empty buffer. The objstore stores themselves refuse such ranges
+(InvalidArgumentError, as object_store does); this adapter turns that refusal
+into the empty buffer after checking the value's size, so reads that stay
+inside the value pay nothing extra.
+
 Requires ``zarr>=3.1`` (import this module only where zarr is installed).
 """
 
@@ -40,7 +47,7 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
 from . import _adapter_io as _io
-from . import _delete, _put
+from . import _delete, _head, _put
 from . import exceptions as _exc
 from .store import ObjectStore as _ObjstoreStore
 from .store import from_url
@@ -59,6 +66,47 @@ def _byte_range(byte_range: ByteRequest | None) -> _io.ByteRange:
     if isinstance(byte_range, SuffixByteRequest):
         return ("suffix", byte_range.suffix)
     raise TypeError(f"Unexpected byte_range, got {byte_range!r}")
+
+
+def _start(byte_range: ByteRequest | None) -> int | None:
+    """Where a range or offset request starts (None for whole values and suffixes)."""
+    if isinstance(byte_range, RangeByteRequest):
+        return byte_range.start
+    if isinstance(byte_range, OffsetByteRequest):
+        return byte_range.offset
+    return None
+
+
+def _is_empty_range(byte_range: ByteRequest | None) -> bool:
+    """A range no value has bytes in (end at or before start): zarr's stores
+    slice it to nothing; the objstore stores refuse it before any I/O."""
+    return isinstance(byte_range, RangeByteRequest) and byte_range.end <= byte_range.start
+
+
+def _past_end(byte_range: ByteRequest | None, size: int) -> bool:
+    """Whether zarr's slicing gives nothing for this request on a value of `size` bytes."""
+    start = _start(byte_range)
+    return _is_empty_range(byte_range) or (start is not None and start >= size)
+
+
+def _refused(result: Any) -> bool:
+    """Whether a read failed with the objstore refusal of its range (which
+    get_many also gives the other ranges coalesced into the same read)."""
+    return isinstance(result, _exc.InvalidArgumentError)
+
+
+async def _head_or_none(store: _ObjstoreStore, key: str) -> dict[str, Any] | None:
+    try:
+        return await _io.head(store, key)
+    except FileNotFoundError:
+        return None
+
+
+def _head_or_none_sync(store: _ObjstoreStore, key: str) -> dict[str, Any] | None:
+    try:
+        return _head.head(store, key)
+    except FileNotFoundError:
+        return None
 
 
 def _segment_prefix(prefix: str) -> str | None:
@@ -270,38 +318,72 @@ class ZarrStore(Store):
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
         """The value at `key` (or part of it), or None if there is none."""
-        try:
-            data = await self._reads.read(key, _byte_range(byte_range))
-        except FileNotFoundError:
-            return None
-        return prototype.buffer.from_bytes(data)
+        if not _is_empty_range(byte_range):  # the common read: straight into the turn's batch
+            try:
+                data = await self._reads.read(key, _byte_range(byte_range))
+            except FileNotFoundError:
+                return None
+            except _exc.InvalidArgumentError:  # refused: maybe it starts past the end
+                pass
+            else:
+                return prototype.buffer.from_bytes(data)
+        data = (await self._read_many([(key, byte_range)]))[0]
+        return None if data is None else prototype.buffer.from_bytes(data)
+
+    async def _read_many(self, requests: list[tuple[str, ByteRequest | None]]) -> list[Any]:
+        """The bytes of each (key, byte request), b"" where the request starts
+        at or past the end of the value, None where the key does not exist;
+        the first other error is raised."""
+        results: list[Any] = [None] * len(requests)
+        await self._read_into(results, requests, [i for i, (_, r) in enumerate(requests) if not _is_empty_range(r)])
+        # Refused ranges and empty ones: which start past the end of their value?
+        check = [i for i, (_, r) in enumerate(requests) if _is_empty_range(r) or _refused(results[i])]
+        if check:
+            await self._settle_refused(results, requests, check)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, FileNotFoundError):
+                raise result
+        return [None if isinstance(result, FileNotFoundError) else result for result in results]
+
+    async def _settle_refused(self, results: list[Any], requests: list[tuple[str, ByteRequest | None]], check: list[int]) -> None:
+        """For each i in `check` (an empty range, or a read the store refused):
+        None if the key is missing, b"" if the request starts past the end of
+        the value, else the result of reading it again alone."""
+        keys = sorted({requests[i][0] for i in check})
+        metas = dict(zip(keys, await asyncio.gather(*(_head_or_none(self.store, k) for k in keys))))
+        again = []
+        for i in check:
+            key, r = requests[i]
+            meta = metas[key]
+            if meta is None:
+                results[i] = None
+            elif _past_end(r, meta["size"]):
+                results[i] = b""
+            else:  # refused with another range of its value: read it again alone
+                again.append(i)
+        await self._read_into(results, requests, again)
+
+    async def _read_into(self, results: list[Any], requests: list[tuple[str, ByteRequest | None]], which: list[int]) -> None:
+        """Reads requests[i] for each i in `which` into results[i] (its bytes
+        or its error), in the current event-loop turn's batch."""
+        if which:
+            read = await self._reads.read_all([(requests[i][0], _byte_range(requests[i][1])) for i in which])
+            for i, result in zip(which, read):
+                results[i] = result
 
     async def get_partial_values(
         self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
     ) -> list[Buffer | None]:
         """Several (key, byte range) reads at once, across objects; None where
         the key does not exist."""
-        results = await self._reads.read_all([(key, _byte_range(r)) for key, r in key_ranges])
-        out: list[Buffer | None] = []
-        for result in results:
-            if isinstance(result, FileNotFoundError):
-                out.append(None)
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                out.append(prototype.buffer.from_bytes(result))
-        return out
+        results = await self._read_many(list(key_ranges))
+        return [None if data is None else prototype.buffer.from_bytes(data) for data in results]
 
     async def _get_many(self, requests: Iterable[tuple[str, BufferPrototype, ByteRequest | None]]):
         requests = list(requests)
-        results = await self._reads.read_all([(key, _byte_range(r)) for key, _, r in requests])
-        for (key, prototype, _), result in zip(requests, results):
-            if isinstance(result, FileNotFoundError):
-                yield key, None
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                yield key, prototype.buffer.from_bytes(result)
+        results = await self._read_many([(key, r) for key, _, r in requests])
+        for (key, prototype, _), data in zip(requests, results):
+            yield key, None if data is None else prototype.buffer.from_bytes(data)
 
     async def exists(self, key: str) -> bool:
         try:
@@ -315,7 +397,9 @@ class ZarrStore(Store):
         return (await _io.head(self.store, key))["size"]
 
     async def getsize_prefix(self, prefix: str) -> int:
-        return sum(m["size"] for m in await self._list_metas(prefix))
+        """The total size of the values under the directory `prefix` ("c"
+        counts "c/0" but not "cc/0", as zarr means it), from one listing."""
+        return sum(m["size"] for m in await _io.list_all(self.store, _segment_prefix(prefix)))
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -381,12 +465,19 @@ class ZarrStore(Store):
         byte_range: ByteRequest | None = None,
     ) -> Buffer | None:
         """:meth:`get` without an event loop."""
-        requested = _byte_range(byte_range)
-        try:
-            data = _io.read_sync(self.store, key, requested)
-        except FileNotFoundError:
-            return None
-        return (prototype or default_buffer_prototype()).buffer.from_bytes(data)
+        if _is_empty_range(byte_range):
+            data = None if _head_or_none_sync(self.store, key) is None else b""
+        else:
+            try:
+                data = _io.read_sync(self.store, key, _byte_range(byte_range))
+            except FileNotFoundError:
+                data = None
+            except _exc.InvalidArgumentError:
+                meta = _head_or_none_sync(self.store, key)
+                if meta is not None and not _past_end(byte_range, meta["size"]):
+                    raise
+                data = None if meta is None else b""
+        return None if data is None else (prototype or default_buffer_prototype()).buffer.from_bytes(data)
 
     def set_sync(self, key: str, value: Buffer) -> None:
         """:meth:`set` without an event loop."""

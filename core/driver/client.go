@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"crypto/tls"
@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // ClientOptionKeys are object_store's ClientConfigKey names, shared by every
@@ -59,7 +61,7 @@ type ClientOptions struct {
 }
 
 // ParseClientOptions reads normalized client options.
-func ParseClientOptions(o Options) (ClientOptions, error) {
+func ParseClientOptions(o core.Options) (ClientOptions, error) {
 	c := ClientOptions{
 		ConnectTimeout:     5 * time.Second,
 		Timeout:            30 * time.Second,
@@ -133,7 +135,7 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	if c.ProxyURL != "" {
 		u, err := url.Parse(c.ProxyURL)
 		if err != nil {
-			return nil, &Error{Kind: InvalidArgument, Msg: "client option proxy_url is not a URL", Err: err}
+			return nil, &core.Error{Kind: core.InvalidArgument, Msg: "client option proxy_url is not a URL", Err: err}
 		}
 		t.Proxy = http.ProxyURL(u)
 	}
@@ -151,10 +153,13 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	return &http.Client{Transport: bt}, nil
 }
 
-// BaseTransport is the *http.Transport under a client HTTPClient built, for
-// backends that tune it further.
+// BaseTransport is the *http.Transport under a client HTTPClient built
+// (also under Throttle.Transport), for backends that tune it further.
 func BaseTransport(client *http.Client) (*http.Transport, bool) {
-	rt := client.Transport
+	return baseOf(client.Transport)
+}
+
+func baseOf(rt http.RoundTripper) (*http.Transport, bool) {
 	for {
 		switch t := rt.(type) {
 		case *http.Transport:
@@ -163,9 +168,20 @@ func BaseTransport(client *http.Client) (*http.Transport, bool) {
 			rt = t.base
 		case *defaultHeaders:
 			rt = t.base
+		case *throttledTransport:
+			rt = t.base
 		default:
 			return nil, false
 		}
+	}
+}
+
+// CloseIdle closes the idle connections under a transport built from
+// HTTPClient's (the client's own, or a chain a backend built on it): a
+// store's Close calls it, so that a closed store keeps no socket open.
+func CloseIdle(rt http.RoundTripper) {
+	if t, ok := baseOf(rt); ok {
+		t.CloseIdleConnections()
 	}
 }
 
@@ -198,15 +214,15 @@ func (d *defaultHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 func parseHeaders(key, v string) (http.Header, error) {
 	var m map[string]string
 	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		return nil, Errorf(InvalidArgument, "client option %s must be a JSON object of header names to string values", key)
+		return nil, core.Errorf(core.InvalidArgument, "client option %s must be a JSON object of header names to string values", key)
 	}
 	h := make(http.Header, len(m))
 	for name, value := range m {
 		if !validHeaderName(name) {
-			return nil, Errorf(InvalidArgument, "client option %s: %q is not a valid header name", key, name)
+			return nil, core.Errorf(core.InvalidArgument, "client option %s: %q is not a valid header name", key, name)
 		}
 		if strings.ContainsAny(value, "\r\n\x00") {
-			return nil, Errorf(InvalidArgument, "client option %s: the value of %q holds a line break or NUL", key, name)
+			return nil, core.Errorf(core.InvalidArgument, "client option %s: the value of %q holds a line break or NUL", key, name)
 		}
 		h.Set(name, value)
 	}
@@ -234,7 +250,7 @@ func parseRootCertificates(key, pem string) (*x509.CertPool, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM([]byte(pem)) {
-		return nil, Errorf(InvalidArgument, "client option %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", key)
+		return nil, core.Errorf(core.InvalidArgument, "client option %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", key)
 	}
 	return pool, nil
 }
@@ -243,10 +259,10 @@ func parseRootCertificates(key, pem string) (*x509.CertPool, error) {
 func (c ClientOptions) CheckScheme(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return &Error{Kind: InvalidArgument, Msg: "endpoint is not a URL", Err: err}
+		return &core.Error{Kind: core.InvalidArgument, Msg: "endpoint is not a URL", Err: err}
 	}
 	if u.Scheme == "http" && !c.AllowHTTP {
-		return Errorf(InvalidArgument, "endpoint %s uses plain http: set client option allow_http to true", RedactURL(u))
+		return core.Errorf(core.InvalidArgument, "endpoint %s uses plain http: set client option allow_http to true", RedactURL(u))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // flaky yields data[pos:end) but breaks after `budget` bytes with err (or a
@@ -44,7 +46,7 @@ func TestResumeBodyDeliversExactBytes(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 6000)
 	for name, cause := range map[string]error{"reset": errors.New("read: connection reset by peer"), "early EOF": nil, "unexpected EOF": io.ErrUnexpectedEOF} {
 		var opens []uint64
-		res := &GetResult{Start: 1000, End: 90000, Body: &flaky{data: data, pos: 1000, end: 90000, budget: 20000, err: cause}}
+		res := &core.GetResult{Start: 1000, End: 90000, Body: &flaky{data: data, pos: 1000, end: 90000, budget: 20000, err: cause}}
 		ResumeBody(context.Background(), res, resumePolicy(10), func(_ context.Context, start, end uint64) (io.ReadCloser, error) {
 			if end != 90000 {
 				t.Fatalf("%s: reopened up to %d", name, end)
@@ -52,7 +54,7 @@ func TestResumeBodyDeliversExactBytes(t *testing.T) {
 			opens = append(opens, start)
 			return &flaky{data: data, pos: start, end: end, budget: 20000, err: cause}, nil
 		})
-		got, err := ReadAll(res, nil)
+		got, err := core.ReadAll(res, nil)
 		if err != nil || !bytes.Equal(got, data[1000:90000]) {
 			t.Fatalf("%s: %d bytes, %v", name, len(got), err)
 		}
@@ -78,34 +80,34 @@ func TestResumeBodyGivesUp(t *testing.T) {
 	data := make([]byte, 1000)
 	broken := errors.New("connection reset")
 	opens := 0
-	res := &GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
+	res := &core.GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
 	ResumeBody(context.Background(), res, resumePolicy(3), func(_ context.Context, start, end uint64) (io.ReadCloser, error) {
 		opens++
 		return &flaky{data: data, pos: start, end: end, budget: 0, err: broken}, nil
 	})
-	_, err := ReadAll(res, nil)
-	if !IsKind(err, Generic) || !errors.Is(err, broken) || opens != 3 {
+	_, err := core.ReadAll(res, nil)
+	if !core.IsKind(err, core.Generic) || !errors.Is(err, broken) || opens != 3 {
 		t.Fatalf("after %d reopens: %v", opens, err)
 	}
 
-	// The object changed: the pinned reopen's Precondition is the answer.
-	res = &GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
+	// The object changed: the pinned reopen's core.Precondition is the answer.
+	res = &core.GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
 	ResumeBody(context.Background(), res, resumePolicy(3), func(context.Context, uint64, uint64) (io.ReadCloser, error) {
-		return nil, Errorf(Precondition, "etag changed")
+		return nil, core.Errorf(core.Precondition, "etag changed")
 	})
-	if _, err := ReadAll(res, nil); !IsKind(err, Precondition) {
+	if _, err := core.ReadAll(res, nil); !core.IsKind(err, core.Precondition) {
 		t.Fatalf("changed object: %v", err)
 	}
 
 	// The caller's cancellation is never resumed.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res = &GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
+	res = &core.GetResult{Start: 0, End: 1000, Body: &flaky{data: data, end: 1000, budget: 10, err: broken}}
 	ResumeBody(ctx, res, resumePolicy(3), func(context.Context, uint64, uint64) (io.ReadCloser, error) {
 		t.Fatal("reopened after cancellation")
 		return nil, nil
 	})
-	if _, err := ReadAll(res, nil); !IsKind(err, Cancelled) {
+	if _, err := core.ReadAll(res, nil); !core.IsKind(err, core.Cancelled) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -10,19 +10,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // Every wait on the network is bounded here, once for every backend: the
 // transport of ClientOptions.HTTPClient bounds each request attempt, and
 // BeginRead bounds the body of an object read, which outlives the request
 // call that opened it. A bound that passes cancels the attempt and reports
-// a Timeout error that SDKs retry and ResumeBody resumes.
+// a core.Timeout error that SDKs retry and ResumeBody resumes.
 
 // Timeouts are the client options that bound one request attempt.
 type Timeouts struct {
 	// Attempt (client option timeout) bounds one attempt from sending the
 	// request to the last byte of its answer. An object's bytes are bound
-	// by it only when they are read whole (ReadAll, GetRanges): a stream
+	// by it only when they are read whole (core.ReadAll, core.GetRanges): a stream
 	// is read at its consumer's pace. 0 = no bound.
 	Attempt time.Duration
 	// Idle (client option read_timeout) bounds every wait for progress: a
@@ -39,7 +41,7 @@ func (t Timeouts) bodyIdle() time.Duration {
 	return t.Attempt
 }
 
-// waitExpired is the cause of a Timeout error from a bound that passed. It
+// waitExpired is the cause of a core.Timeout error from a bound that passed. It
 // is a net.Error that says Timeout and Temporary, so the SDKs retry the
 // attempt as they retry any timed-out connection.
 type waitExpired struct {
@@ -186,10 +188,10 @@ func (c *clock) stop() {
 }
 
 // explain replaces the error of an attempt this clock cut short (a
-// cancelled context, a closed connection) with the Timeout that caused it.
+// cancelled context, a closed connection) with the core.Timeout that caused it.
 func (c *clock) explain(err error) error {
 	if e := c.expired.Load(); e != nil && err != nil && err != io.EOF {
-		return &Error{Kind: Timeout, Err: e}
+		return &core.Error{Kind: core.Timeout, Err: e}
 	}
 	return err
 }
@@ -244,7 +246,7 @@ func (bt *boundedTransport) explain(req *http.Request, err error) error {
 	if strings.Contains(msg, "awaiting response headers") {
 		msg = fmt.Sprintf("no answer within %s (client options timeout, read_timeout)", bt.headerBound())
 	}
-	return &Error{Kind: Timeout, Err: &waitExpired{msg: msg}}
+	return &core.Error{Kind: core.Timeout, Err: &waitExpired{msg: msg}}
 }
 
 // headerBound is the transport's ResponseHeaderTimeout: the shorter of the
@@ -293,19 +295,9 @@ func (b *timedBody) Close() error {
 	return err
 }
 
-// readWhole is the signal, passed down a chain of body wrappers, that the
-// consumer reads the body to its end at once: the attempt deadline then
-// bounds the body too.
-type wholeReader interface{ readWhole() }
-
-func (b *timedBody) readWhole() { b.c.applyDeadline() }
-
-// ReadWhole tells a body that it is read whole (see Timeouts.Attempt).
-func ReadWhole(body io.Reader) {
-	if w, ok := body.(wholeReader); ok {
-		w.readWhole()
-	}
-}
+// ReadWhole is core.WholeReader: the consumer reads the body to its end
+// at once, so the attempt deadline bounds the body too.
+func (b *timedBody) ReadWhole() { b.c.applyDeadline() }
 
 // ReadAttempt bounds the body of one object read (a GET whose body the
 // caller reads after the call returns). Start it with BeginRead before

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
-// Reopener requests the bytes [start, end) of the object a GetResult came
+// Reopener requests the bytes [start, end) of the object a core.GetResult came
 // from again, pinned to the same object (its etag or version), so that a
 // resumed body can never splice two different objects: an object that
-// changed must make it fail with Precondition.
+// changed must make it fail with core.Precondition.
 type Reopener func(ctx context.Context, start, end uint64) (io.ReadCloser, error)
 
 // ResumeBody makes res.Body survive an answer that breaks or stalls
@@ -20,11 +22,11 @@ type Reopener func(ctx context.Context, start, end uint64) (io.ReadCloser, error
 // counts as one retry; waits back off as in Do). A body that ends early,
 // fails, or times out (Timeouts) is resumed; the caller's cancellation is
 // not, and an object that changed meanwhile surfaces as reopen's
-// (Precondition) error. One exception to the count: an answer that was
+// (core.Precondition) error. One exception to the count: an answer that was
 // still delivering when the attempt deadline cut it (a whole read longer
 // than the timeout) resumes without using up a retry, so a long read is
 // never given up for being long — only for stalling or breaking.
-func ResumeBody(ctx context.Context, res *GetResult, p Policy, reopen Reopener) {
+func ResumeBody(ctx context.Context, res *core.GetResult, p Policy, reopen Reopener) {
 	if res.End <= res.Start || res.Body == nil {
 		return
 	}
@@ -43,9 +45,9 @@ type resumingBody struct {
 	whole    bool // read whole: each new attempt gets the deadline too
 }
 
-func (b *resumingBody) readWhole() {
+func (b *resumingBody) ReadWhole() {
 	b.whole = true
-	ReadWhole(b.cur)
+	core.ReadWhole(b.cur)
 }
 
 func (b *resumingBody) Read(p []byte) (int, error) {
@@ -80,7 +82,7 @@ func (b *resumingBody) resume(cause error) error {
 	counted := !progressingTimeout(cause)
 	for {
 		if b.ctx.Err() != nil {
-			return Wrap(Cancelled, "", "", b.ctx.Err())
+			return core.Wrap(core.Cancelled, "", "", b.ctx.Err())
 		}
 		if counted {
 			if b.started.IsZero() {
@@ -94,7 +96,7 @@ func (b *resumingBody) resume(cause error) error {
 			select {
 			case <-b.ctx.Done():
 				timer.Stop()
-				return Wrap(Cancelled, "", "", b.ctx.Err())
+				return core.Wrap(core.Cancelled, "", "", b.ctx.Err())
 			case <-timer.C:
 			}
 			b.wait = b.policy.nextBackoff(b.wait)
@@ -104,11 +106,11 @@ func (b *resumingBody) resume(cause error) error {
 		if err == nil {
 			b.cur = body
 			if b.whole {
-				ReadWhole(body)
+				core.ReadWhole(body)
 			}
 			return nil
 		}
-		if k := KindOf(err); k != Generic && k != Timeout {
+		if k := core.KindOf(err); k != core.Generic && k != core.Timeout {
 			return err // e.g. Precondition: the object changed; NotFound: it is gone
 		}
 		b.cur = io.NopCloser(eofReader{})
@@ -116,14 +118,14 @@ func (b *resumingBody) resume(cause error) error {
 	}
 }
 
-// exhausted is the error once no retry is left: a Timeout if the last
-// attempt timed out, else Generic, with the last cause.
+// exhausted is the error once no retry is left: a core.Timeout if the last
+// attempt timed out, else core.Generic, with the last cause.
 func (b *resumingBody) exhausted(cause error) error {
-	kind := Generic
-	if KindOf(cause) == Timeout {
-		kind = Timeout
+	kind := core.Generic
+	if core.KindOf(cause) == core.Timeout {
+		kind = core.Timeout
 	}
-	return &Error{Kind: kind, Msg: "reading the body failed and retries are exhausted", Err: cause}
+	return &core.Error{Kind: kind, Msg: "reading the body failed and retries are exhausted", Err: cause}
 }
 
 type eofReader struct{}
@@ -136,12 +138,12 @@ func (b *resumingBody) Close() error { return b.cur.Close() }
 // reopens the read: the rest is asked for with pin's conditions (the etag
 // or version of the first answer) and must come back as exactly that range
 // of the same object. An answer with another etag or size — from a server
-// that ignores the condition — fails with Precondition, never spliced in.
-func ResumeWithGet(ctx context.Context, res *GetResult, p Policy, pin GetOptions, get func(context.Context, GetOptions) (*GetResult, error)) {
+// that ignores the condition — fails with core.Precondition, never spliced in.
+func ResumeWithGet(ctx context.Context, res *core.GetResult, p Policy, pin core.GetOptions, get func(context.Context, core.GetOptions) (*core.GetResult, error)) {
 	etag, size, path := res.Meta.ETag, res.Meta.Size, res.Meta.Location
 	ResumeBody(ctx, res, p, func(ctx context.Context, start, end uint64) (io.ReadCloser, error) {
 		opts := pin
-		rest := Bounded(start, end)
+		rest := core.Bounded(start, end)
 		opts.Range = &rest
 		again, err := get(ctx, opts)
 		if err != nil {
@@ -149,12 +151,12 @@ func ResumeWithGet(ctx context.Context, res *GetResult, p Policy, pin GetOptions
 		}
 		if etag != "" && again.Meta.ETag != etag || again.Meta.Size != size {
 			again.Body.Close()
-			return nil, &Error{Kind: Precondition, Path: string(path),
+			return nil, &core.Error{Kind: core.Precondition, Path: string(path),
 				Msg: fmt.Sprintf("the object changed while it was read (etag %s and size %d, now %s and %d)", etag, size, again.Meta.ETag, again.Meta.Size)}
 		}
 		if again.Start != start || again.End != end {
 			again.Body.Close()
-			return nil, &Error{Kind: Generic, Path: string(path),
+			return nil, &core.Error{Kind: core.Generic, Path: string(path),
 				Msg: fmt.Sprintf("resumed read returned bytes %d-%d, not %d-%d", again.Start, again.End, start, end)}
 		}
 		return again.Body, nil

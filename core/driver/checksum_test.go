@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"testing"
 	"testing/iotest"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // The catalogued check values: each algorithm's digest of "123456789".
@@ -25,8 +27,8 @@ func b64(hexSum string) string {
 	return base64.StdEncoding.EncodeToString(raw)
 }
 
-func verified(data []byte, sum Checksum) *GetResult {
-	res := &GetResult{Start: 0, End: uint64(len(data)), Body: io.NopCloser(bytes.NewReader(data))}
+func verified(data []byte, sum Checksum) *core.GetResult {
+	res := &core.GetResult{Start: 0, End: uint64(len(data)), Body: io.NopCloser(bytes.NewReader(data))}
 	VerifyBody(res, sum)
 	return res
 }
@@ -38,7 +40,7 @@ func TestChecksumAlgorithmsMatchTheirCheckValues(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: check value not accepted", alg)
 		}
-		if got, err := ReadAll(verified(data, sum), nil); err != nil || !bytes.Equal(got, data) {
+		if got, err := core.ReadAll(verified(data, sum), nil); err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("%s: %q, %v", alg, got, err)
 		}
 	}
@@ -63,13 +65,13 @@ func TestParseChecksumRefusesWhatCannotBeChecked(t *testing.T) {
 func TestVerifyBodyNeverEndsACorruptReadInSuccess(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 4096)
 	sum := Checksum{Algorithm: MD5, Sum: MD5.newHash().Sum(nil)} // of nothing: wrong for data
-	// Whole reads: ReadAll and io.ReadFull (which drops an error that
+	// Whole reads: core.ReadAll and io.ReadFull (which drops an error that
 	// comes with a full buffer).
-	if _, err := ReadAll(verified(data, sum), nil); !IsKind(err, Integrity) {
+	if _, err := core.ReadAll(verified(data, sum), nil); !core.IsKind(err, core.Integrity) {
 		t.Fatalf("ReadAll: %v, want Integrity", err)
 	}
 	buf := make([]byte, len(data))
-	if _, err := io.ReadFull(verified(data, sum).Body, buf); !IsKind(err, Integrity) {
+	if _, err := io.ReadFull(verified(data, sum).Body, buf); !core.IsKind(err, core.Integrity) {
 		t.Fatalf("io.ReadFull: %v, want Integrity", err)
 	}
 	// A stream in small pieces, and one byte at a time.
@@ -84,20 +86,20 @@ func TestVerifyBodyNeverEndsACorruptReadInSuccess(t *testing.T) {
 			n, err = r.Read(piece)
 			got = append(got, piece[:n]...)
 		}
-		if !IsKind(err, Integrity) || len(got) >= len(data) {
+		if !core.IsKind(err, core.Integrity) || len(got) >= len(data) {
 			t.Fatalf("%s: %d of %d bytes then %v; want Integrity before the last bytes", name, len(got), len(data), err)
 		}
-		if _, again := r.Read(piece); !IsKind(again, Integrity) {
+		if _, again := r.Read(piece); !core.IsKind(again, core.Integrity) {
 			t.Fatalf("%s: read after the mismatch: %v", name, again)
 		}
 	}
 	// An empty body is checked too.
-	if _, err := ReadAll(verified(nil, sum), nil); err != nil {
+	if _, err := core.ReadAll(verified(nil, sum), nil); err != nil {
 		t.Fatalf("empty body with its checksum: %v", err)
 	}
 	wrong := Checksum{Algorithm: MD5, Sum: bytes.Clone(sum.Sum)}
 	wrong.Sum[0] ^= 1
-	if _, err := ReadAll(verified(nil, wrong), nil); !IsKind(err, Integrity) {
+	if _, err := core.ReadAll(verified(nil, wrong), nil); !core.IsKind(err, core.Integrity) {
 		t.Fatalf("empty body with a wrong checksum: %v, want Integrity", err)
 	}
 }
@@ -108,7 +110,7 @@ func TestVerifyBodySpansResumedAttempts(t *testing.T) {
 	h.Write(data)
 	sum := Checksum{Algorithm: CRC64NVME, Sum: h.Sum(nil)}
 	for name, corrupt := range map[string]bool{"intact": false, "corrupted after a resume": true} {
-		res := &GetResult{Start: 0, End: uint64(len(data)), Body: &flaky{data: data, end: uint64(len(data)), budget: 20000}}
+		res := &core.GetResult{Start: 0, End: uint64(len(data)), Body: &flaky{data: data, end: uint64(len(data)), budget: 20000}}
 		ResumeBody(t.Context(), res, resumePolicy(10), func(_ context.Context, start, end uint64) (io.ReadCloser, error) {
 			src := data
 			if corrupt {
@@ -118,9 +120,9 @@ func TestVerifyBodySpansResumedAttempts(t *testing.T) {
 			return &flaky{data: src, pos: start, end: end, budget: 20000}, nil
 		})
 		VerifyBody(res, sum)
-		got, err := ReadAll(res, nil)
+		got, err := core.ReadAll(res, nil)
 		switch {
-		case corrupt && !IsKind(err, Integrity):
+		case corrupt && !core.IsKind(err, core.Integrity):
 			t.Fatalf("%s: %d bytes, %v; want Integrity", name, len(got), err)
 		case !corrupt && (err != nil || !bytes.Equal(got, data)):
 			t.Fatalf("%s: %d bytes, %v", name, len(got), err)

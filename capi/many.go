@@ -230,18 +230,26 @@ func checkManyOuts(count C.size_t, buffers *unsafe.Pointer, data **C.uint8_t, le
 	return nil
 }
 
+func getManyOp(paths **C.char, ranges *C.objstore_range, count C.size_t, maxConcurrency C.size_t, flags C.uint) preparer[*stores.Handle, *manyBatch] {
+	return func(h *stores.Handle) (op[*manyBatch], error) {
+		m, err := parseManyBatch(paths, ranges, count, maxConcurrency, flags)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (*manyBatch, error) {
+			m.run(ctx, h.Store)
+			return m, nil
+		}, nil
+	}
+}
+
 //export objstoreGo_get_many
 func objstoreGo_get_many(store unsafe.Pointer, paths **C.char, ranges *C.objstore_range, count C.size_t, maxConcurrency C.size_t, flags C.uint, buffers *unsafe.Pointer, data **C.uint8_t, lens *C.size_t, codes *C.int, errs **C.objstore_error, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		if err := checkManyOuts(count, buffers, data, lens); err != nil {
 			return err
 		}
-		return withStore(store, func(h *stores.Handle) error {
-			m, err := parseManyBatch(paths, ranges, count, maxConcurrency, flags)
-			if err != nil {
-				return err
-			}
-			m.run(requestContext(), h.Store)
+		return storeNow(store, getManyOp(paths, ranges, count, maxConcurrency, flags), func(m *manyBatch) error {
 			return m.hand(buffers, data, lens, codes, errs)
 		})
 	})
@@ -253,26 +261,15 @@ func objstoreGo_submit_get_many(store unsafe.Pointer, paths **C.char, ranges *C.
 		if err := checkManyOuts(count, buffers, data, lens); err != nil {
 			return err
 		}
-		return onStore(store, id, C.OBJSTORE_OP_GET_MANY, func(h *stores.Handle) (runFunc, error) {
-			m, err := parseManyBatch(paths, ranges, count, maxConcurrency, flags)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *request) (result, error) {
-				m.run(r.ctx, h.Store)
-				var status error
-				return result{
-					fill: func(c *C.objstore_completion) {
-						status = m.hand(buffers, data, lens, codes, errs)
-						if status != nil {
-							code := codeOf(status)
-							c.code = C.int(code)
-							c.error = newCError(code, status.Error())
-						}
-					},
-					discard: m.discard,
-				}, nil
-			}, nil
+		return storeSubmit(store, id, C.OBJSTORE_OP_GET_MANY, getManyOp(paths, ranges, count, maxConcurrency, flags), output[*manyBatch]{
+			fill: func(c *C.objstore_completion, m *manyBatch) {
+				if status := m.hand(buffers, data, lens, codes, errs); status != nil {
+					code := codeOf(status)
+					c.code = C.int(code)
+					c.error = newCError(code, status.Error())
+				}
+			},
+			discard: func(m *manyBatch) { m.discard() },
 		})
 	})
 }

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -7,40 +7,42 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 func TestRetryDefaultsAreObjectStores(t *testing.T) {
-	p := (*RetryConfig)(nil).Policy()
+	p := PolicyOf(nil)
 	if p != (Policy{10, 3 * time.Minute, 100 * time.Millisecond, 15 * time.Second, 2}) {
 		t.Fatalf("default policy %+v", p)
 	}
-	c, err := ParseConfig([]byte(`{"kind":"memory","retry_config":{"max_retries":3,"retry_timeout":"10s","backoff":{"init_backoff":0.5,"max_backoff":"2s","base":3}}}`))
+	c, err := core.ParseConfig([]byte(`{"kind":"memory","retry_config":{"max_retries":3,"retry_timeout":"10s","backoff":{"init_backoff":0.5,"max_backoff":"2s","base":3}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.RetryConfig.Policy(); got != (Policy{3, 10 * time.Second, 500 * time.Millisecond, 2 * time.Second, 3}) {
+	if got := PolicyOf(c.RetryConfig); got != (Policy{3, 10 * time.Second, 500 * time.Millisecond, 2 * time.Second, 3}) {
 		t.Fatalf("configured policy %+v", got)
 	}
 }
 
 func TestRetryConfigValidate(t *testing.T) {
 	neg, half, nan := -1, 0.5, math.NaN()
-	negDur := Duration(-time.Second)
-	for name, rc := range map[string]*RetryConfig{
+	negDur := core.Duration(-time.Second)
+	for name, rc := range map[string]*core.RetryConfig{
 		"max_retries":   {MaxRetries: &neg},
 		"retry_timeout": {RetryTimeout: &negDur},
-		"init_backoff":  {Backoff: &BackoffConfig{InitBackoff: &negDur}},
-		"max_backoff":   {Backoff: &BackoffConfig{MaxBackoff: &negDur}},
-		"base":          {Backoff: &BackoffConfig{Base: &half}},
-		"base NaN":      {Backoff: &BackoffConfig{Base: &nan}},
+		"init_backoff":  {Backoff: &core.BackoffConfig{InitBackoff: &negDur}},
+		"max_backoff":   {Backoff: &core.BackoffConfig{MaxBackoff: &negDur}},
+		"base":          {Backoff: &core.BackoffConfig{Base: &half}},
+		"base NaN":      {Backoff: &core.BackoffConfig{Base: &nan}},
 	} {
-		_, err := NormalizeDocument(Config{Kind: "memory", RetryConfig: rc}, "memory", nil)
-		if !IsKind(err, InvalidArgument) || !strings.Contains(err.Error(), strings.Fields(name)[0]) {
+		_, err := NormalizeDocument(core.Config{Kind: "memory", RetryConfig: rc}, "memory", nil)
+		if !core.IsKind(err, core.InvalidArgument) || !strings.Contains(err.Error(), strings.Fields(name)[0]) {
 			t.Errorf("%s: %v, want InvalidArgument naming it", name, err)
 		}
 	}
 	zero, one := 0, 1.0
-	if err := (&RetryConfig{MaxRetries: &zero, Backoff: &BackoffConfig{Base: &one}}).Validate(); err != nil {
+	if err := (&core.RetryConfig{MaxRetries: &zero, Backoff: &core.BackoffConfig{Base: &one}}).Validate(); err != nil {
 		t.Errorf("max_retries 0, base 1: %v", err)
 	}
 }
@@ -55,7 +57,7 @@ func TestPolicyDoRetriesOnlyRetryableErrors(t *testing.T) {
 		t.Fatalf("always transient: %d attempts, %v (retryable mark kept: %v)", attempts, err, IsRetryable(err))
 	}
 	attempts = 0
-	final := Errorf(NotFound, "gone")
+	final := core.Errorf(core.NotFound, "gone")
 	if err := p.Do(context.Background(), func(context.Context) error { attempts++; return final }); attempts != 1 || err != final {
 		t.Fatalf("final error: %d attempts, %v", attempts, err)
 	}
@@ -120,8 +122,8 @@ func TestBadDurationNamesItsKey(t *testing.T) {
 		"retry_config.backoff.init_backoff": `{"kind":"s3","retry_config":{"backoff":{"init_backoff":"soon"}}}`,
 		"retry_config.backoff.max_backoff":  `{"kind":"s3","retry_config":{"backoff":{"max_backoff":true}}}`,
 	} {
-		_, err := ParseConfig([]byte(doc))
-		if !IsKind(err, InvalidArgument) || !strings.Contains(err.Error(), key) {
+		_, err := core.ParseConfig([]byte(doc))
+		if !core.IsKind(err, core.InvalidArgument) || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: %v, want InvalidArgument naming %s", doc, err, key)
 		}
 	}

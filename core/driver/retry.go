@@ -1,11 +1,40 @@
-package core
+package driver
 
 import (
 	"context"
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
+
+// Policy is a retry policy with every default filled in: what a backend's
+// retry loop follows (Do, Backoff, ResumeBody).
+type Policy struct {
+	MaxRetries   int
+	RetryTimeout time.Duration
+	InitBackoff  time.Duration
+	MaxBackoff   time.Duration
+	Base         float64
+}
+
+// PolicyOf resolves a document's retry_config; nil gives object_store's
+// defaults (10 retries, 3 minutes in all, backoff from 100 ms to 15 s,
+// base 2).
+func PolicyOf(r *core.RetryConfig) Policy {
+	c := r.Complete()
+	if c == nil {
+		c = (&core.RetryConfig{}).Complete()
+	}
+	return Policy{
+		MaxRetries:   *c.MaxRetries,
+		RetryTimeout: time.Duration(*c.RetryTimeout),
+		InitBackoff:  time.Duration(*c.Backoff.InitBackoff),
+		MaxBackoff:   time.Duration(*c.Backoff.MaxBackoff),
+		Base:         *c.Backoff.Base,
+	}
+}
 
 // retryableError marks an error worth another attempt: the request may
 // succeed if simply sent again (a 5xx, a 429, a dropped connection).

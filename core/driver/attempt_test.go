@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // dripServer answers GET with n chunks of size bytes, one every gap, after
@@ -72,7 +74,7 @@ func within(t *testing.T, lo, hi time.Duration, f func()) {
 
 func wantAttemptTimeout(t *testing.T, err error) {
 	t.Helper()
-	if !IsAttemptTimeout(err) || !IsKind(err, Timeout) {
+	if !IsAttemptTimeout(err) || !core.IsKind(err, core.Timeout) {
 		t.Fatalf("got %v, want an attempt timeout (kind Timeout)", err)
 	}
 }
@@ -192,7 +194,7 @@ func TestObjectBodyReadWholeIsBoundedByTheAttemptTimeout(t *testing.T) {
 	srv := dripServer(t, 20, 1000, 100*time.Millisecond, -1)
 	body := objectRead(t, Timeouts{Attempt: 500 * time.Millisecond, Idle: time.Second}, srv.URL)
 	defer body.Close()
-	ReadWhole(body)
+	core.ReadWhole(body)
 	within(t, 400*time.Millisecond, 2*time.Second, func() {
 		_, err := io.ReadAll(body)
 		wantAttemptTimeout(t, err)
@@ -229,8 +231,8 @@ func (f *timedOut) Close() error { *f.closes++; return nil }
 
 func TestResumeAfterAProgressingTimeoutUsesNoRetry(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), 10000)
-	long := &Error{Kind: Timeout, Err: &waitExpired{msg: "long", progressing: true}}
-	stalled := &Error{Kind: Timeout, Err: &waitExpired{msg: "stalled"}}
+	long := &core.Error{Kind: core.Timeout, Err: &waitExpired{msg: "long", progressing: true}}
+	stalled := &core.Error{Kind: core.Timeout, Err: &waitExpired{msg: "stalled"}}
 	var opens, closes int
 	open := func(start uint64, err error) io.ReadCloser {
 		opens++
@@ -238,11 +240,11 @@ func TestResumeAfterAProgressingTimeoutUsesNoRetry(t *testing.T) {
 	}
 
 	// Ten cut-offs of a long answer, no retries allowed: still complete.
-	res := &GetResult{Start: 0, End: uint64(len(data)), Body: open(0, long)}
+	res := &core.GetResult{Start: 0, End: uint64(len(data)), Body: open(0, long)}
 	ResumeBody(context.Background(), res, resumePolicy(0), func(_ context.Context, start, _ uint64) (io.ReadCloser, error) {
 		return open(start, long), nil
 	})
-	got, err := ReadAll(res, nil)
+	got, err := core.ReadAll(res, nil)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("long answer: %d bytes, %v", len(got), err)
 	}
@@ -251,12 +253,12 @@ func TestResumeAfterAProgressingTimeoutUsesNoRetry(t *testing.T) {
 	}
 
 	// Stalls use retries up, and the error says Timeout.
-	res = &GetResult{Start: 0, End: uint64(len(data)), Body: open(0, stalled)}
+	res = &core.GetResult{Start: 0, End: uint64(len(data)), Body: open(0, stalled)}
 	ResumeBody(context.Background(), res, resumePolicy(2), func(_ context.Context, start, _ uint64) (io.ReadCloser, error) {
 		return open(start, stalled), nil
 	})
-	_, err = ReadAll(res, nil)
-	if !IsKind(err, Timeout) || !strings.Contains(err.Error(), "retries are exhausted") {
+	_, err = core.ReadAll(res, nil)
+	if !core.IsKind(err, core.Timeout) || !strings.Contains(err.Error(), "retries are exhausted") {
 		t.Fatalf("stalls past the retries: %v, want Timeout with retries exhausted", err)
 	}
 }
@@ -264,14 +266,14 @@ func TestResumeAfterAProgressingTimeoutUsesNoRetry(t *testing.T) {
 func TestResumePassesReadWholeToEveryAttempt(t *testing.T) {
 	var marked []int
 	bodies := 0
-	res := &GetResult{Start: 0, End: 30}
+	res := &core.GetResult{Start: 0, End: 30}
 	mk := func() io.ReadCloser {
 		bodies++
 		return &wholeProbe{id: bodies, marked: &marked, left: 10}
 	}
 	res.Body = mk()
 	ResumeBody(context.Background(), res, resumePolicy(5), func(context.Context, uint64, uint64) (io.ReadCloser, error) { return mk(), nil })
-	if _, err := ReadAll(res, nil); err != nil {
+	if _, err := core.ReadAll(res, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(marked) != 3 || marked[0] != 1 || marked[1] != 2 || marked[2] != 3 {
@@ -279,14 +281,14 @@ func TestResumePassesReadWholeToEveryAttempt(t *testing.T) {
 	}
 }
 
-// wholeProbe yields left bytes, then breaks; it records readWhole calls.
+// wholeProbe yields left bytes, then breaks; it records ReadWhole calls.
 type wholeProbe struct {
 	id     int
 	marked *[]int
 	left   int
 }
 
-func (w *wholeProbe) readWhole() { *w.marked = append(*w.marked, w.id) }
+func (w *wholeProbe) ReadWhole() { *w.marked = append(*w.marked, w.id) }
 func (w *wholeProbe) Read(p []byte) (int, error) {
 	if w.left == 0 {
 		return 0, errors.New("connection reset")
@@ -298,14 +300,14 @@ func (w *wholeProbe) Read(p []byte) (int, error) {
 func (w *wholeProbe) Close() error { return nil }
 
 func TestReadTimeoutOptionParses(t *testing.T) {
-	c, err := ParseClientOptions(Options{"read_timeout": "2s", "timeout": "7"})
+	c, err := ParseClientOptions(core.Options{"read_timeout": "2s", "timeout": "7"})
 	if err != nil || c.Timeouts() != (Timeouts{Attempt: 7 * time.Second, Idle: 2 * time.Second}) {
 		t.Fatalf("parsed %+v, %v", c.Timeouts(), err)
 	}
 	if c, _ := ParseClientOptions(nil); c.ReadTimeout != 0 || c.Timeout != 30*time.Second {
 		t.Fatalf("defaults: read_timeout %s, timeout %s; want unset and 30s (object_store's)", c.ReadTimeout, c.Timeout)
 	}
-	if _, err := ParseClientOptions(Options{"read_timeout": "-1s"}); !IsKind(err, InvalidArgument) {
+	if _, err := ParseClientOptions(core.Options{"read_timeout": "-1s"}); !core.IsKind(err, core.InvalidArgument) {
 		t.Fatalf("negative read_timeout: %v, want InvalidArgument", err)
 	}
 }

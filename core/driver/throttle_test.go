@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -155,7 +157,7 @@ func TestThrottleAdmitCancelled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, _, err := th.Admit(ctx)
-	if !IsKind(err, Timeout) {
+	if !core.IsKind(err, core.Timeout) {
 		t.Fatalf("admission past its deadline: %v, want Timeout", err)
 	}
 	releases[0]()

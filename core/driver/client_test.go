@@ -1,4 +1,4 @@
-package core_test
+package driver
 
 import (
 	"encoding/json"
@@ -28,7 +28,7 @@ func TestDefaultHeadersAndRootCertificate(t *testing.T) {
 	if got := c.ClientOptions["default_headers"]; got != `{"X-Other":"o","X-Probe":"p"}` {
 		t.Fatalf("default_headers kept as %q", got)
 	}
-	opts, err := core.ParseClientOptions(c.ClientOptions)
+	opts, err := ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +50,12 @@ func TestDefaultHeadersAndRootCertificate(t *testing.T) {
 	if _, isSet := req.Header["X-Probe"]; isSet {
 		t.Fatal("the caller's request was changed")
 	}
-	if _, ok := core.BaseTransport(client); !ok {
+	if _, ok := BaseTransport(client); !ok {
 		t.Fatal("BaseTransport does not see through the headers transport")
 	}
 
 	// Without the certificate the same server is refused.
-	plain, _ := core.ClientOptions{}.HTTPClient()
+	plain, _ := ClientOptions{}.HTTPClient()
 	if _, err := plain.Get(srv.URL); err == nil {
 		t.Fatal("an unknown CA was trusted")
 	}
@@ -65,7 +65,7 @@ func TestDefaultHeadersAndRootCertificate(t *testing.T) {
 		{"default_headers": `{"bad name":"v"}`},
 		{"default_headers": `{"X-A":"line\nbreak"}`},
 	} {
-		if _, err := core.ParseClientOptions(bad); !core.IsKind(err, core.InvalidArgument) {
+		if _, err := ParseClientOptions(bad); !core.IsKind(err, core.InvalidArgument) {
 			t.Errorf("%v: %v, want InvalidArgument", bad, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // Throttling. An overloaded service answers 503 (S3's SlowDown, Azure's
@@ -125,7 +127,7 @@ func (t *Throttle) acquire(ctx context.Context) error {
 			t.mu.Unlock()
 			t.release()
 		}
-		return &Error{Kind: KindOf(ctx.Err()), Msg: "waiting for room among the store's requests in flight (the service is throttling)", Err: ctx.Err()}
+		return &core.Error{Kind: core.KindOf(ctx.Err()), Msg: "waiting for room among the store's requests in flight (the service is throttling)", Err: ctx.Err()}
 	}
 }
 
@@ -160,7 +162,7 @@ func (t *Throttle) waitPause(ctx context.Context) error {
 	case <-timer.C:
 		return nil
 	case <-ctx.Done():
-		return &Error{Kind: KindOf(ctx.Err()), Msg: "waiting out the service's Retry-After", Err: ctx.Err()}
+		return &core.Error{Kind: core.KindOf(ctx.Err()), Msg: "waiting out the service's Retry-After", Err: ctx.Err()}
 	}
 }
 

@@ -1,9 +1,9 @@
-package core
+package driver
 
 import (
 	"bytes"
-	"crypto/md5"  //nolint:gosec // Azure's and GCS's object checksum, not for security
-	"crypto/sha1" //nolint:gosec // an S3 object checksum, not for security
+	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -14,6 +14,8 @@ import (
 	"hash/crc64"
 	"io"
 	"strings"
+
+	"github.com/libobjstore/objstore/core"
 )
 
 // ChecksumAlgorithm names a checksum a service stores for an object.
@@ -97,9 +99,9 @@ func (c Checksum) String() string {
 // checksum of exactly those bytes: the caller passes only a checksum that
 // covers [res.Start, res.End). The digest is computed as the bytes arrive,
 // in the reader's own buffer; the read that completes the body returns an
-// Integrity error instead of its bytes if they do not match, so a
+// core.Integrity error instead of its bytes if they do not match, so a
 // corrupted body never ends in success. A zero Checksum changes nothing.
-func VerifyBody(res *GetResult, sum Checksum) {
+func VerifyBody(res *core.GetResult, sum Checksum) {
 	h := sum.Algorithm.newHash()
 	if h == nil || res.Body == nil {
 		return
@@ -112,7 +114,7 @@ type verifyingBody struct {
 	h    hash.Hash
 	want Checksum
 	left uint64 // bytes not yet read
-	path Path
+	path core.Path
 	err  error // the mismatch, once found
 }
 
@@ -145,7 +147,7 @@ func (b *verifyingBody) Read(p []byte) (int, error) {
 func (b *verifyingBody) check() error {
 	if b.err == nil && b.h != nil {
 		if got := b.h.Sum(nil); !bytes.Equal(got, b.want.Sum) {
-			b.err = &Error{Kind: Integrity, Path: string(b.path),
+			b.err = &core.Error{Kind: core.Integrity, Path: string(b.path),
 				Msg: fmt.Sprintf("the bytes read do not match the service's %s checksum (got %s, want %s)",
 					b.want.Algorithm, hex.EncodeToString(got), hex.EncodeToString(b.want.Sum))}
 		}
@@ -154,6 +156,6 @@ func (b *verifyingBody) check() error {
 	return b.err
 }
 
-func (b *verifyingBody) readWhole() { ReadWhole(b.r) }
+func (b *verifyingBody) ReadWhole() { core.ReadWhole(b.r) }
 
 func (b *verifyingBody) Close() error { return b.r.Close() }
