@@ -575,3 +575,59 @@ int objstore_debug_stats(objstore_stats *out) {
     REFUSE_IF_FORKED();
     return objstoreGo_debug_stats(out);
 }
+
+/* ---- Credential providers and the ask queue ---- */
+
+int objstore_store_open(const char *config_json, const char *env_json,
+                        const objstore_store_options *opts,
+                        objstore_store **out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_store_open((char *)config_json, (char *)env_json,
+                                 (objstore_store_options *)opts, (void **)out, err);
+}
+
+int objstore_ask_fd(int *fd, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_fd(fd, err);
+}
+
+int objstore_ask_poll(objstore_ask *out, size_t max, size_t *n) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_poll(out, max, n);
+}
+
+/* Waits in poll() on the ask queue's fd (no Go thread blocks), as
+ * objstore_cq_wait does on the completion queue's. */
+int objstore_ask_wait(objstore_ask *out, size_t max, size_t *n, int timeout_ms) {
+    REFUSE_IF_FORKED();
+    int fd;
+    int rc = objstoreGo_ask_fd(&fd, NULL);
+    if (rc != OBJSTORE_OK) return rc;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        rc = objstoreGo_ask_poll(out, max, n);
+        if (rc != OBJSTORE_OK || *n > 0 || max == 0) return rc;
+        int wait = -1;
+        if (timeout_ms >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long elapsed = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+            if (elapsed >= timeout_ms) return OBJSTORE_OK; /* *n is 0 */
+            wait = (int)(timeout_ms - elapsed);
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, wait) < 0 && errno != EINTR) return OBJSTORE_E_GENERIC;
+    }
+}
+
+int objstore_ask_answer_credential(uint64_t ask_id, const objstore_credential *cred,
+                                   objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_answer_credential(ask_id, (objstore_credential *)cred, err);
+}
+
+int objstore_ask_fail(uint64_t ask_id, int code, const char *message, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_fail(ask_id, code, (char *)message, err);
+}

@@ -60,7 +60,7 @@ type CredentialCache struct {
 type Lease struct {
 	core.Credential
 	Generation uint64
-	refreshAt  time.Time
+	refreshAt  time.Time // zero: never
 }
 
 type credentialFetch struct {
@@ -93,7 +93,7 @@ func (c *CredentialCache) Get(ctx context.Context) (*Lease, error) {
 	c.mu.Lock()
 	now := c.now()
 	if cur := c.current; cur != nil && (cur.Expires.IsZero() || now.Before(cur.Expires)) {
-		if !now.Before(cur.refreshAt) && c.fetching == nil && !now.Before(c.retryAt) {
+		if !cur.refreshAt.IsZero() && !now.Before(cur.refreshAt) && c.fetching == nil && !now.Before(c.retryAt) {
 			c.startFetch()
 		}
 		c.mu.Unlock()
@@ -166,10 +166,10 @@ func (c *CredentialCache) startFetch() *credentialFetch {
 
 // refreshAt is when a credential fetched at start should be replaced: the
 // threshold before it expires, but no earlier than four fifths into its
-// life.
+// life. Zero for one that never expires.
 func (c *CredentialCache) refreshAt(start, expires time.Time) time.Time {
 	if expires.IsZero() {
-		return time.Time{}.Add(1<<63 - 1)
+		return time.Time{}
 	}
 	margin := c.threshold
 	if fifth := expires.Sub(start) / 5; fifth < margin {

@@ -160,6 +160,7 @@ var errStaleAgain = errors.New("the provider's fresh credential was refused too"
 
 // staleCredential reports an answer that refuses the credential as expired
 // or unknown (a rotated key, an expired session token, a changed secret).
+// A HEAD's refusal has no body to say why: its bare 403 counts too.
 func staleCredential(err error) bool {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
@@ -167,7 +168,7 @@ func staleCredential(err error) bool {
 	}
 	switch api.ErrorCode() {
 	case "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "InvalidToken", "TokenRefreshRequired",
-		"SignatureDoesNotMatch", "InvalidClientTokenId":
+		"SignatureDoesNotMatch", "InvalidClientTokenId", "Forbidden":
 		return true
 	}
 	return false
