@@ -287,11 +287,20 @@ func signSharedKey(r *http.Request, account, key string) error {
 	if err != nil {
 		return errors.New("access_key is not valid base64")
 	}
-	h := r.Header
-	if h.Get("x-ms-date") == "" {
-		h.Set("x-ms-date", time.Now().UTC().Format(http.TimeFormat))
+	// The SDK sets some headers under non-canonical keys (x-ms-version):
+	// read the map case-insensitively.
+	values := map[string][]string{}
+	for name, v := range r.Header {
+		lower := strings.ToLower(name)
+		values[lower] = append(values[lower], v...)
 	}
-	length := h.Get("Content-Length")
+	if len(values["x-ms-date"]) == 0 {
+		now := time.Now().UTC().Format(http.TimeFormat)
+		r.Header.Set("x-ms-date", now)
+		values["x-ms-date"] = []string{now}
+	}
+	get := func(name string) string { return strings.Join(values[strings.ToLower(name)], ",") }
+	length := get("Content-Length")
 	if length == "" && r.ContentLength > 0 {
 		length = strconv.FormatInt(r.ContentLength, 10)
 	}
@@ -299,21 +308,21 @@ func signSharedKey(r *http.Request, account, key string) error {
 		length = ""
 	}
 	var names []string
-	for name := range h {
-		if lower := strings.ToLower(name); strings.HasPrefix(lower, "x-ms-") {
-			names = append(names, lower)
+	for name := range values {
+		if strings.HasPrefix(name, "x-ms-") {
+			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	for _, part := range []string{r.Method, h.Get("Content-Encoding"), h.Get("Content-Language"), length,
-		h.Get("Content-MD5"), h.Get("Content-Type"), "", h.Get("If-Modified-Since"), h.Get("If-Match"),
-		h.Get("If-None-Match"), h.Get("If-Unmodified-Since"), h.Get("Range")} {
+	for _, part := range []string{r.Method, get("Content-Encoding"), get("Content-Language"), length,
+		get("Content-MD5"), get("Content-Type"), "", get("If-Modified-Since"), get("If-Match"),
+		get("If-None-Match"), get("If-Unmodified-Since"), get("Range")} {
 		b.WriteString(part)
 		b.WriteByte('\n')
 	}
 	for _, name := range names {
-		b.WriteString(name + ":" + strings.Join(h.Values(name), ",") + "\n")
+		b.WriteString(name + ":" + strings.Join(values[name], ",") + "\n")
 	}
 	b.WriteString("/" + account)
 	if p := r.URL.EscapedPath(); p != "" {
@@ -334,7 +343,7 @@ func signSharedKey(r *http.Request, account, key string) error {
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(b.String()))
-	h.Set("Authorization", "SharedKey "+account+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	r.Header.Set("Authorization", "SharedKey "+account+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	return nil
 }
 

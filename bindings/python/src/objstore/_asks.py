@@ -37,6 +37,7 @@ import ctypes
 import inspect
 import itertools
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -240,6 +241,8 @@ def _sas_text(v: Any) -> bytes:
 def credential_struct(kind: str, d: Any) -> tuple[Credential, tuple]:
     """The C credential for a provider's answer (obstore's shapes), and the
     bytes it points to (kept alive by the caller until answered)."""
+    if not isinstance(d, Mapping):
+        raise _Refused(f"returned {type(d).__name__}, not a dict")
     c = Credential(version=1, expires_unix_ms=_expires_ms(d))
     if kind == "s3":
         fields = {
