@@ -357,18 +357,19 @@ int objstore_cq_poll(objstore_completion *out, size_t max, size_t *n) {
     return objstoreGo_cq_poll(out, max, n);
 }
 
-/* Waits in poll() on the queue's fd (no Go thread blocks), polling the
- * queue each time it becomes readable. */
-int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
-                     int timeout_ms) {
-    REFUSE_IF_FORKED();
+/* Waits in poll() on a queue's readiness fd (no Go thread blocks), polling
+ * the queue each time it becomes readable, until it gives at least one item
+ * or timeout_ms (-1: no bound) ran out (*n is then 0). The completion queue
+ * and the ask queue wait alike. */
+static int wait_ready(int (*fd_of)(int *, objstore_error **), int (*poll_once)(void *, size_t, size_t *),
+                      void *out, size_t max, size_t *n, int timeout_ms) {
     int fd;
-    int rc = objstoreGo_cq_fd(&fd, NULL);
+    int rc = fd_of(&fd, NULL);
     if (rc != OBJSTORE_OK) return rc;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        rc = objstoreGo_cq_poll(out, max, n);
+        rc = poll_once(out, max, n);
         if (rc != OBJSTORE_OK || *n > 0 || max == 0) return rc;
         int wait = -1;
         if (timeout_ms >= 0) {
@@ -381,6 +382,14 @@ int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, wait) < 0 && errno != EINTR) return OBJSTORE_E_GENERIC;
     }
+}
+
+static int cq_poll_once(void *out, size_t max, size_t *n) { return objstoreGo_cq_poll(out, max, n); }
+
+int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
+                     int timeout_ms) {
+    REFUSE_IF_FORKED();
+    return wait_ready(objstoreGo_cq_fd, cq_poll_once, out, max, n, timeout_ms);
 }
 
 int objstore_cancel(uint64_t request_id) {
@@ -596,29 +605,11 @@ int objstore_ask_poll(objstore_ask *out, size_t max, size_t *n) {
     return objstoreGo_ask_poll(out, max, n);
 }
 
-/* Waits in poll() on the ask queue's fd (no Go thread blocks), as
- * objstore_cq_wait does on the completion queue's. */
+static int ask_poll_once(void *out, size_t max, size_t *n) { return objstoreGo_ask_poll(out, max, n); }
+
 int objstore_ask_wait(objstore_ask *out, size_t max, size_t *n, int timeout_ms) {
     REFUSE_IF_FORKED();
-    int fd;
-    int rc = objstoreGo_ask_fd(&fd, NULL);
-    if (rc != OBJSTORE_OK) return rc;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        rc = objstoreGo_ask_poll(out, max, n);
-        if (rc != OBJSTORE_OK || *n > 0 || max == 0) return rc;
-        int wait = -1;
-        if (timeout_ms >= 0) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            long elapsed = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
-            if (elapsed >= timeout_ms) return OBJSTORE_OK; /* *n is 0 */
-            wait = (int)(timeout_ms - elapsed);
-        }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, wait) < 0 && errno != EINTR) return OBJSTORE_E_GENERIC;
-    }
+    return wait_ready(objstoreGo_ask_fd, ask_poll_once, out, max, n, timeout_ms);
 }
 
 int objstore_ask_answer_credential(uint64_t ask_id, const objstore_credential *cred,
