@@ -48,16 +48,14 @@ class _Unauthorized(PermissionError):
     """Earthdata Login refused the token or the user and password."""
 
 
-class NasaEarthdataCredentialProvider:
-    """Temporary S3 credentials for NASA Earthdata (region us-west-2,
-    passed down to the store), fetched with requests."""
-
+class _Base:
     config: S3Config
+    _make_session: Any = None
 
     def __init__(self, credentials_url: str, *, host: str | None = None,
                  auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
         self.config = {"region": "us-west-2"}
-        self._sessions = PicklableSession(session, default_requests_session)
+        self._sessions = PicklableSession(session, type(self)._make_session)
         self._closed = False
         self._auth = auth or _auth_from_env()
         self._credentials_url = credentials_url
@@ -65,10 +63,24 @@ class NasaEarthdataCredentialProvider:
 
     @property
     def session(self) -> Any:
-        """The requests session (yours, or the one made by default)."""
+        """The HTTP session (yours, or the one made by default on first use)."""
         if self._closed:
             raise ValueError("credential provider was closed")
         return self._sessions.get()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._credentials_url!r})"
+
+
+class NasaEarthdataCredentialProvider(_Base):
+    """Temporary S3 credentials for NASA Earthdata (region us-west-2,
+    passed down to the store), fetched with requests."""
+
+    _make_session = staticmethod(default_requests_session)
+
+    def __init__(self, credentials_url: str, *, host: str | None = None,
+                 auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
+        super().__init__(credentials_url, host=host, auth=auth, session=session)
 
     def __call__(self) -> S3Credential:
         s = self.session
@@ -99,31 +111,17 @@ class NasaEarthdataCredentialProvider:
         if made is not None:
             made.close()
 
-    def __repr__(self) -> str:
-        return f"NasaEarthdataCredentialProvider({self._credentials_url!r})"
 
 
-class NasaEarthdataAsyncCredentialProvider:
+class NasaEarthdataAsyncCredentialProvider(_Base):
     """As NasaEarthdataCredentialProvider, with aiohttp on the binding's
-    event loop."""
+    event loop (its session made there, on first use)."""
 
-    config: S3Config
+    _make_session = staticmethod(default_aiohttp_session)
 
     def __init__(self, credentials_url: str, *, host: str | None = None,
                  auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
-        self.config = {"region": "us-west-2"}
-        self._sessions = PicklableSession(session, default_aiohttp_session)
-        self._closed = False
-        self._auth = auth or _auth_from_env()
-        self._credentials_url = credentials_url
-        self._host = host or _host_from_env()
-
-    @property
-    def session(self) -> Any:
-        """The aiohttp session (made on first use, on the loop using it)."""
-        if self._closed:
-            raise ValueError("credential provider was closed")
-        return self._sessions.get()
+        super().__init__(credentials_url, host=host, auth=auth, session=session)
 
     async def __call__(self) -> S3Credential:
         import aiohttp
@@ -155,6 +153,3 @@ class NasaEarthdataAsyncCredentialProvider:
         self._closed = True
         if made is not None:
             await made.close()
-
-    def __repr__(self) -> str:
-        return f"NasaEarthdataAsyncCredentialProvider({self._credentials_url!r})"
