@@ -50,12 +50,11 @@ class _Unauthorized(PermissionError):
 
 class _Base:
     config: S3Config
-    _make_session: Any = None
 
-    def __init__(self, credentials_url: str, *, host: str | None = None,
-                 auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
+    def __init__(self, credentials_url: str, host: str | None, auth: str | tuple[str, str] | None, session: Any,
+                 make_session: Any) -> None:
         self.config = {"region": "us-west-2"}
-        self._sessions = PicklableSession(session, type(self)._make_session)
+        self._sessions = PicklableSession(session, make_session)
         self._closed = False
         self._auth = auth or _auth_from_env()
         self._credentials_url = credentials_url
@@ -76,11 +75,9 @@ class NasaEarthdataCredentialProvider(_Base):
     """Temporary S3 credentials for NASA Earthdata (region us-west-2,
     passed down to the store), fetched with requests."""
 
-    _make_session = staticmethod(default_requests_session)
-
     def __init__(self, credentials_url: str, *, host: str | None = None,
                  auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
-        super().__init__(credentials_url, host=host, auth=auth, session=session)
+        super().__init__(credentials_url, host, auth, session, default_requests_session)
 
     def __call__(self) -> S3Credential:
         s = self.session
@@ -117,11 +114,9 @@ class NasaEarthdataAsyncCredentialProvider(_Base):
     """As NasaEarthdataCredentialProvider, with aiohttp on the binding's
     event loop (its session made there, on first use)."""
 
-    _make_session = staticmethod(default_aiohttp_session)
-
     def __init__(self, credentials_url: str, *, host: str | None = None,
                  auth: str | tuple[str, str] | None = None, session: Any = None) -> None:
-        super().__init__(credentials_url, host=host, auth=auth, session=session)
+        super().__init__(credentials_url, host, auth, session, default_aiohttp_session)
 
     async def __call__(self) -> S3Credential:
         import aiohttp
