@@ -2,11 +2,11 @@ package gcs
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
