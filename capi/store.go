@@ -53,27 +53,7 @@ func setJSON(out **C.char, c core.Config) {
 
 //export objstoreGo_store_new
 func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C.objstore_error) C.int {
-	return call(errp, func() error {
-		if err := needOut("out", out == nil); err != nil {
-			return err
-		}
-		cfg, err := parseConfigArg(config)
-		if err != nil {
-			return err
-		}
-		env, err := envArg(envJSON)
-		if err != nil {
-			return err
-		}
-		h, err := stores.Open(requestContext(), cfg, env)
-		if err != nil {
-			return err
-		}
-		// The handle's last free closes the store (a shared store, when
-		// every handle of its document is freed).
-		*out = newHandle(kindStore, h, func() { h.Close() })
-		return nil
-	})
+	return objstoreGo_store_open(config, envJSON, nil, out, errp)
 }
 
 //export objstoreGo_store_free

@@ -27,6 +27,9 @@ type Backend struct {
 	// backend's own store: the prefix is applied by the front that Open
 	// (the function of this package) puts on every store.
 	Open func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error)
+	// OpenWith is Open with options (a credential provider); nil for a
+	// backend that takes none, which OpenWith then refuses.
+	OpenWith func(ctx context.Context, c core.Config, env map[string]string, o OpenOptions) (core.Store, error)
 	// RootPrefix says the document's prefix names the store's root (a
 	// local directory) rather than a path inside it: the front applies
 	// none.
@@ -52,6 +55,27 @@ func Open(ctx context.Context, b Backend, c core.Config, env map[string]string) 
 		return nil, err
 	}
 	return Front(b, c, s), nil
+}
+
+// OpenWith is Open with options: a store opened with a credential
+// provider authenticates with it (backends without OpenWith refuse one).
+func OpenWith(ctx context.Context, b Backend, c core.Config, env map[string]string, o OpenOptions) (core.Store, error) {
+	s, err := b.OpenStore(ctx, c, env, o)
+	if err != nil {
+		return nil, err
+	}
+	return Front(b, c, s), nil
+}
+
+// OpenStore opens the backend's own store (no front) with options.
+func (b Backend) OpenStore(ctx context.Context, c core.Config, env map[string]string, o OpenOptions) (core.Store, error) {
+	if o.Credentials == nil {
+		return b.Open(ctx, c, env)
+	}
+	if b.OpenWith == nil {
+		return nil, core.Errorf(core.NotSupported, "%s stores take no credential provider", b.Kind)
+	}
+	return b.OpenWith(ctx, c, env, o)
 }
 
 // Front is the front of Open around s, a store b opened from c.

@@ -186,8 +186,8 @@ func (e *sharedStore) handle(c core.Config) *Handle {
 }
 
 // openBackend opens c's store with b, behind the front.
-func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, key string) (*sharedStore, error) {
-	s, err := b.Open(ctx, c, env)
+func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, o driver.OpenOptions, key string) (*sharedStore, error) {
+	s, err := b.OpenStore(ctx, c, env, o)
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +204,20 @@ var cache = struct {
 // documents opened with equal declared variables share one store (one
 // client and connection pool) until every Handle on it is closed.
 func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
+	return OpenWith(ctx, c, env, Options{})
+}
+
+// Options are what a store is opened with besides its document and
+// environment.
+type Options struct {
+	// Credentials authenticates the store (S3, GCS, Azure) instead of the
+	// credentials of its document and environment. A store opened with a
+	// provider is its own: it is never shared with another handle's.
+	Credentials core.CredentialProvider
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, c core.Config, env map[string]string, o Options) (*Handle, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
 		return nil, err
@@ -212,8 +226,9 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 		return nil, err
 	}
 	env = declaredOnly(env, b)
-	if !b.Shared {
-		e, err := openBackend(ctx, b, c, env, "")
+	opts := driver.OpenOptions{Credentials: o.Credentials}
+	if !b.Shared || o.Credentials != nil {
+		e, err := openBackend(ctx, b, c, env, opts, "")
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +240,7 @@ func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, e
 	if e, ok := cache.m[key]; ok {
 		return e.handle(c), nil
 	}
-	e, err := openBackend(ctx, b, c, env, key)
+	e, err := openBackend(ctx, b, c, env, opts, key)
 	if err != nil {
 		return nil, err
 	}

@@ -62,5 +62,8 @@ int main(void) {
 
     printf("-- network stores from their config documents\n");
     run_cloud_tests();
+
+    printf("-- credential providers\n");
+    run_credentials_tests();
     return harness_summary();
 }

@@ -13,5 +13,6 @@ void run_misuse_tests(void);
 void run_async_tests(void);
 void run_cloud_tests(void);
 void run_lifecycle_tests(void);
+void run_credentials_tests(void);
 
 #endif

@@ -44,10 +44,12 @@ class ObjectStore(ObjectStoreMethods):
     """Base class of every store: a config document plus a lazily opened
     native handle. Not instantiated directly."""
 
-    __slots__ = ("_doc", "_canonical", "_native", "__weakref__")
+    __slots__ = ("_doc", "_canonical", "_native", "_provider", "__weakref__")
     _kind: ClassVar[str] = ""
     # Which document field the first positional argument fills.
     _positional_field: ClassVar[str | None] = "bucket"
+    # Whether the class takes a credential_provider (S3, GCS, Azure).
+    _takes_provider: ClassVar[bool] = False
 
     # -- construction ---------------------------------------------------------------
 
@@ -58,14 +60,21 @@ class ObjectStore(ObjectStoreMethods):
         positional = cls._positional_arg
         if not args and positional in kwargs and cls._positional_field is not None:
             args = (kwargs.pop(positional),)
+        provider = kwargs.pop("credential_provider", None) if cls._takes_provider else None
+        if provider is not None and not callable(provider):
+            raise TypeError(f"credential_provider must be callable, not {type(provider).__name__}")
         self = object.__new__(cls)
+        self._provider = provider
         self._set_document(cls._document_from_args(*args, **kwargs))
         return self
 
     def __init__(self, *args, **kwargs):
         # Eager validation (pickle skips __init__): unknown keys, aliases given
         # twice and bad values fail here, with the library's canonical form kept.
-        self._set_document(_native.normalize(self._canonical))
+        doc = _native.normalize(self._canonical)
+        if self._provider is not None:
+            doc = _with_provider_config(doc, self._provider)
+        self._set_document(doc)
         self._built()
 
     def _built(self) -> None:
@@ -81,10 +90,8 @@ class ObjectStore(ObjectStoreMethods):
         config=None,
         client_options=None,
         retry_config=None,
-        credential_provider=None,
         **kwargs,
     ) -> dict[str, Any]:
-        _no_credential_provider(credential_provider)
         if positional is not None and not isinstance(positional, str):
             raise TypeError(f"{cls._positional_name()} must be str, not {type(positional).__name__}")
         if prefix is not None and not isinstance(prefix, (str, os.PathLike)):
@@ -119,10 +126,15 @@ class ObjectStore(ObjectStoreMethods):
     _positional_arg: ClassVar[str] = "bucket"
 
     @classmethod
-    def _from_document(cls, doc: dict[str, Any]) -> ObjectStore:
+    def _from_document(cls, doc: dict[str, Any], credential_provider: Any = None) -> ObjectStore:
         """An instance for an already validated document. Rebuilt through the
         keyword arguments so that it equals its own unpickled copy."""
-        store = cls.__new__(cls, **cls._kwargs_from_document(doc))
+        kwargs = cls._kwargs_from_document(doc)
+        if credential_provider is not None:
+            kwargs["credential_provider"] = credential_provider
+        store = cls.__new__(cls, **kwargs)
+        if credential_provider is not None:
+            store._set_document(_with_provider_config(store._doc, credential_provider))
         store._built()
         return store
 
@@ -142,13 +154,17 @@ class ObjectStore(ObjectStoreMethods):
         with _native.open_lock:  # threads racing on first use open it once
             h = self._native
             if h is None or not h.handle:
-                h = self._native = _native.open_store(self._kind, self._canonical)
+                h = self._native = _native.open_store(self._kind, self._canonical, self._provider)
         return h
 
     # -- pickling, equality, repr -------------------------------------------------------
 
     def __getnewargs_ex__(self):
-        return ((), self._kwargs_from_document(self._doc))
+        kwargs = self._kwargs_from_document(self._doc)
+        if self._provider is not None:
+            _check_picklable(self._provider)
+            kwargs["credential_provider"] = self._provider
+        return ((), kwargs)
 
     def __getstate__(self):
         return None  # everything is in the __new__ arguments
@@ -156,13 +172,16 @@ class ObjectStore(ObjectStoreMethods):
     def __eq__(self, other):
         if not isinstance(other, ObjectStore):
             return NotImplemented
-        return type(self) is type(other) and self._canonical == other._canonical
+        return (type(self) is type(other) and self._canonical == other._canonical
+                and _same_provider(self._provider, other._provider))
 
     def __hash__(self):
         return hash((type(self).__name__, self._canonical))
 
     def __dask_tokenize__(self):
-        return self._canonical
+        if self._provider is None:
+            return self._canonical
+        return (self._canonical, type(self._provider).__qualname__, id(self._provider))
 
     # What a repr shows besides the bucket and prefix, as obstore's do: never
     # a secret, never the config or client options.
@@ -219,8 +238,9 @@ class ObjectStore(ObjectStoreMethods):
         return _config.retry_config_out(self._doc.get("retry_config"))
 
     @property
-    def credential_provider(self) -> None:
-        return None
+    def credential_provider(self) -> Any:
+        """The credential provider given to the store, or None."""
+        return self._provider
 
     @classmethod
     def from_url(cls, url: str, *, config=None, client_options=None, retry_config=None, credential_provider=None, **kwargs):
@@ -341,6 +361,7 @@ class _BucketStore(ObjectStore):
     """The constructor S3 and GCS stores share (obstore's signature)."""
 
     __slots__ = ()
+    _takes_provider = True
 
     def __init__(
         self,
@@ -379,6 +400,7 @@ class AzureStore(ObjectStore):
     __slots__ = ()
     _kind = "azure"
     _positional_arg = "container_name"
+    _takes_provider = True
 
     def __new__(cls, container_name=None, **kwargs):
         return super().__new__(cls, container_name, **kwargs)
@@ -463,7 +485,8 @@ def from_url(
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be str, not {type(url).__name__}")
-    _no_credential_provider(credential_provider)
+    if credential_provider is not None and not callable(credential_provider):
+        raise TypeError(f"credential_provider must be callable, not {type(credential_provider).__name__}")
     overrides = _config.make_document(
         "",
         config=_config.options_section("config", config, kwargs),
@@ -473,9 +496,11 @@ def from_url(
     del overrides["kind"]
     doc = _native.from_url(url, overrides or None)
     cls = _class_for_kind(doc["kind"])
+    if credential_provider is not None and not cls._takes_provider:
+        raise TypeError(f"credential_provider is for S3, GCS and Azure stores, not {cls.__name__} ({url!r})")
     if cls is MemoryStore:
         return MemoryStore()
-    store = cls._from_document(doc)
+    store = cls._from_document(doc, credential_provider)
     if isinstance(store, HTTPStore):
         store._url_given = url
     return store
@@ -494,11 +519,58 @@ def parse_scheme(url: str) -> str:
 _SCHEMES = {"s3": "s3", "gcs": "gcs", "azure": "azure", "http": "http", "local": "local", "memory": "memory"}
 
 
-def _no_credential_provider(credential_provider: Any) -> None:
-    if credential_provider is not None:
-        raise _exc.OperationNotImplementedError(
-            "credential_provider is not supported yet: pass credentials in config or the environment"
-        )
+# ---- credential providers (the answering thread is in _asks) ---------------------------
+
+
+def _with_provider_config(doc: dict[str, Any], provider: Any) -> dict[str, Any]:
+    """doc with what the provider passes down, as obstore does: the keys of
+    its ``config`` attribute the store was not given (the store's own win),
+    and for Azure its ``prefix`` when the store has none."""
+    extra = getattr(provider, "config", None)
+    prefix = getattr(provider, "prefix", None) if doc["kind"] == "azure" else None
+    if not extra and not prefix:
+        return doc
+    doc = dict(doc)
+    config = dict(doc.get("config") or {})
+    if extra:
+        extra = {k: v for k, v in dict(extra).items() if v is not None}
+        bucket = extra.pop("bucket", None) or extra.pop("container_name", None)
+        if bucket and not doc.get("bucket"):
+            doc["bucket"] = bucket
+        partial = _native.normalize(_config.canonical_json(_config.make_document(
+            doc["kind"], bucket=doc.get("bucket"), config=_config.options_section("config", extra, {}))))
+        for key, value in (partial.get("config") or {}).items():
+            config.setdefault(key, value)
+        doc["config"] = config
+    if prefix and not doc.get("prefix"):
+        doc["prefix"] = prefix
+    return _native.normalize(_config.canonical_json(doc))
+
+
+def _check_picklable(provider: Any) -> None:
+    """Pickling a store pickles its provider with it: say clearly when it
+    cannot be."""
+    import pickle
+
+    try:
+        pickle.dumps(provider)
+    except Exception as e:
+        raise TypeError(
+            f"this store cannot be pickled: its credential_provider {type(provider).__qualname__} cannot be "
+            f"({type(e).__name__}: {e}). Use a provider defined at module level with picklable state, "
+            "or build the store in each process."
+        ) from e
+
+
+def _same_provider(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 def _quoted(value: str) -> str:
