@@ -76,6 +76,27 @@ func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C
 	})
 }
 
+//export objstoreGo_store_wrap
+func objstoreGo_store_wrap(config *C.char, inner unsafe.Pointer, out *unsafe.Pointer, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := needOut("out", out == nil); err != nil {
+			return err
+		}
+		cfg, err := parseConfigArg(config)
+		if err != nil {
+			return err
+		}
+		return withStore(inner, func(in *stores.Handle) error {
+			h, err := stores.Wrap(requestContext(), cfg, in)
+			if err != nil {
+				return err
+			}
+			*out = newHandle(kindStore, h, func() { h.Close() })
+			return nil
+		})
+	})
+}
+
 //export objstoreGo_store_free
 func objstoreGo_store_free(store unsafe.Pointer) C.int {
 	return freeExport(store, kindStore)
