@@ -140,15 +140,19 @@ func TestSecondReadOf64MiBMakesNoRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.reset()
+	start := time.Now()
 	if got := readAll(t, h.Store, "big"); !bytes.Equal(got, data) {
 		t.Fatal("first read: wrong bytes")
 	}
+	t.Logf("64 MiB from MinIO through the cache: %s", time.Since(start))
 	if p.total.Load() != 1 || p.gets.Load() != 1 {
 		t.Fatalf("the first read made %d requests (%d GET), want one GET", p.total.Load(), p.gets.Load())
 	}
+	start = time.Now()
 	if got := readAll(t, h.Store, "big"); !bytes.Equal(got, data) {
 		t.Fatal("second read: wrong bytes")
 	}
+	t.Logf("64 MiB again, from the memory tier: %s", time.Since(start))
 	parts, err := core.GetRanges(context.Background(), h.Store, "big", []core.Range{core.Bounded(5, 1<<20), core.Bounded(40<<20, 41<<20+3)}, nil)
 	if err != nil || !bytes.Equal(parts[0], data[5:1<<20]) || !bytes.Equal(parts[1], data[40<<20:41<<20+3]) {
 		t.Fatalf("ranges from the cache: %v", err)
@@ -165,7 +169,9 @@ func TestSecondReadOf64MiBMakesNoRequest(t *testing.T) {
 		t.Fatalf("reading again made %d more requests to MinIO", n-1)
 	}
 
+	start = time.Now()
 	out := runChild(t, "read", doc, "big")
+	t.Logf("64 MiB from the disk tier in another process (its start included): %s", time.Since(start))
 	var child childResult
 	if err := json.Unmarshal(out, &child); err != nil {
 		t.Fatalf("child said %q: %v", out, err)
