@@ -47,6 +47,12 @@ func envArg(s *C.char) (map[string]string, error) {
 	return env, nil
 }
 
+// storeOut hands h out as a store handle. The handle's last free closes
+// the store (a shared store, when every handle of its document is freed).
+func storeOut(out *unsafe.Pointer, h *stores.Handle) {
+	*out = newHandle(kindStore, h, func() { h.Close() })
+}
+
 func setJSON(out **C.char, c core.Config) {
 	*out = C.CString(string(c.JSON()))
 }
@@ -69,9 +75,7 @@ func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C
 		if err != nil {
 			return err
 		}
-		// The handle's last free closes the store (a shared store, when
-		// every handle of its document is freed).
-		*out = newHandle(kindStore, h, func() { h.Close() })
+		storeOut(out, h)
 		return nil
 	})
 }
@@ -91,7 +95,7 @@ func objstoreGo_store_wrap(config *C.char, inner unsafe.Pointer, out *unsafe.Poi
 			if err != nil {
 				return err
 			}
-			*out = newHandle(kindStore, h, func() { h.Close() })
+			storeOut(out, h)
 			return nil
 		})
 	})

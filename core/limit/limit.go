@@ -321,15 +321,22 @@ func (s *Store) Delete(ctx context.Context, path core.Path) error {
 }
 
 func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOptions) iter.Seq2[core.ObjectMeta, error] {
-	return func(yield func(core.ObjectMeta, error) bool) {
+	return limited(ctx, s, func() iter.Seq2[core.ObjectMeta, error] { return s.inner.List(ctx, prefix, opts) })
+}
+
+// limited runs an iteration as one operation, which holds its place in
+// flight until the iteration ends.
+func limited[T any](ctx context.Context, s *Store, seq func() iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		done, err := s.admit(ctx)
 		if err != nil {
-			yield(core.ObjectMeta{}, err)
+			var zero T
+			yield(zero, err)
 			return
 		}
 		defer done()
-		for m, err := range s.inner.List(ctx, prefix, opts) {
-			if !yield(m, err) || err != nil {
+		for v, err := range seq() {
+			if !yield(v, err) || err != nil {
 				return
 			}
 		}
@@ -366,19 +373,7 @@ func (s *Store) Sign(ctx context.Context, method string, path core.Path, expires
 }
 
 func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
-	return func(yield func(core.PendingUpload, error) bool) {
-		done, err := s.admit(ctx)
-		if err != nil {
-			yield(core.PendingUpload{}, err)
-			return
-		}
-		defer done()
-		for u, err := range core.ListUploads(ctx, s.inner, prefix) {
-			if !yield(u, err) || err != nil {
-				return
-			}
-		}
-	}
+	return limited(ctx, s, func() iter.Seq2[core.PendingUpload, error] { return core.ListUploads(ctx, s.inner, prefix) })
 }
 
 func (s *Store) AbortUpload(ctx context.Context, u core.PendingUpload) error {

@@ -94,7 +94,7 @@ var minioCaps = storetest.Capabilities{NoVersions: true, ObjectAndPrefixConflict
 func TestConformanceThroughCache(t *testing.T) {
 	m := minioServer(t)
 	storetest.Run(t, func(t *testing.T) core.Store {
-		doc := wrapped("cache", core.Options{"memory_bytes": "64MiB", "disk_dir": t.TempDir(), "block_bytes": "256KiB"}, m.s3Doc(m.endpoint, m.newBucket(t)))
+		doc := wrapped("cache", core.Options{"memory_bytes": "64MiB", "disk_dir": t.TempDir(), "block_bytes": "256KiB"}, m.s3Doc(m.Endpoint, m.newBucket(t)))
 		return open(t, doc).Store
 	}, minioCaps)
 }
@@ -102,7 +102,7 @@ func TestConformanceThroughCache(t *testing.T) {
 func TestConformanceThroughLimit(t *testing.T) {
 	m := minioServer(t)
 	storetest.Run(t, func(t *testing.T) core.Store {
-		doc := wrapped("limit", core.Options{"max_in_flight": "8", "requests_per_second": "1000", "bytes_per_second": "512MiB"}, m.s3Doc(m.endpoint, m.newBucket(t)))
+		doc := wrapped("limit", core.Options{"max_in_flight": "8", "requests_per_second": "1000", "bytes_per_second": "512MiB"}, m.s3Doc(m.Endpoint, m.newBucket(t)))
 		return open(t, doc).Store
 	}, minioCaps)
 }
@@ -194,7 +194,7 @@ func TestOverwriteByAnotherProcessIsSeenAfterTTL(t *testing.T) {
 	m := minioServer(t)
 	p := m.proxy(t)
 	bucket := m.newBucket(t)
-	plain := m.s3Doc(m.endpoint, bucket)
+	plain := m.s3Doc(m.Endpoint, bucket)
 	if _, err := open(t, plain).Store.Put(context.Background(), "obj", []byte("the first version"), core.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestLimitHoldsMaxInFlight(t *testing.T) {
 // bytes_per_second: a read streams at the limit, within 10 %.
 func TestLimitHoldsBytesPerSecond(t *testing.T) {
 	m := minioServer(t)
-	h := open(t, wrapped("limit", core.Options{"bytes_per_second": "4MiB"}, m.s3Doc(m.endpoint, m.newBucket(t))))
+	h := open(t, wrapped("limit", core.Options{"bytes_per_second": "4MiB"}, m.s3Doc(m.Endpoint, m.newBucket(t))))
 	data := randomBytes(10 << 20)
 	if _, err := open(t, *h.Config.Inner).Store.Put(context.Background(), "obj", data, core.PutOptions{}); err != nil {
 		t.Fatal(err)

@@ -9,75 +9,30 @@ package compose_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/stores"
+	"github.com/libobjstore/objstore/tests/testminio"
 )
 
-type minio struct{ endpoint, accessKey, secretKey string }
+type minio struct{ testminio.Server }
 
 func minioServer(t testing.TB) minio {
 	t.Helper()
-	m := minio{os.Getenv("OBJSTORE_TEST_MINIO_ENDPOINT"), os.Getenv("OBJSTORE_TEST_MINIO_ACCESS_KEY"), os.Getenv("OBJSTORE_TEST_MINIO_SECRET_KEY")}
-	if m.endpoint == "" || m.accessKey == "" || m.secretKey == "" {
-		t.Fatal("OBJSTORE_TEST_MINIO_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run via " +
-			"buildscripts/with-servers.sh minio -- go test ./tests/compose/")
-	}
-	return m
+	return minio{testminio.FromEnv(t, "buildscripts/with-servers.sh minio -- go test ./tests/compose/")}
 }
 
-// newBucket creates an empty bucket with a plain SDK client (not our code)
-// and removes it, emptied, at the end.
 func (m minio) newBucket(t testing.TB) string {
 	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	bucket := "objstore-compose-" + hex.EncodeToString(b)
-	api := s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider(m.accessKey, m.secretKey, ""),
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(m.endpoint)
-		o.UsePathStyle = true
-	})
-	ctx := context.Background()
-	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	t.Cleanup(func() {
-		if ups, err := api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket}); err == nil {
-			for _, u := range ups.Uploads {
-				_, _ = api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId})
-			}
-		}
-		pages := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: &bucket})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				break
-			}
-			for _, o := range page.Contents {
-				_, _ = api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: o.Key})
-			}
-		}
-		_, _ = api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
-	})
-	return bucket
+	return m.NewBucket(t, "objstore-compose-")
 }
 
 // s3Doc is the document of an S3 store on bucket, reached at endpoint
@@ -87,7 +42,7 @@ func (m minio) s3Doc(endpoint, bucket string) core.Config {
 	return core.Config{
 		Kind:          "s3",
 		Bucket:        bucket,
-		Config:        core.Options{"endpoint": endpoint, "access_key_id": m.accessKey, "secret_access_key": m.secretKey, "region": "us-east-1"},
+		Config:        core.Options{"endpoint": endpoint, "access_key_id": m.AccessKey, "secret_access_key": m.SecretKey, "region": "us-east-1"},
 		ClientOptions: core.Options{"allow_http": "true"},
 		RetryConfig:   &core.RetryConfig{MaxRetries: &two},
 	}
@@ -123,7 +78,7 @@ type proxy struct {
 
 func (m minio) proxy(t testing.TB) *proxy {
 	t.Helper()
-	target, err := url.Parse(m.endpoint)
+	target, err := url.Parse(m.Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
