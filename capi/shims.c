@@ -75,6 +75,12 @@ int objstore_store_new(const char *config_json, const char *env_json,
     return objstoreGo_store_new((char *)config_json, (char *)env_json, (void **)out, err);
 }
 
+int objstore_store_wrap(const char *config_json, objstore_store *inner,
+                        objstore_store **out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_store_wrap((char *)config_json, inner, (void **)out, err);
+}
+
 int objstore_store_free(objstore_store *store) {
     REFUSE_IF_FORKED();
     return objstoreGo_store_free(store);

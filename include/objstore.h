@@ -142,11 +142,22 @@ typedef struct objstore_store objstore_store;
  * A store is described by one JSON document:
  *   {"kind":"s3","bucket":"b","prefix":"p","config":{...},
  *    "client_options":{...},"retry_config":{...}}
- * kind is one of memory, local, s3, gcs, azure, http. For local, "prefix"
+ * kind is one of memory, local, s3, gcs, azure, http (or a wrapping kind,
+ * below). For local, "prefix"
  * is the root directory (config: "mkdir", "automatic_cleanup"). Key names
  * and aliases are those of obstore/object_store. Unknown keys are
  * OBJSTORE_E_UNKNOWN_CONFIG_KEY; a key given twice (also via an alias) is
  * OBJSTORE_E_INVALID_ARGUMENT.
+ *
+ * The kinds cache, limit and prefix wrap another store's document, "inner":
+ *   {"kind":"cache","config":{"memory_bytes":"256MiB","disk_dir":"/var/cache/x",
+ *    "disk_bytes":"10GiB","ttl":"1m","block_bytes":"4MiB"},"inner":{...}}
+ *   {"kind":"limit","config":{"max_in_flight":8,"requests_per_second":50,
+ *    "bytes_per_second":"20MiB"},"inner":{...}}
+ *   {"kind":"prefix","config":{"prefix":"a/b"},"inner":{...}}
+ * They nest (up to 16 deep) and open, compare and rebuild like any document
+ * (docs/composing.md). Sizes are a number of bytes or e.g. "64MiB", "1GB";
+ * durations a Go duration ("90s") or a number of seconds.
  */
 
 /* Opens a store. env_json is an optional JSON object of environment
@@ -158,6 +169,19 @@ typedef struct objstore_store objstore_store;
  * client and connection pool. Free with objstore_store_free(). */
 int objstore_store_new(const char *config_json, const char *env_json,
                        objstore_store **out, objstore_error **err);
+
+/* Opens a wrapping store (kind cache, limit or prefix) over an open store.
+ * config_json is the wrapper's document; its "inner" must be inner's
+ * document, or be left out. It is for an inner store no document reaches
+ * again — a memory store: objstore_store_new with the nested document would
+ * build the wrapper over a new, empty memory store — and costs nothing more
+ * for any other (equal documents share one wrapper as objstore_store_new's
+ * do). The new store holds its own share of inner, which may be freed
+ * first. Errors: OBJSTORE_E_INVALID_ARGUMENT when the document is no
+ * wrapping kind or names another inner store, OBJSTORE_E_BAD_HANDLE for an
+ * invalid inner. Free with objstore_store_free(). */
+int objstore_store_wrap(const char *config_json, objstore_store *inner,
+                        objstore_store **out, objstore_error **err);
 
 /* Frees a store handle. Requests and calls in flight on it finish first.
  * The last handle on a store (its own and those of equal documents, and

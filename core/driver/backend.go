@@ -42,6 +42,27 @@ type Backend struct {
 	// exactly these from their process (objstore_store_env_names), so a
 	// variable read but not declared here is never seen.
 	Environment []string
+	// Wrap, set instead of Open and ParseURL, makes this a wrapping kind
+	// (cache, limit, prefix): its document names another store's document
+	// as "inner", which core/stores normalizes and opens, and Wrap builds
+	// this kind's store over it. Normalize then checks only this kind's own
+	// fields (see NormalizeWrapper). Such a store is shared when its inner
+	// store is.
+	Wrap func(ctx context.Context, c core.Config, inner Inner) (core.Store, error)
+}
+
+// Inner is the store a wrapping kind is built over.
+type Inner struct {
+	// Store is the inner document's store as users get it (behind its
+	// front). The wrapping store owns it: its Close closes Store, which
+	// releases the wrapper's reference to a store that may be shared.
+	Store core.Store
+	// Identity names the inner store's objects for what outlives this
+	// process (a cache's disk tier): the inner document and the
+	// environment it was opened with, or, for a store no other opening
+	// reaches (memory), a name unique to this one. It may be derived from
+	// credentials: hash it, never show it.
+	Identity string
 }
 
 // Open opens the store a normalized document describes with b, behind the

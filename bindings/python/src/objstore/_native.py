@@ -89,6 +89,22 @@ def open_store(kind: str, canonical: str, credential_provider: Any = None) -> _f
     return h
 
 
+def wrap_store(canonical: str, inner: _ffi.StoreHandle) -> _ffi.StoreHandle:
+    """A new handle on the wrapping store (cache, limit, prefix) the
+    canonical document describes, built over an open inner handle: the
+    inner store object's own, so that a wrapper over a MemoryStore reads
+    that store (``objstore_store_wrap``). A wrapper reads no environment
+    variable; its inner store was opened with its own."""
+    out = _c_void_p()
+    err = _ffi.new_err()
+    rc = _ffi.lib().objstore_store_wrap(canonical.encode(), inner.ref, _byref(out), _byref(err))
+    if rc:
+        _ffi.raise_error(rc, err)
+    h = _ffi.StoreHandle(out.value)
+    _all.add(h)
+    return h
+
+
 @atexit.register
 def _close_all_at_exit() -> None:
     # Free native stores while the interpreter is still whole; after this,

@@ -9,7 +9,9 @@ first I/O; the library shares one per process between store objects with
 equal documents.
 
 Pickling sends the keyword arguments that rebuild the document; unpickling
-neither loads the library nor opens anything. :meth:`ObjectStore.config_document`
+neither loads the library nor opens anything. ``CachingStore``,
+``LimitStore`` and ``PrefixStore`` are built over another store (``inner``),
+whose document theirs nests. :meth:`ObjectStore.config_document`
 and :func:`from_config` are the language-neutral alternative (JSON).
 """
 
@@ -34,6 +36,9 @@ __all__ = [
     "GCSStore",
     "AzureStore",
     "HTTPStore",
+    "CachingStore",
+    "LimitStore",
+    "PrefixStore",
     "from_url",
     "from_config",
     "parse_scheme",
@@ -151,11 +156,17 @@ class ObjectStore(ObjectStoreMethods):
         h = self._native
         if h is not None and h.handle:
             return h  # (in a forked child the next library call refuses)
+        opener = self._opener()
         with _native.open_lock:  # threads racing on first use open it once
             h = self._native
             if h is None or not h.handle:
-                h = self._native = _native.open_store(self._kind, self._canonical, self._provider)
+                h = self._native = opener()
         return h
+
+    def _opener(self):
+        """What opens the native store (resolving first, outside the open
+        lock, what it needs: a wrapping store's inner handle)."""
+        return lambda: _native.open_store(self._kind, self._canonical, self._provider)
 
     # -- pickling, equality, repr -------------------------------------------------------
 
@@ -459,9 +470,152 @@ class HTTPStore(ObjectStore):
         return cls(url, client_options=client_options, retry_config=retry_config)
 
 
+# ---- Wrapping stores: built over another store ("inner") ---------------------------------
+
+
+class _WrappingStore(ObjectStore):
+    """A store built over another store, ``inner``: its document nests the
+    inner store's (``{"kind": "cache", "config": {...}, "inner": {...}}``).
+    It pickles when the inner store does, and compares equal to a store
+    with an equal document over an equal inner store. Its native store is
+    built over the inner store object's own, so a wrapper over a
+    MemoryStore reads and writes that store."""
+
+    __slots__ = ("_inner",)
+    _positional_field = None
+    _positional_arg = "inner"
+    # The config keys the constructor takes, in the order reprs show them.
+    _config_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __new__(cls, inner, **config):
+        if not isinstance(inner, ObjectStore):
+            raise TypeError(f"inner must be a store (S3Store, LocalStore, ...), not {type(inner).__name__}")
+        unknown = set(config) - set(cls._config_keys)
+        if unknown:
+            raise TypeError(f"{cls.__name__}() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        self = object.__new__(cls)
+        self._provider = None  # the inner store holds any provider
+        self._inner = inner
+        options = _config.options_section("config", {k: v for k, v in config.items() if v is not None})
+        self._set_document({"kind": cls._kind, "inner": inner._doc, **({"config": options} if options else {})})
+        return self
+
+    def __init__(self, inner, **config):
+        super().__init__()
+
+    def _opener(self):
+        inner = self._inner._handle()
+        return lambda: _native.wrap_store(self._canonical, inner)
+
+    @classmethod
+    def _from_document(cls, doc: dict[str, Any], credential_provider: Any = None) -> ObjectStore:
+        inner = _store_from_document(doc["inner"], credential_provider)
+        store = cls.__new__(cls, inner, **(doc.get("config") or {}))
+        store._built()
+        return store
+
+    def __getnewargs_ex__(self):
+        return ((), {"inner": self._inner, **(self._doc.get("config") or {})})
+
+    def __eq__(self, other):
+        if not isinstance(other, ObjectStore):
+            return NotImplemented
+        return type(self) is type(other) and self._canonical == other._canonical and self._inner == other._inner
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._canonical))
+
+    def __dask_tokenize__(self):
+        return (self._canonical, self._inner.__dask_tokenize__())
+
+    def __repr__(self) -> str:
+        config = self._doc.get("config") or {}
+        parts = [repr(self._inner)] + [f"{key}={_shown(config[key])}" for key in self._config_keys if key in config]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    @property
+    def inner(self) -> ObjectStore:
+        """The store this one is built over."""
+        return self._inner
+
+
+class CachingStore(_WrappingStore):
+    """A read-through cache of another store's objects, whole and in ranges:
+    in memory (``memory_bytes``, 256 MiB by default) and, with ``disk_dir``,
+    in a directory that processes share (``disk_bytes``, 10 GiB by
+    default). What a request told of an object is trusted for ``ttl`` (one
+    minute by default), then checked with a conditional request. Writes
+    through the cache are seen at once. Sizes are ints or strings such as
+    ``"64MiB"``; ``ttl`` a timedelta, a number of seconds or ``"90s"``."""
+
+    __slots__ = ()
+    _kind = "cache"
+    _config_keys = ("memory_bytes", "disk_dir", "disk_bytes", "ttl", "block_bytes")
+
+    def __new__(cls, inner, *, memory_bytes=None, disk_dir=None, disk_bytes=None, ttl=None, block_bytes=None):
+        return super().__new__(cls, inner, memory_bytes=memory_bytes, disk_dir=disk_dir, disk_bytes=disk_bytes,
+                               ttl=ttl, block_bytes=block_bytes)
+
+    def __init__(self, inner, *, memory_bytes=None, disk_dir=None, disk_bytes=None, ttl=None, block_bytes=None):
+        super().__init__(inner)
+
+
+class LimitStore(_WrappingStore):
+    """Another store with every operation held within limits: operations in
+    flight (``max_in_flight``; a get holds its place until its body is
+    read or closed, a list until it ends), operations a second
+    (``requests_per_second``) and bytes a second (``bytes_per_second``,
+    counted as they stream). As object_store's LimitStore, plus rates."""
+
+    __slots__ = ()
+    _kind = "limit"
+    _config_keys = ("max_in_flight", "requests_per_second", "bytes_per_second")
+
+    def __new__(cls, inner, *, max_in_flight=None, requests_per_second=None, bytes_per_second=None):
+        return super().__new__(cls, inner, max_in_flight=max_in_flight, requests_per_second=requests_per_second,
+                               bytes_per_second=bytes_per_second)
+
+    def __init__(self, inner, *, max_in_flight=None, requests_per_second=None, bytes_per_second=None):
+        super().__init__(inner)
+
+
+class PrefixStore(_WrappingStore):
+    """Another store seen under a prefix (whole path segments): paths given
+    are joined to it, paths returned are relative to it. object_store's
+    PrefixStore."""
+
+    __slots__ = ()
+    _kind = "prefix"
+    _config_keys = ("prefix",)
+
+    def __new__(cls, inner, prefix):
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+        return super().__new__(cls, inner, prefix=prefix)
+
+    def __init__(self, inner, prefix):
+        super().__init__(inner)
+
+    @property
+    def prefix(self) -> str | None:
+        """The prefix every path is relative to."""
+        return (self._doc.get("config") or {}).get("prefix") or None
+
+
 _CLASSES: dict[str, type[ObjectStore]] = {
-    cls._kind: cls for cls in (MemoryStore, LocalStore, S3Store, GCSStore, AzureStore, HTTPStore)
+    cls._kind: cls
+    for cls in (MemoryStore, LocalStore, S3Store, GCSStore, AzureStore, HTTPStore, CachingStore, LimitStore, PrefixStore)
 }
+
+
+def _store_from_document(doc: dict[str, Any], credential_provider: Any = None) -> ObjectStore:
+    """The store an already validated document describes (a memory
+    document: a new MemoryStore), authenticated by credential_provider
+    when given (S3, GCS, Azure)."""
+    cls = _class_for_kind(doc["kind"])
+    if cls is MemoryStore:
+        return MemoryStore()
+    return cls._from_document(doc, credential_provider)
 
 
 def _class_for_kind(kind: str) -> type[ObjectStore]:
@@ -498,9 +652,7 @@ def from_url(
     cls = _class_for_kind(doc["kind"])
     if credential_provider is not None and not cls._takes_provider:
         raise TypeError(f"credential_provider is for S3, GCS and Azure stores, not {cls.__name__} ({url!r})")
-    if cls is MemoryStore:
-        return MemoryStore()
-    store = cls._from_document(doc, credential_provider)
+    store = _store_from_document(doc, credential_provider)
     if isinstance(store, HTTPStore):
         store._url_given = url
     return store
@@ -578,13 +730,18 @@ def _quoted(value: str) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _shown(value: str) -> str:
+    """A config value in a repr: a number as a number, anything else quoted."""
+    try:
+        float(value)
+    except ValueError:
+        return _quoted(value)
+    return value
+
+
 def from_config(document) -> ObjectStore:
     """Rebuild a store from a config document (JSON str or dict), as returned
     by :meth:`ObjectStore.config_document` or written by hand. Validated
     eagerly by the library."""
     # Normalized first, so that a memory document is checked too.
-    doc = _native.normalize(_config.document_text(document))
-    cls = _class_for_kind(doc["kind"])
-    if cls is MemoryStore:
-        return MemoryStore()
-    return cls._from_document(doc)
+    return _store_from_document(_native.normalize(_config.document_text(document)))
