@@ -82,8 +82,16 @@ func (p *op) end(err error) {
 	if core.KindOf(err) == core.Integrity && read {
 		p.m.add(checksumFailures, 1)
 	}
-	if h := p.store.hook.Load(); h != nil {
-		(*h)(p.event(err, total))
+	h, ph := p.store.hook.Load(), processHook.Load()
+	if h == nil && ph == nil {
+		return
+	}
+	e := p.event(err, total)
+	if h != nil {
+		(*h)(e)
+	}
+	if ph != nil {
+		(*ph)(e)
 	}
 }
 
