@@ -27,7 +27,7 @@ survive ``fork()``; in a forked child every library call raises
 start it there on first use.
 
 The queue is the library's one channel to Python: later kinds of ask
-(request events, issue 18) are dispatched by ``kind`` in :func:`_dispatch`.
+(request events: ``_events``) are dispatched by ``kind`` in :func:`_dispatch`.
 """
 
 from __future__ import annotations
