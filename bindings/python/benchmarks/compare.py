@@ -617,6 +617,8 @@ def write_report(out: Path, raw: dict) -> None:
         " `objstore.zarr.ZarrStore(S3Store(...))`; obstore: zarr's `zarr.storage.ObjectStore(obstore S3Store)`; s3fs:"
         " `zarr.storage.FsspecStore(S3FileSystem(asynchronous=True))`. The result is checked against the data.",
         "- `pickle`: `pickle.loads(pickle.dumps(S3Store(...)))` per call.",
+        "- `cached_reread`: 32 objects of 256 KiB on MinIO, read once (untimed: fills the cache), then 8 more passes with one synchronous `get(...).bytes()` at a time. ours-cache: `CachingStore(S3Store(...), memory_bytes=\"64MiB\")`; ours: the S3Store itself; obstore: obstore's S3Store. The cache variant fails if the inner store saw more gets than objects.",
+        "- `-nometrics` variants: the same workload in a process with `OBJSTORE_METRICS=off` (the library opens stores without the counting wrapper).",
         "- `get_ranges`: 100 ranges of 32 KiB at random offsets of a 128 MiB object, per call (ranges under 1 MiB apart"
         " are merged into one request by both libraries).",
         "",
