@@ -26,6 +26,11 @@ from ._types import PutMode as PutMode
 from ._types import PutResult as PutResult
 from ._types import SuffixRange as SuffixRange
 from ._types import UpdateVersion as UpdateVersion
+from ._types import Counters as Counters
+from ._types import LatencyHistogram as LatencyHistogram
+from ._types import ProcessMetrics as ProcessMetrics
+from ._types import StoreMetrics as StoreMetrics
+from ._types import RequestEvent as RequestEvent
 from ._uploads import PendingUpload
 from .store import AzureStore, GCSStore, HTTPStore, ObjectStore, S3Store
 
@@ -62,6 +67,8 @@ __all__ = [
     "copy",
     "copy_async",
     "debug_stats",
+    "metrics",
+    "on_event",
     "delete",
     "delete_async",
     "exceptions",
@@ -506,6 +513,16 @@ async def cleanup_uploads_async(
 def parse_scheme(url: str) -> Literal["s3", "gcs", "azure", "http", "local", "memory"]:
     """Which kind of store a URL names."""
 
+@overload
+def metrics(*, format: Literal["dict"] = "dict") -> ProcessMetrics:
+    """The process's metrics: the totals of every store kind ("s3",
+    "cache", ...) opened in this process (see :meth:`ObjectStore.metrics`)."""
+@overload
+def metrics(*, format: Literal["prometheus"]) -> str:
+    """The process's metrics in the Prometheus text exposition (label ``kind``)."""
+def on_event(callback: Callable[[RequestEvent], object] | None) -> None:
+    """Call ``callback(event)`` after every operation of every store in this
+    process (None stops it), on the binding's ``objstore-events`` thread."""
 def set_runtime(
     *, max_procs: int | None = None, memory_limit: int | None = None, async_limit: int | None = None
 ) -> dict[str, int]:
