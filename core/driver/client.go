@@ -176,7 +176,7 @@ func (c ClientOptions) HTTPClient() (*http.Client, error) {
 	}
 	bt := &boundedTransport{base: rt, t: c.Timeouts()}
 	t.ResponseHeaderTimeout = bt.headerBound()
-	return &http.Client{Transport: bt}, nil
+	return &http.Client{Transport: &observedTransport{base: bt}}, nil
 }
 
 // BaseTransport is the *http.Transport under a client HTTPClient built
@@ -191,6 +191,8 @@ func baseOf(rt http.RoundTripper) (*http.Transport, bool) {
 		case *http.Transport:
 			return t, true
 		case *boundedTransport:
+			rt = t.base
+		case *observedTransport:
 			rt = t.base
 		case *defaultHeaders:
 			rt = t.base

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/observe"
 )
 
 // Reopener requests the bytes [start, end) of the object a core.GetResult came
@@ -102,6 +103,7 @@ func (b *resumingBody) resume(cause error) error {
 			b.wait = b.policy.nextBackoff(b.wait)
 		}
 		b.cur.Close()
+		observe.Resumed(b.ctx)
 		body, err := b.reopen(b.ctx, b.pos, b.end)
 		if err == nil {
 			b.cur = body

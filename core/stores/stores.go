@@ -25,6 +25,7 @@ import (
 	"github.com/libobjstore/objstore/core/limit"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
+	"github.com/libobjstore/objstore/core/observe"
 	"github.com/libobjstore/objstore/core/prefix"
 	"github.com/libobjstore/objstore/core/s3"
 )
@@ -246,7 +247,22 @@ func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[s
 	if err != nil {
 		return nil, err
 	}
-	return &sharedStore{store: driver.Front(b, c, s), backend: s, key: key, identity: cmp.Or(key, uniqueIdentity())}, nil
+	return &sharedStore{store: observed(driver.Front(b, c, s), c), backend: s, key: key, identity: cmp.Or(key, uniqueIdentity())}, nil
+}
+
+// observed puts the operation counter on an opened store (see
+// core/observe), unless the process switched metrics off.
+func observed(s core.Store, c core.Config) core.Store {
+	if !observe.Enabled() {
+		return s
+	}
+	return observe.Store(s, c.Kind, c.Bucket)
+}
+
+// Observed is the store's operation counter, or nil when metrics are off.
+func (h *Handle) Observed() *observe.Observed {
+	o, _ := h.Store.(*observe.Observed)
+	return o
 }
 
 func uniqueIdentity() string {
@@ -377,7 +393,7 @@ func wrap(ctx context.Context, b driver.Backend, c core.Config, inner *Handle) (
 		inner.Close()
 		return nil, err
 	}
-	e := &sharedStore{store: driver.Front(b, c, s), backend: s, key: key, identity: string(c.JSON()) + "\x00" + inner.shared.identity}
+	e := &sharedStore{store: observed(driver.Front(b, c, s), c), backend: s, key: key, identity: string(c.JSON()) + "\x00" + inner.shared.identity}
 	if key != "" {
 		registry.m[key] = e
 	}

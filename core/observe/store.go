@@ -1,0 +1,283 @@
+package observe
+
+import (
+	"context"
+	"io"
+	"iter"
+	"sync/atomic"
+	"time"
+
+	"github.com/libobjstore/objstore/core"
+)
+
+// Observed is the store core/stores hands out: the store it wraps, whose
+// every operation is counted in Metrics (and its kind's process totals),
+// and reported to the hook when one is set. It keeps every optional
+// interface of the store it wraps (as core.Scoped does).
+type Observed struct {
+	inner   core.Store
+	Kind    string
+	Bucket  string
+	metrics Metrics
+	totals  *Metrics
+	hook    atomic.Pointer[Hook]
+}
+
+var (
+	_ core.Renamer       = (*Observed)(nil)
+	_ core.BulkDeleter   = (*Observed)(nil)
+	_ core.Signer        = (*Observed)(nil)
+	_ core.UploadCleaner = (*Observed)(nil)
+)
+
+// Store wraps s, a store of kind (its document's "kind") on bucket (may be
+// empty), so that its operations are counted.
+func Store(s core.Store, kind, bucket string) *Observed {
+	return &Observed{inner: s, Kind: kind, Bucket: bucket, totals: kindTotals(kind)}
+}
+
+// Metrics are the store's own counters (not its kind's totals).
+func (o *Observed) Metrics() *Metrics { return &o.metrics }
+
+// Inner is the store it counts the operations of.
+func (o *Observed) Inner() core.Store { return o.inner }
+
+// op is one operation in progress: what its attempts report into (found
+// through the context, see Attempt) and what its event says.
+type op struct {
+	store   *Observed
+	m       both
+	kind    Op
+	start   time.Time
+	ttfb    time.Duration
+	pathLen int
+	// Reported by core/driver from the HTTP attempts of the operation.
+	attempts, retries atomic.Int32
+	failed            atomic.Pointer[string] // the last retryable attempt that failed (method, URL)
+	bytes             atomic.Int64           // body bytes in or out
+	done              atomic.Bool
+}
+
+type opKey struct{}
+
+func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
+	p := &op{store: o, m: both{&o.metrics, o.totals}, kind: kind, start: time.Now(), pathLen: len(path)}
+	p.m.add(inFlight, 1)
+	return context.WithValue(ctx, opKey{}, p), p
+}
+
+// end counts the finished operation once, and sends its event when the
+// store has a hook.
+func (p *op) end(err error) {
+	if !p.done.CompareAndSwap(false, true) {
+		return
+	}
+	total := time.Since(p.start)
+	read := p.kind == OpGet || p.kind == OpGetRange
+	if !read || p.ttfb == 0 {
+		p.ttfb = total
+	}
+	p.m.add(inFlight, -1)
+	p.m.request(p.kind, err, p.ttfb, total, read)
+	if core.KindOf(err) == core.Integrity && read {
+		p.m.add(checksumFailures, 1)
+	}
+	if h := p.store.hook.Load(); h != nil {
+		(*h)(p.event(err, total))
+	}
+}
+
+// run counts one operation that is done when f returns.
+func run[T any](o *Observed, ctx context.Context, kind Op, path core.Path, f func(context.Context) (T, error)) (T, error) {
+	ctx, p := o.begin(ctx, kind, path)
+	v, err := f(ctx)
+	p.end(err)
+	return v, err
+}
+
+func (o *Observed) Get(ctx context.Context, path core.Path, opts core.GetOptions) (*core.GetResult, error) {
+	kind := OpGet
+	switch {
+	case opts.Head:
+		kind = OpHead
+	case opts.Range != nil:
+		kind = OpGetRange
+	}
+	ctx, p := o.begin(ctx, kind, path)
+	res, err := o.inner.Get(ctx, path, opts)
+	if err != nil || kind == OpHead {
+		p.end(err)
+		return res, err
+	}
+	p.ttfb = time.Since(p.start)
+	if res.Body == nil || res.Len() == 0 {
+		p.end(nil)
+		return res, nil
+	}
+	res.Body = &countedBody{r: res.Body, p: p}
+	return res, nil
+}
+
+// countedBody counts a read's bytes as they stream, and ends its operation
+// at the body's end, its first error, or its Close.
+type countedBody struct {
+	r io.ReadCloser
+	p *op
+}
+
+func (b *countedBody) Read(buf []byte) (int, error) {
+	n, err := b.r.Read(buf)
+	if n > 0 {
+		b.p.m.add(bytesIn, int64(n))
+		b.p.bytes.Add(int64(n))
+	}
+	switch {
+	case err == io.EOF:
+		b.p.end(nil)
+	case err != nil:
+		b.p.end(err)
+	}
+	return n, err
+}
+
+// ReadWhole passes the hint on (see core.WholeReader).
+func (b *countedBody) ReadWhole() { core.ReadWhole(b.r) }
+
+func (b *countedBody) Close() error {
+	err := b.r.Close()
+	b.p.end(nil) // a body closed early is the reader's choice, not a failure
+	return err
+}
+
+func (o *Observed) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
+	return run(o, ctx, OpHead, path, func(ctx context.Context) (core.ObjectMeta, error) { return o.inner.Head(ctx, path) })
+}
+
+func (o *Observed) Put(ctx context.Context, path core.Path, data []byte, opts core.PutOptions) (core.PutResult, error) {
+	return run(o, ctx, OpPut, path, func(ctx context.Context) (core.PutResult, error) {
+		r, err := o.inner.Put(ctx, path, data, opts)
+		if err == nil {
+			o.wrote(ctx, len(data))
+		}
+		return r, err
+	})
+}
+
+// wrote counts bytes an operation wrote.
+func (o *Observed) wrote(ctx context.Context, n int) {
+	p := ctx.Value(opKey{}).(*op)
+	p.m.add(bytesOut, int64(n))
+	p.bytes.Add(int64(n))
+}
+
+func (o *Observed) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
+	return run(o, ctx, OpPutMultipart, path, func(ctx context.Context) (core.MultipartUpload, error) {
+		u, err := o.inner.PutMultipart(ctx, path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &countedUpload{u: u, o: o, path: path}, nil
+	})
+}
+
+type countedUpload struct {
+	u    core.MultipartUpload
+	o    *Observed
+	path core.Path
+}
+
+func (u *countedUpload) PutPart(ctx context.Context, index int, data []byte) error {
+	_, err := run(u.o, ctx, OpPutPart, u.path, func(ctx context.Context) (struct{}, error) {
+		err := u.u.PutPart(ctx, index, data)
+		if err == nil {
+			u.o.wrote(ctx, len(data))
+		}
+		return struct{}{}, err
+	})
+	return err
+}
+
+func (u *countedUpload) Complete(ctx context.Context) (core.PutResult, error) {
+	return run(u.o, ctx, OpCompleteMultipart, u.path, u.u.Complete)
+}
+
+func (u *countedUpload) Abort(ctx context.Context) error {
+	return u.o.do(ctx, OpAbortMultipart, u.path, u.u.Abort)
+}
+
+// do counts an operation that returns only an error.
+func (o *Observed) do(ctx context.Context, kind Op, path core.Path, f func(context.Context) error) error {
+	_, err := run(o, ctx, kind, path, func(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) })
+	return err
+}
+
+func (o *Observed) Delete(ctx context.Context, path core.Path) error {
+	return o.do(ctx, OpDelete, path, func(ctx context.Context) error { return o.inner.Delete(ctx, path) })
+}
+
+func (o *Observed) List(ctx context.Context, prefix core.Path, opts core.ListOptions) iter.Seq2[core.ObjectMeta, error] {
+	return counted(o, ctx, OpList, prefix, func(ctx context.Context) iter.Seq2[core.ObjectMeta, error] {
+		return o.inner.List(ctx, prefix, opts)
+	})
+}
+
+// counted counts one listing as one operation, from its first pull to its
+// end (or the consumer stopping).
+func counted[T any](o *Observed, ctx context.Context, kind Op, prefix core.Path, list func(context.Context) iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		ctx, p := o.begin(ctx, kind, prefix)
+		var failed error
+		defer func() { p.end(failed) }()
+		for v, err := range list(ctx) {
+			failed = err
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (o *Observed) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.ListResult, error) {
+	return run(o, ctx, OpListWithDelimiter, prefix, func(ctx context.Context) (core.ListResult, error) {
+		return o.inner.ListWithDelimiter(ctx, prefix)
+	})
+}
+
+func (o *Observed) Copy(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
+	return o.do(ctx, OpCopy, from, func(ctx context.Context) error { return o.inner.Copy(ctx, from, to, opts) })
+}
+
+func (o *Observed) Rename(ctx context.Context, from, to core.Path, opts core.CopyOptions) error {
+	return o.do(ctx, OpRename, from, func(ctx context.Context) error { return core.Rename(ctx, o.inner, from, to, opts) })
+}
+
+func (o *Observed) DeleteMany(ctx context.Context, paths []core.Path) []error {
+	errs, _ := run(o, ctx, OpDeleteMany, "", func(ctx context.Context) ([]error, error) {
+		errs := core.DeleteMany(ctx, o.inner, paths)
+		for _, err := range errs {
+			if err != nil {
+				return errs, err
+			}
+		}
+		return errs, nil
+	})
+	return errs
+}
+
+func (o *Observed) Sign(ctx context.Context, method string, path core.Path, expiresIn time.Duration) (string, error) {
+	return run(o, ctx, OpSign, path, func(ctx context.Context) (string, error) {
+		return core.Sign(ctx, o.inner, method, path, expiresIn)
+	})
+}
+
+func (o *Observed) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
+	return counted(o, ctx, OpListUploads, prefix, func(ctx context.Context) iter.Seq2[core.PendingUpload, error] {
+		return core.ListUploads(ctx, o.inner, prefix)
+	})
+}
+
+func (o *Observed) AbortUpload(ctx context.Context, u core.PendingUpload) error {
+	return o.do(ctx, OpAbortUpload, u.Path, func(ctx context.Context) error { return core.AbortUpload(ctx, o.inner, u) })
+}
+
+func (o *Observed) Close() error { return o.inner.Close() }
