@@ -21,6 +21,7 @@ type Observed struct {
 	metrics Metrics
 	totals  *Metrics
 	hook    atomic.Pointer[Hook]
+	tracer  Tracer // nil: not traced (see Traced)
 }
 
 var (
@@ -56,6 +57,7 @@ type op struct {
 	failed            atomic.Pointer[string] // the last retryable attempt that failed (method, URL)
 	bytes             atomic.Int64           // body bytes in or out
 	done              atomic.Bool
+	traced            func(Event) // ends the operation's span, when traced
 }
 
 type opKey struct{}
@@ -63,7 +65,11 @@ type opKey struct{}
 func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
 	p := &op{store: o, m: both{&o.metrics, o.totals}, kind: kind, start: time.Now(), pathLen: len(path)}
 	p.m.add(inFlight, 1)
-	return context.WithValue(ctx, opKey{}, p), p
+	ctx = context.WithValue(ctx, opKey{}, p)
+	if o.tracer != nil {
+		ctx, p.traced = o.tracer.Begin(ctx, kind.String(), path, p.start)
+	}
+	return ctx, p
 }
 
 // end counts the finished operation once, and sends its event when the
@@ -82,8 +88,16 @@ func (p *op) end(err error) {
 	if core.KindOf(err) == core.Integrity && read {
 		p.m.add(checksumFailures, 1)
 	}
-	if h := p.store.hook.Load(); h != nil {
-		(*h)(p.event(err, total))
+	h := p.store.hook.Load()
+	if h == nil && p.traced == nil {
+		return
+	}
+	e := p.event(err, total)
+	if p.traced != nil {
+		p.traced(e)
+	}
+	if h != nil {
+		(*h)(e)
 	}
 }
 

@@ -17,13 +17,14 @@
 // A span records the operation, the store's kind and bucket, the path's
 // length (its name only with "trace_paths": true: names can be private),
 // the outcome (ok or the error's kind, never its message, which names the
-// path), the HTTP attempts and retries, and the bytes read and written.
-// A store not traced has no Tracer and pays nothing.
+// path), the HTTP attempts and retries, and the body bytes read or
+// written. Spans are made from core/observe's operation events, the one
+// source of the library's metrics and hooks too (Tracer is an
+// observe.Tracer). A store not traced has no Tracer and pays nothing.
 package tracing
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/driver"
+	"github.com/libobjstore/objstore/core/observe"
 )
 
 // scope names the library as the instrumentation scope of its spans.
@@ -127,25 +129,12 @@ func (t *Tracer) Close() error {
 	return p.release()
 }
 
-// Span is one operation's span, ended by End.
-type Span struct {
-	span trace.Span
-}
-
-// Outcome is how an operation ended, for its span.
-type Outcome struct {
-	Err               error
-	BytesIn, BytesOut int64 // read from the store, written to it
-	Attempts, Retries int64 // HTTP requests sent, and how many were retries
-}
-
-// Start begins the span of operation op ("get", "put", ...) on path,
-// started at start (the zero time: now). The span is in the context
-// returned, so that an inner store's spans (a cache's) are its children.
-func (t *Tracer) Start(ctx context.Context, op string, path core.Path, start time.Time) (context.Context, Span) {
-	if t == nil {
-		return ctx, Span{}
-	}
+// Begin starts the span of operation op ("get", "put", ...) on path at
+// start (core/observe calls it for each operation of a traced store). The
+// span is in the context returned, so that an inner store's spans (a
+// cache's misses) are its children; the function returned ends it with the
+// operation's Event.
+func (t *Tracer) Begin(ctx context.Context, op string, path core.Path, start time.Time) (context.Context, func(observe.Event)) {
 	attrs := make([]attribute.KeyValue, 0, len(t.store)+3)
 	attrs = append(attrs, attribute.String("objstore.operation", op))
 	attrs = append(attrs, t.store...)
@@ -153,52 +142,23 @@ func (t *Tracer) Start(ctx context.Context, op string, path core.Path, start tim
 	if t.paths {
 		attrs = append(attrs, attribute.String("objstore.path", string(path)))
 	}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)}
-	if !start.IsZero() {
-		opts = append(opts, trace.WithTimestamp(start))
-	}
-	ctx, span := t.tracer.Start(ctx, "objstore."+op, opts...)
-	return ctx, Span{span: span}
+	ctx, span := t.tracer.Start(ctx, "objstore."+op,
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...), trace.WithTimestamp(start))
+	return ctx, func(e observe.Event) { end(span, e, start) }
 }
 
-// End ends the span with the operation's outcome, at end (the zero time:
-// now).
-func (s Span) End(o Outcome, end time.Time) {
-	if s.span == nil {
-		return
-	}
-	status := "ok"
-	if o.Err != nil {
-		status = KindName(core.KindOf(o.Err))
+// end ends a span with its operation's outcome.
+func end(span trace.Span, e observe.Event, start time.Time) {
+	if e.Status != "ok" {
 		// The kind, not the message: a message names the path.
-		s.span.SetStatus(codes.Error, status)
-		s.span.SetAttributes(attribute.String("error.type", status))
+		span.SetStatus(codes.Error, e.Status)
+		span.SetAttributes(attribute.String("error.type", e.Status))
 	}
-	s.span.SetAttributes(
-		attribute.String("objstore.status", status),
-		attribute.Int64("objstore.attempts", o.Attempts),
-		attribute.Int64("objstore.retries", o.Retries),
-		attribute.Int64("objstore.bytes_in", o.BytesIn),
-		attribute.Int64("objstore.bytes_out", o.BytesOut),
+	span.SetAttributes(
+		attribute.String("objstore.status", e.Status),
+		attribute.Int("objstore.attempts", e.Attempts),
+		attribute.Int("objstore.retries", e.Retries),
+		attribute.Int64("objstore.bytes", e.Bytes),
 	)
-	if end.IsZero() {
-		s.span.End()
-		return
-	}
-	s.span.End(trace.WithTimestamp(end))
-}
-
-// KindName is an error kind in snake case, "not_found".
-func KindName(k core.Kind) string {
-	var b strings.Builder
-	for i, r := range k.String() {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	span.End(trace.WithTimestamp(start.Add(e.Duration)))
 }
