@@ -459,7 +459,8 @@ func (h *Handle) Close() error {
 	// Outside the lock: a store's Close may wait on the network. The
 	// store is out of the registry already, so an Open meanwhile builds a
 	// new one.
-	return errors.Join(e.store.Close(), e.tracer.Close())
+	defer e.tracer.Close() // the last traced store's sends its spans
+	return e.store.Close()
 }
 
 // SharedCount reports how many distinct shared stores are open (for tests

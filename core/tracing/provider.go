@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -32,10 +34,11 @@ var providers = struct {
 }{m: map[string]*provider{}}
 
 type provider struct {
-	key  string
-	sdk  *sdktrace.TracerProvider
-	refs int // guarded by providers
-	cfg  exportConfig
+	key    string
+	sdk    *sdktrace.TracerProvider
+	client *http.Client // the exporter's
+	refs   int          // guarded by providers
+	cfg    exportConfig
 }
 
 // acquire returns a reference to the provider exporting as cfg says,
@@ -48,18 +51,18 @@ func acquire(cfg exportConfig) (*provider, error) {
 		p.refs++
 		return p, nil
 	}
-	sdk, err := newSDKProvider(cfg)
+	sdk, client, err := newSDKProvider(cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := &provider{key: key, sdk: sdk, refs: 1, cfg: cfg}
+	p := &provider{key: key, sdk: sdk, client: client, refs: 1, cfg: cfg}
 	providers.m[key] = p
 	return p, nil
 }
 
 // release drops a reference; the last one exports what is pending and
 // stops the provider, within the OTLP timeout.
-func (p *provider) release() error {
+func (p *provider) release() {
 	providers.Lock()
 	p.refs--
 	last := p.refs == 0
@@ -68,38 +71,45 @@ func (p *provider) release() error {
 	}
 	providers.Unlock()
 	if !last {
-		return nil
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
 	defer cancel()
-	return exportError(p.sdk.Shutdown(ctx))
+	_ = p.sdk.Shutdown(ctx) // a failed export is counted (countingExporter)
+	p.client.CloseIdleConnections()
 }
 
-func newSDKProvider(cfg exportConfig) (*sdktrace.TracerProvider, error) {
-	opts := []otlptracehttp.Option{
-		// Every setting is given, so that nothing comes from the process
-		// environment behind the store's (the exporter would read it).
+func newSDKProvider(cfg exportConfig) (*sdktrace.TracerProvider, *http.Client, error) {
+	// The exporter's own HTTP client, so that its idle connections close
+	// with the provider (no goroutine stays behind).
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if strings.HasPrefix(cfg.Endpoint, "https:") {
+		transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.Certificate != "" {
+			pem, err := os.ReadFile(cfg.Certificate)
+			pool := x509.NewCertPool()
+			if err != nil || !pool.AppendCertsFromPEM(pem) {
+				return nil, nil, core.Errorf(core.InvalidArgument, "the OTLP certificate file %q cannot be read as PEM certificates", cfg.Certificate)
+			}
+			transport.TLSClientConfig.RootCAs = pool
+		}
+	}
+	client := &http.Client{Transport: transport, Timeout: cfg.Timeout}
+	compression := otlptracehttp.NoCompression
+	if cfg.Gzip {
+		compression = otlptracehttp.GzipCompression
+	}
+	// Every setting is given, so that nothing comes from the process
+	// environment behind the store's (the exporter would read it).
+	exp, err := otlptracehttp.New(context.Background(),
 		otlptracehttp.WithEndpointURL(cfg.Endpoint),
 		otlptracehttp.WithHeaders(cfg.Headers),
 		otlptracehttp.WithTimeout(cfg.Timeout),
-		otlptracehttp.WithCompression(otlptracehttp.NoCompression),
-	}
-	if cfg.Gzip {
-		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	}
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.Certificate != "" {
-		pem, err := os.ReadFile(cfg.Certificate)
-		pool := x509.NewCertPool()
-		if err != nil || !pool.AppendCertsFromPEM(pem) {
-			return nil, core.Errorf(core.InvalidArgument, "the OTLP certificate file %q cannot be read as PEM certificates", cfg.Certificate)
-		}
-		tlsConfig.RootCAs = pool
-	}
-	opts = append(opts, otlptracehttp.WithTLSClientConfig(tlsConfig))
-	exp, err := otlptracehttp.New(context.Background(), opts...)
+		otlptracehttp.WithCompression(compression),
+		otlptracehttp.WithHTTPClient(client),
+	)
 	if err != nil {
-		return nil, &core.Error{Kind: core.InvalidArgument, Msg: "OTLP trace exporter", Err: err}
+		return nil, nil, &core.Error{Kind: core.InvalidArgument, Msg: "OTLP trace exporter", Err: err}
 	}
 	attrs := []attribute.KeyValue{
 		semconv.TelemetrySDKName("opentelemetry"),
@@ -119,7 +129,7 @@ func newSDKProvider(cfg exportConfig) (*sdktrace.TracerProvider, error) {
 		),
 		sdktrace.WithResource(resource.NewWithAttributes(semconv.SchemaURL, attrs...)),
 		sdktrace.WithSampler(sampler(cfg)),
-	), nil
+	), client, nil
 }
 
 func sdkVersion() string { return otel.Version() }
