@@ -35,6 +35,7 @@ from ._get import get, get_async, get_range, get_range_async, get_ranges, get_ra
 from ._get_many import get_many, get_many_async
 from ._head import head, head_async
 from ._list import list, list_with_delimiter, list_with_delimiter_async
+from ._native import flush_traces
 from ._put import put, put_async
 from ._results import BytesStream, GetResult, ListStream
 from ._sign import sign, sign_async
@@ -72,6 +73,7 @@ __all__ = [
     "cleanup_uploads_async",
     "copy_async",
     "debug_stats",
+    "flush_traces",
     "parse_scheme",
     "SignCapableStore",
     "Attribute",

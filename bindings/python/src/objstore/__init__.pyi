@@ -62,6 +62,7 @@ __all__ = [
     "copy",
     "copy_async",
     "debug_stats",
+    "flush_traces",
     "delete",
     "delete_async",
     "exceptions",
@@ -514,4 +515,8 @@ def set_runtime(
 
 def debug_stats() -> dict[str, int]:
     """What is alive in the library (handles, buffers, requests), for leak checks."""
+
+def flush_traces(timeout: float = 10.0) -> None:
+    """Send now the spans of traced stores that wait to be exported (at most
+    ``timeout`` seconds); see docs/observability.md."""
 
