@@ -29,7 +29,7 @@ func collect(t *testing.T) *tracetest.InMemoryExporter {
 	return exp
 }
 
-func open(t *testing.T, doc string, env map[string]string) *stores.Handle {
+func open(t testing.TB, doc string, env map[string]string) *stores.Handle {
 	t.Helper()
 	c, err := core.ParseConfig([]byte(doc))
 	if err != nil {
