@@ -5,29 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/stores"
 	"github.com/libobjstore/objstore/core/tracing"
+	"github.com/libobjstore/objstore/core/tracing/tracingtest"
 )
-
-// collect sends the spans of stores traced from now on to an in-memory
-// exporter, for the test's length.
-func collect(t *testing.T) *tracetest.InMemoryExporter {
-	t.Helper()
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	tracing.Use(tp)
-	t.Cleanup(func() {
-		tracing.Use(nil)
-		_ = tp.Shutdown(context.Background())
-	})
-	return exp
-}
 
 func open(t testing.TB, doc string, env map[string]string) *stores.Handle {
 	t.Helper()
@@ -41,14 +26,6 @@ func open(t testing.TB, doc string, env map[string]string) *stores.Handle {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
-}
-
-func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
-	m := map[attribute.Key]attribute.Value{}
-	for _, kv := range s.Attributes {
-		m[kv.Key] = kv.Value
-	}
-	return m
 }
 
 func byName(spans tracetest.SpanStubs, name string) []tracetest.SpanStub {
@@ -65,7 +42,7 @@ func byName(spans tracetest.SpanStubs, name string) []tracetest.SpanStub {
 // length (not the path), the status and the bytes; a get's span ends with
 // its body; an error is an error span that names the kind, not the path.
 func TestSpanPerOperation(t *testing.T) {
-	exp := collect(t)
+	exp := tracingtest.Collect(t)
 	h := open(t, `{"kind":"memory","client_options":{"tracing":true}}`, nil)
 	ctx := context.Background()
 	data := []byte(strings.Repeat("x", 1000))
@@ -86,7 +63,7 @@ func TestSpanPerOperation(t *testing.T) {
 		}
 	}
 	// A store keeps the provider it was opened with.
-	if later := collect(t); len(later.GetSpans()) != 0 {
+	if later := tracingtest.Collect(t); len(later.GetSpans()) != 0 {
 		t.Fatal("spans in a provider installed later")
 	}
 	if _, err := h.Store.Head(ctx, "dir/secret-name"); err != nil {
@@ -99,7 +76,7 @@ func TestSpanPerOperation(t *testing.T) {
 		t.Fatalf("%d gets made %d spans", n, got)
 	}
 	for _, s := range byName(exp.GetSpans(), "objstore.get") {
-		a := attrs(s)
+		a := tracingtest.Attrs(s)
 		if a["objstore.operation"].AsString() != "get" || a["objstore.store.kind"].AsString() != "memory" ||
 			a["objstore.path.length"].AsInt64() != int64(len("dir/secret-name")) || a["objstore.status"].AsString() != "ok" ||
 			a["objstore.bytes"].AsInt64() != 1000 || s.Status.Code == codes.Error {
@@ -124,7 +101,7 @@ func TestSpanPerOperation(t *testing.T) {
 		t.Fatalf("spans %v", exp.GetSpans())
 	}
 	s := heads[0]
-	a := attrs(s)
+	a := tracingtest.Attrs(s)
 	if s.Status.Code != codes.Error || s.Status.Description != "not_found" || a["error.type"].AsString() != "not_found" || a["objstore.status"].AsString() != "not_found" {
 		t.Errorf("error span: %v %v", s.Status, s.Attributes)
 	}
@@ -138,7 +115,7 @@ func TestSpanPerOperation(t *testing.T) {
 // trace_paths records the path itself; an upload's parts and a listing
 // are operations too.
 func TestTracePaths(t *testing.T) {
-	exp := collect(t)
+	exp := tracingtest.Collect(t)
 	h := open(t, `{"kind":"memory","client_options":{"tracing":"true","trace_paths":true}}`, nil)
 	ctx := context.Background()
 	u, err := h.Store.PutMultipart(ctx, "a/b.bin", core.MultipartOptions{})
@@ -159,11 +136,11 @@ func TestTracePaths(t *testing.T) {
 		t.Fatalf("spans %v", spans)
 	}
 	for _, s := range spans {
-		if got := attrs(s)["objstore.path"].AsString(); got != want[s.Name] {
+		if got := tracingtest.Attrs(s)["objstore.path"].AsString(); got != want[s.Name] {
 			t.Errorf("%s: path %q, want %q", s.Name, got, want[s.Name])
 		}
 	}
-	if part := byName(spans, "objstore.put_part"); attrs(part[0])["objstore.bytes"].AsInt64() != 5 {
+	if part := byName(spans, "objstore.put_part"); tracingtest.Attrs(part[0])["objstore.bytes"].AsInt64() != 5 {
 		t.Errorf("part span %v", part[0].Attributes)
 	}
 }
@@ -172,7 +149,7 @@ func TestTracePaths(t *testing.T) {
 // tracing on (OTEL_TRACES_EXPORTER=otlp); the document's "tracing": false
 // wins over it, and OTEL_SDK_DISABLED=true over both.
 func TestOnAndOff(t *testing.T) {
-	exp := collect(t)
+	exp := tracingtest.Collect(t)
 	otlp := map[string]string{"OTEL_TRACES_EXPORTER": "console,otlp"}
 	for _, tc := range []struct {
 		doc    string
@@ -245,7 +222,7 @@ func TestBadEnvironment(t *testing.T) {
 // its inner store: a cache's miss shows the inner read inside it, a hit
 // shows none.
 func TestWrapperSpansNest(t *testing.T) {
-	exp := collect(t)
+	exp := tracingtest.Collect(t)
 	inner := open(t, `{"kind":"memory","client_options":{"tracing":true}}`, nil)
 	ctx := context.Background()
 	if _, err := inner.Store.Put(ctx, "o", []byte("hello"), core.PutOptions{}); err != nil {
@@ -269,7 +246,7 @@ func TestWrapperSpansNest(t *testing.T) {
 	}
 	// The second read: the cache's span alone.
 	spans := exp.GetSpans()
-	if len(spans) != 1 || attrs(spans[0])["objstore.store.kind"].AsString() != "cache" {
+	if len(spans) != 1 || tracingtest.Attrs(spans[0])["objstore.store.kind"].AsString() != "cache" {
 		t.Fatalf("a cached read: %v", spans)
 	}
 	exp.Reset()
@@ -287,7 +264,7 @@ func TestWrapperSpansNest(t *testing.T) {
 	var outer *tracetest.SpanStub
 	spans = exp.GetSpans()
 	for i, s := range spans {
-		if attrs(s)["objstore.store.kind"].AsString() == "cache" {
+		if tracingtest.Attrs(s)["objstore.store.kind"].AsString() == "cache" {
 			outer = &spans[i]
 		}
 	}
@@ -295,7 +272,7 @@ func TestWrapperSpansNest(t *testing.T) {
 		t.Fatalf("a missed read: %v", spans)
 	}
 	for _, s := range spans {
-		if attrs(s)["objstore.store.kind"].AsString() == "memory" &&
+		if tracingtest.Attrs(s)["objstore.store.kind"].AsString() == "memory" &&
 			(s.Parent.SpanID() != outer.SpanContext.SpanID() || s.SpanContext.TraceID() != outer.SpanContext.TraceID()) {
 			t.Errorf("inner span %s is not the cache's child", s.Name)
 		}

@@ -5,14 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/stores"
-	"github.com/libobjstore/objstore/core/tracing"
+	"github.com/libobjstore/objstore/core/tracing/tracingtest"
 )
 
 // openTraced opens an S3 store on MinIO (or a proxy before it) from its
@@ -29,14 +26,6 @@ func openTraced(t *testing.T, m minio, endpoint, bucket string, retry *core.Retr
 	return h
 }
 
-func spanAttrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
-	m := map[attribute.Key]attribute.Value{}
-	for _, kv := range s.Attributes {
-		m[kv.Key] = kv.Value
-	}
-	return m
-}
-
 // Against MinIO: N gets are N spans with the store's kind and bucket, one
 // attempt each and the object's bytes; a missing object is an error span;
 // an answer that fails once (503) and is retried is one span with two
@@ -44,10 +33,7 @@ func spanAttrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 func TestTracingSpansAgainstMinIO(t *testing.T) {
 	m := minioServer(t)
 	bucket := m.newBucket(t)
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	tracing.Use(tp)
-	t.Cleanup(func() { tracing.Use(nil); _ = tp.Shutdown(context.Background()) })
+	exp := tracingtest.Collect(t)
 
 	h := openTraced(t, m, m.endpoint, bucket, nil)
 	put(t, h.Store, "dir/obj", []byte("exact bytes"))
@@ -62,7 +48,7 @@ func TestTracingSpansAgainstMinIO(t *testing.T) {
 	}
 	gets, heads := 0, 0
 	for _, s := range exp.GetSpans() {
-		a := spanAttrs(s)
+		a := tracingtest.Attrs(s)
 		if a["objstore.store.kind"].AsString() != "s3" || a["objstore.bucket"].AsString() != bucket || a["objstore.attempts"].AsInt64() != 1 || a["objstore.retries"].AsInt64() != 0 {
 			t.Errorf("%s: %v", s.Name, s.Attributes)
 		}
@@ -93,7 +79,7 @@ func TestTracingSpansAgainstMinIO(t *testing.T) {
 	if len(spans) != 1 {
 		t.Fatalf("one retried read made %d spans", len(spans))
 	}
-	a := spanAttrs(spans[0])
+	a := tracingtest.Attrs(spans[0])
 	if a["objstore.attempts"].AsInt64() != in.seen.Load() || a["objstore.attempts"].AsInt64() != 2 || a["objstore.retries"].AsInt64() != 1 || a["objstore.status"].AsString() != "ok" {
 		t.Errorf("retried read (the server saw %d requests): %v", in.seen.Load(), spans[0].Attributes)
 	}
