@@ -114,6 +114,16 @@ int objstore_tracing_flush(int64_t timeout_ms, objstore_error **err) {
     return objstoreGo_tracing_flush(timeout_ms, err);
 }
 
+int objstore_metrics_json(objstore_store *store, char **json_out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_metrics_json(store, json_out, err);
+}
+
+int objstore_metrics_prometheus(objstore_store *store, char **text_out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_metrics_prometheus(store, text_out, err);
+}
+
 /* ---- Buffers and metadata ---- */
 
 int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len) {

@@ -247,6 +247,33 @@ int objstore_store_env_names(const char *kind, char **json_out, objstore_error *
  * spans, OBJSTORE_E_INVALID_ARGUMENT for timeout_ms <= 0. */
 int objstore_tracing_flush(int64_t timeout_ms, objstore_error **err);
 
+/* ---- Metrics ------------------------------------------------------------ */
+
+/* The metrics of a store, or with store NULL of the whole process, as a
+ * JSON object. Every store counts its operations (a wrapping store its
+ * own, the store it wraps its own): "requests" by operation ("get",
+ * "get_range", "head", "put", "list", "delete", "copy", ...) and outcome
+ * ("ok" or an error kind in snake case, "not_found"), "in_flight",
+ * "bytes_in" (read, counted as bodies stream), "bytes_out", "attempts"
+ * (HTTP requests sent), "retries", "throttled" (429 and 503 answers),
+ * "resumes" (broken bodies read on), "checksum_failures", and latency
+ * histograms per operation, "ttfb_seconds" and "duration_seconds" (a
+ * read's duration ends with its body), each {"bounds": [upper bounds in
+ * seconds], "counts": [one per bound, then the slower ones], "count",
+ * "sum"}. A store's object also has "kind", "bucket" and "enabled"; the
+ * process's is {"enabled": ..., "kinds": {kind: counters}}, the totals of
+ * every store of each kind opened in the process, closed ones included.
+ * "enabled" is false when the process started with OBJSTORE_METRICS=off
+ * (nothing is counted). *json_out: caller frees with objstore_string_free().
+ * Errors: OBJSTORE_E_BAD_HANDLE for a freed store or a NULL json_out. */
+int objstore_metrics_json(objstore_store *store, char **json_out, objstore_error **err);
+
+/* The same metrics in the Prometheus text exposition format (0.0.4): a
+ * store's series carry the labels kind and bucket, the process's the label
+ * kind. *text_out: caller frees with objstore_string_free(). Errors as
+ * objstore_metrics_json. */
+int objstore_metrics_prometheus(objstore_store *store, char **text_out, objstore_error **err);
+
 /* ---- Buffers (zero-copy reads) ----------------------------------------- */
 
 /* Bytes read from a store. The data pointer stays valid, and the bytes

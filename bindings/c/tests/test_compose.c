@@ -116,10 +116,53 @@ static void test_wrap(void) {
     EXPECT(objstore_store_free(limited), OBJSTORE_OK);
 }
 
+/* JSON text contains the fragment (the counters of a fresh store are exact). */
+static int metrics_say(objstore_store *s, const char *fragment) {
+    char *json = NULL;
+    OK(objstore_metrics_json(s, &json, &err));
+    int found = json && strstr(json, fragment) != NULL;
+    if (!found) fprintf(stderr, "    metrics %s lack %s\n", json ? json : "(none)", fragment);
+    objstore_string_free(json);
+    return found;
+}
+
+/* Every store counts its own operations: N reads are N gets with their
+ * bytes, nothing stays in flight, and a cache's second read of an object
+ * makes no request of the store under it. */
+static void test_metrics(void) {
+    objstore_store *mem = NULL, *cached = NULL;
+    OK(objstore_store_new("{\"kind\":\"memory\"}", NULL, &mem, &err));
+    put_on(mem, "k", "0123456789");
+    for (int i = 0; i < 7; i++) CHECK(reads(mem, "k", "0123456789"));
+    CHECK(!reads(mem, "missing", ""));
+    CHECK(metrics_say(mem, "\"requests\":{\"get\":{\"not_found\":1,\"ok\":7},\"put\":{\"ok\":1}}"));
+    CHECK(metrics_say(mem, "\"in_flight\":0,\"bytes_in\":70,\"bytes_out\":10,"));
+    CHECK(metrics_say(mem, "\"kind\":\"memory\",\"enabled\":true"));
+
+    OK(objstore_store_wrap("{\"kind\":\"cache\",\"config\":{\"memory_bytes\":\"1MiB\"}}", mem, &cached, &err));
+    CHECK(reads(cached, "k", "0123456789"));
+    CHECK(reads(cached, "k", "0123456789"));
+    CHECK(metrics_say(cached, "\"get\":{\"ok\":2}"));
+    CHECK(metrics_say(mem, "\"get\":{\"not_found\":1,\"ok\":8}")); /* one more: the cache's miss */
+
+    CHECK(metrics_say(NULL, "\"kinds\":{"));
+    CHECK(metrics_say(NULL, "\"cache\":{\"requests\":{"));
+    char *text = NULL;
+    OK(objstore_metrics_prometheus(mem, &text, &err));
+    CHECK(text && strstr(text, "objstore_requests_total{bucket=\"\",kind=\"memory\",operation=\"get\",outcome=\"ok\"} 8\n"));
+    objstore_string_free(text);
+
+    FAILS(objstore_metrics_json(mem, NULL, &err), OBJSTORE_E_BAD_HANDLE);
+    EXPECT(objstore_store_free(cached), OBJSTORE_OK);
+    EXPECT(objstore_store_free(mem), OBJSTORE_OK);
+    FAILS(objstore_metrics_json(mem, &text, &err), OBJSTORE_E_BAD_HANDLE);
+}
+
 void run_compose_tests(void) {
     RUN(test_nested_documents);
     RUN(test_nested_store);
     RUN(test_wrap);
+    RUN(test_metrics);
 }
 
 /* The store every run_store_tests sees through a wrapper: a cache over a

@@ -26,6 +26,10 @@ from ._types import PutMode as PutMode
 from ._types import PutResult as PutResult
 from ._types import SuffixRange as SuffixRange
 from ._types import UpdateVersion as UpdateVersion
+from ._types import Counters as Counters
+from ._types import LatencyHistogram as LatencyHistogram
+from ._types import ProcessMetrics as ProcessMetrics
+from ._types import StoreMetrics as StoreMetrics
 from ._uploads import PendingUpload
 from .store import AzureStore, GCSStore, HTTPStore, ObjectStore, S3Store
 
@@ -63,6 +67,7 @@ __all__ = [
     "copy_async",
     "debug_stats",
     "flush_traces",
+    "metrics",
     "delete",
     "delete_async",
     "exceptions",
@@ -507,6 +512,13 @@ async def cleanup_uploads_async(
 def parse_scheme(url: str) -> Literal["s3", "gcs", "azure", "http", "local", "memory"]:
     """Which kind of store a URL names."""
 
+@overload
+def metrics(*, format: Literal["dict"] = "dict") -> ProcessMetrics:
+    """The process's metrics: the totals of every store kind ("s3",
+    "cache", ...) opened in this process (see :meth:`ObjectStore.metrics`)."""
+@overload
+def metrics(*, format: Literal["prometheus"]) -> str:
+    """The process's metrics in the Prometheus text exposition (label ``kind``)."""
 def set_runtime(
     *, max_procs: int | None = None, memory_limit: int | None = None, async_limit: int | None = None
 ) -> dict[str, int]:

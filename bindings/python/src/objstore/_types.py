@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any, Generic, Literal, Protocol, TypedDict, TypeVar, Union
+from typing import IO, Any, Generic, Literal, NotRequired, Protocol, TypedDict, TypeVar, Union
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
@@ -115,3 +115,46 @@ AsyncPutInput = Union[PutInput, AsyncIterable[Buffer], Any]
 GetManyRequest = Union[str, tuple[str, Union[GetRange, None]]]
 HTTPMethod = Literal["GET", "PUT", "POST", "HEAD", "PATCH", "TRACE", "DELETE", "OPTIONS", "CONNECT"]
 HTTP_METHOD = HTTPMethod  # obstore's name
+
+
+class LatencyHistogram(TypedDict):
+    """A latency histogram: ``counts[i]`` operations took at most
+    ``bounds[i]`` seconds (and more than the bound before); the last count
+    is those slower than every bound. ``sum`` is in seconds."""
+
+    bounds: list[float]
+    counts: list[int]
+    count: int
+    sum: float
+
+
+class Counters(TypedDict):
+    """What a store (or every store of one kind) counted."""
+
+    requests: dict[str, dict[str, int]]
+    """Finished operations: operation ("get", "put", ...) → outcome ("ok" or an error kind) → count."""
+    in_flight: int
+    bytes_in: int
+    bytes_out: int
+    attempts: int
+    retries: int
+    throttled: int
+    resumes: int
+    checksum_failures: int
+    ttfb_seconds: dict[str, LatencyHistogram]
+    duration_seconds: dict[str, LatencyHistogram]
+
+
+class StoreMetrics(Counters):
+    """``store.metrics()``: the store's counters, kind and bucket."""
+
+    kind: str
+    bucket: NotRequired[str]
+    enabled: bool
+
+
+class ProcessMetrics(TypedDict):
+    """``objstore.metrics()``: the totals of every store kind in the process."""
+
+    enabled: bool
+    kinds: dict[str, Counters]

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import _config, _config_types, _ffi, _native
+from . import _config, _config_types, _ffi, _metrics, _native
 from . import exceptions as _exc
 from ._config_types import *  # noqa: F403  (obstore.store's config types, re-exported)
 from ._methods import ObjectStoreMethods
@@ -210,6 +210,19 @@ class ObjectStore(ObjectStoreMethods):
         return f"{type(self).__name__}({', '.join(parts)})"
 
     # -- public accessors -----------------------------------------------------------------
+
+    def metrics(self, *, format: str = "dict") -> Any:
+        """What this store counted, as a plain dict (or, with
+        ``format="prometheus"``, Prometheus text labelled with its kind and
+        bucket): ``requests`` by operation and outcome, ``in_flight``,
+        ``bytes_in``/``bytes_out``, ``attempts``, ``retries``,
+        ``throttled``, ``resumes``, ``checksum_failures`` and the latency
+        histograms ``ttfb_seconds``/``duration_seconds`` per operation.
+
+        Stores of equal documents share one native store, and so one set of
+        counters; a wrapping store counts its own operations, its inner
+        store its own."""
+        return _metrics.read(self._handle(), format)
 
     def config_document(self) -> str:
         """The store's canonical config document as a JSON string.

@@ -36,6 +36,7 @@ from ._config_types import RetryConfig as RetryConfig
 from ._config_types import S3Config as S3Config
 from ._config_types import S3Credential as S3Credential
 from ._config_types import S3CredentialProvider as S3CredentialProvider
+from ._types import StoreMetrics
 from ._types import HTTP_METHOD, Attributes, GetOptions, ListResult, ObjectMeta, PutMode, PutResult
 from ._uploads import PendingUpload
 
@@ -301,6 +302,13 @@ class ObjectStore(ObjectStoreMethods):
     def config_document(self) -> str:
         """The canonical config document (JSON): rebuilds an equal store
         with :func:`from_config`, in Python or in C."""
+    @overload
+    def metrics(self, *, format: Literal["dict"] = "dict") -> StoreMetrics:
+        """What this store counted: requests by operation and outcome,
+        bytes, attempts, retries, throttling, resumes, latency histograms."""
+    @overload
+    def metrics(self, *, format: Literal["prometheus"]) -> str:
+        """The same in the Prometheus text exposition (labels kind, bucket)."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
     def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, Any]]: ...

@@ -129,3 +129,11 @@ if __name__ == "__main__":
         print(s)
     sync_use(MemoryStore())
     asyncio.run(async_use(MemoryStore()))
+
+
+def metrics_usage(store: MemoryStore) -> int:
+    counted: obs.StoreMetrics = store.metrics()
+    process: obs.ProcessMetrics = obs.metrics()
+    text: str = obs.metrics(format="prometheus") + store.metrics(format="prometheus")
+    gets = counted["requests"].get("get", {}).get("ok", 0)
+    return gets + process["kinds"]["memory"]["bytes_in"] + counted["ttfb_seconds"]["get"]["count"] + len(text)
