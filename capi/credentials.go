@@ -65,7 +65,7 @@ func objstoreGo_store_open(config, envJSON *C.char, opts *C.objstore_store_optio
 		// The handle's last free closes the store (a shared store, when
 		// every handle of its document is freed), then frees the provider.
 		*out = newHandle(kindStore, h, func() {
-			h.Close()
+			closeStore(h)
 			free()
 		})
 		release = nil // the handle owns it now

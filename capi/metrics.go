@@ -36,6 +36,9 @@ func handleMetrics(h *stores.Handle) storeMetrics {
 type processMetrics struct {
 	Enabled bool                        `json:"enabled"`
 	Kinds   map[string]observe.Snapshot `json:"kinds"`
+	// EventsDropped counts request events dropped because the program
+	// did not take them fast enough (see events.go).
+	EventsDropped int64 `json:"events_dropped"`
 }
 
 // metricsOf reads the metrics of a store, or of the process for NULL, and
@@ -49,7 +52,7 @@ func metricsOf(store unsafe.Pointer, show func(labels []map[string]string, snaps
 			labels = append(labels, map[string]string{"kind": kind})
 			snaps = append(snaps, s)
 		}
-		return show(labels, snaps, processMetrics{Enabled: observe.Enabled(), Kinds: kinds})
+		return show(labels, snaps, processMetrics{Enabled: observe.Enabled(), Kinds: kinds, EventsDropped: eventsDropped.Load()})
 	}
 	return withStore(store, func(h *stores.Handle) error {
 		m := handleMetrics(h)

@@ -124,6 +124,16 @@ int objstore_metrics_prometheus(objstore_store *store, char **text_out, objstore
     return objstoreGo_metrics_prometheus(store, text_out, err);
 }
 
+int objstore_set_event_target(objstore_store *store, uint64_t target, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_set_event_target(store, target, err);
+}
+
+int objstore_event_take(uint64_t ask_id, char **json_out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_event_take(ask_id, json_out, err);
+}
+
 /* ---- Buffers and metadata ---- */
 
 int objstore_buffer_data(objstore_buffer *buf, const uint8_t **data, size_t *len) {

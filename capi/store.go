@@ -50,7 +50,13 @@ func envArg(s *C.char) (map[string]string, error) {
 // storeOut hands h out as a store handle. The handle's last free closes
 // the store (a shared store, when every handle of its document is freed).
 func storeOut(out *unsafe.Pointer, h *stores.Handle) {
-	*out = newHandle(kindStore, h, func() { h.Close() })
+	*out = newHandle(kindStore, h, func() { closeStore(h) })
+}
+
+// closeStore releases a store handle: its event target, then its share.
+func closeStore(h *stores.Handle) {
+	setEventTarget(h, 0)
+	h.Close()
 }
 
 func setJSON(out **C.char, c core.Config) {

@@ -261,7 +261,8 @@ int objstore_tracing_flush(int64_t timeout_ms, objstore_error **err);
  * read's duration ends with its body), each {"bounds": [upper bounds in
  * seconds], "counts": [one per bound, then the slower ones], "count",
  * "sum"}. A store's object also has "kind", "bucket" and "enabled"; the
- * process's is {"enabled": ..., "kinds": {kind: counters}}, the totals of
+ * process's is {"enabled": ..., "kinds": {kind: counters}, "events_dropped":
+ * n (see objstore_set_event_target)}, the totals of
  * every store of each kind opened in the process, closed ones included.
  * "enabled" is false when the process started with OBJSTORE_METRICS=off
  * (nothing is counted). *json_out: caller frees with objstore_string_free().
@@ -1022,14 +1023,15 @@ int objstore_store_open(const char *config_json, const char *env_json,
 
 /* Kinds of ask. */
 enum {
-    OBJSTORE_ASK_CREDENTIAL = 1 /* answer with objstore_ask_answer_credential or objstore_ask_fail */
+    OBJSTORE_ASK_CREDENTIAL = 1, /* answer with objstore_ask_answer_credential or objstore_ask_fail */
+    OBJSTORE_ASK_EVENT = 2       /* a request event: take it with objstore_event_take (no answer) */
 };
 
 /* One ask, filled by the library. */
 typedef struct objstore_ask {
     uint64_t ask_id;          /* names the ask in the answer */
     int kind;                 /* OBJSTORE_ASK_* */
-    uint64_t target;          /* the store's credential_ask_target */
+    uint64_t target;          /* the store's credential_ask_target, or the event target */
     int64_t deadline_unix_ms; /* when the requests stop waiting */
     void *reserved[4];
 } objstore_ask;
@@ -1050,6 +1052,28 @@ int objstore_ask_wait(objstore_ask *out, size_t max, size_t *n, int timeout_ms);
  * An unknown or withdrawn ask_id is OBJSTORE_E_NOT_FOUND. */
 int objstore_ask_answer_credential(uint64_t ask_id, const objstore_credential *cred,
                                    objstore_error **err);
+
+/* Request events: with an event target set (objstore_set_event_target),
+ * each finished operation of a store (or, for store NULL, of every store)
+ * is posted to the ask queue as an ask of kind OBJSTORE_ASK_EVENT naming
+ * the target; objstore_event_take hands over the event. Nothing waits for
+ * the program: at most 10000 events wait to be taken, later ones are
+ * dropped and counted ("events_dropped" in objstore_metrics_json(NULL)).
+ * A store without a target builds no event. Stores of equal documents
+ * share one store: each handle may set its own target, and every target of
+ * the store receives its events. Freeing the handle removes its target.
+ * target 0 removes it. Errors: OBJSTORE_E_BAD_HANDLE for a freed store,
+ * OBJSTORE_E_NOT_SUPPORTED when the process runs with OBJSTORE_METRICS=off. */
+int objstore_set_event_target(objstore_store *store, uint64_t target, objstore_error **err);
+
+/* Takes the event of an OBJSTORE_ASK_EVENT ask, as a JSON object:
+ * "operation", "store_kind", "bucket", "path_length" (never the path),
+ * "status" ("ok" or an error kind in snake case), "error" (its message,
+ * when it failed), "bytes" (body bytes read or written), "attempts",
+ * "retries", "ttfb_seconds", "duration_seconds". Each event is taken once:
+ * then, or for any other id, OBJSTORE_E_NOT_FOUND. *json_out: caller frees
+ * with objstore_string_free(). */
+int objstore_event_take(uint64_t ask_id, char **json_out, objstore_error **err);
 
 /* Fails an ask: its requests fail with code (an objstore_code other than
  * OBJSTORE_OK) and message (NULL: none). */

@@ -1,6 +1,9 @@
 package observe
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Event is one finished operation, for a program that asked for them
 // (SetHook): what a logging or progress hook needs, and no path (only its
@@ -35,6 +38,19 @@ func (o *Observed) SetHook(h Hook) {
 		return
 	}
 	o.hook.Store(&h)
+}
+
+// process is the hook of every store (SetProcessHook).
+var processHook atomic.Pointer[Hook]
+
+// SetProcessHook makes every store report each finished operation to h,
+// besides its own hook; nil stops it.
+func SetProcessHook(h Hook) {
+	if h == nil {
+		processHook.Store(nil)
+		return
+	}
+	processHook.Store(&h)
 }
 
 func (p *op) event(err error, total time.Duration) Event {

@@ -141,42 +141,57 @@ var enabled = func() bool {
 // Enabled reports whether stores opened now count their operations.
 func Enabled() bool { return enabled }
 
-// process holds the totals of each store kind, for the life of the process.
-var process sync.Map // kind -> *Metrics
+// The process-wide totals of each kind are its live stores' counters plus
+// those of its stores closed before (folded in by Close): the hot path adds
+// to one Metrics only.
+var (
+	live   sync.Map // *Observed -> struct{}
+	closed sync.Map // kind -> *Metrics
+)
 
-func kindTotals(kind string) *Metrics {
-	if m, ok := process.Load(kind); ok {
+func closedTotals(kind string) *Metrics {
+	if m, ok := closed.Load(kind); ok {
 		return m.(*Metrics)
 	}
-	m, _ := process.LoadOrStore(kind, new(Metrics))
+	m, _ := closed.LoadOrStore(kind, new(Metrics))
 	return m.(*Metrics)
 }
 
-// both is a store's counters and its kind's process-wide totals: every
-// event is added to the two.
-type both [2]*Metrics
-
-func (b *both) add(f func(*Metrics) *atomic.Int64, n int64) {
-	f(b[0]).Add(n)
-	f(b[1]).Add(n)
-}
-
-func (b *both) request(op Op, err error, ttfb, total time.Duration, read bool) {
-	o := outcomeOf(err)
-	for _, m := range b {
-		m.requests[op][o].Add(1)
-		m.duration[op].observe(total)
-		if read {
-			m.ttfb[op].observe(ttfb)
+// fold adds every counter of from to m.
+func (m *Metrics) fold(from *Metrics) {
+	for op := range numOps {
+		for o := range numOutcomes {
+			m.requests[op][o].Add(from.requests[op][o].Load())
 		}
+		m.ttfb[op].fold(&from.ttfb[op])
+		m.duration[op].fold(&from.duration[op])
+	}
+	for _, f := range []func(*Metrics) *atomic.Int64{
+		func(m *Metrics) *atomic.Int64 { return &m.inFlight },
+		func(m *Metrics) *atomic.Int64 { return &m.bytesIn },
+		func(m *Metrics) *atomic.Int64 { return &m.bytesOut },
+		func(m *Metrics) *atomic.Int64 { return &m.attempts },
+		func(m *Metrics) *atomic.Int64 { return &m.retries },
+		func(m *Metrics) *atomic.Int64 { return &m.throttled },
+		func(m *Metrics) *atomic.Int64 { return &m.resumes },
+		func(m *Metrics) *atomic.Int64 { return &m.checksumFailures },
+	} {
+		f(m).Add(f(from).Load())
 	}
 }
 
-func inFlight(m *Metrics) *atomic.Int64         { return &m.inFlight }
-func bytesIn(m *Metrics) *atomic.Int64          { return &m.bytesIn }
-func bytesOut(m *Metrics) *atomic.Int64         { return &m.bytesOut }
-func attempts(m *Metrics) *atomic.Int64         { return &m.attempts }
-func retries(m *Metrics) *atomic.Int64          { return &m.retries }
-func throttled(m *Metrics) *atomic.Int64        { return &m.throttled }
-func resumes(m *Metrics) *atomic.Int64          { return &m.resumes }
-func checksumFailures(m *Metrics) *atomic.Int64 { return &m.checksumFailures }
+func (h *histogram) fold(from *histogram) {
+	for i := range h.counts {
+		h.counts[i].Add(from.counts[i].Load())
+	}
+	h.sum.Add(from.sum.Load())
+}
+
+// request counts one finished operation.
+func (m *Metrics) request(op Op, err error, ttfb, total time.Duration, read bool) {
+	m.requests[op][outcomeOf(err)].Add(1)
+	m.duration[op].observe(total)
+	if read {
+		m.ttfb[op].observe(ttfb)
+	}
+}

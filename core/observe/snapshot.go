@@ -84,11 +84,28 @@ func (h *histogram) snapshot() (Histogram, bool) {
 // ones included, by kind ("s3", "cache", ...). A cache's read that the
 // cache answered is a "cache" get; one it passed on is also an "s3" get.
 func Process() map[string]Snapshot {
-	out := map[string]Snapshot{}
-	process.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*Metrics).Snapshot()
+	kinds := map[string]*Metrics{}
+	total := func(kind string) *Metrics {
+		if kinds[kind] == nil {
+			kinds[kind] = new(Metrics)
+		}
+		return kinds[kind]
+	}
+	closed.Range(func(k, v any) bool {
+		total(k.(string)).fold(v.(*Metrics))
 		return true
 	})
+	live.Range(func(k, _ any) bool {
+		o := k.(*Observed)
+		total(o.Kind).fold(&o.metrics)
+		return true
+	})
+	out := make(map[string]Snapshot, len(kinds))
+	for kind, m := range kinds {
+		if s := m.Snapshot(); len(s.Requests) > 0 || s.InFlight > 0 {
+			out[kind] = s
+		}
+	}
 	return out
 }
 

@@ -19,7 +19,6 @@ type Observed struct {
 	Kind    string
 	Bucket  string
 	metrics Metrics
-	totals  *Metrics
 	hook    atomic.Pointer[Hook]
 	tracer  Tracer // nil: not traced (see Traced)
 }
@@ -34,7 +33,9 @@ var (
 // Store wraps s, a store of kind (its document's "kind") on bucket (may be
 // empty), so that its operations are counted.
 func Store(s core.Store, kind, bucket string) *Observed {
-	return &Observed{inner: s, Kind: kind, Bucket: bucket, totals: kindTotals(kind)}
+	o := &Observed{inner: s, Kind: kind, Bucket: bucket}
+	live.Store(o, struct{}{})
+	return o
 }
 
 // Metrics are the store's own counters (not its kind's totals).
@@ -43,11 +44,14 @@ func (o *Observed) Metrics() *Metrics { return &o.metrics }
 // Inner is the store it counts the operations of.
 func (o *Observed) Inner() core.Store { return o.inner }
 
-// op is one operation in progress: what its attempts report into (found
-// through the context, see Attempt) and what its event says.
+// op is one operation in progress: what its attempts report into (it is
+// the context of the operation's calls, see opOf) and what its event says.
+// One allocation per operation: it is its own context and holds its
+// body's counter.
 type op struct {
+	context.Context
 	store   *Observed
-	m       both
+	m       *Metrics
 	kind    Op
 	start   time.Time
 	ttfb    time.Duration
@@ -57,19 +61,29 @@ type op struct {
 	failed            atomic.Pointer[string] // the last retryable attempt that failed (method, URL)
 	bytes             atomic.Int64           // body bytes in or out
 	done              atomic.Bool
+	body              countedBody
 	traced            func(Event) // ends the operation's span, when traced
 }
 
 type opKey struct{}
 
-func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
-	p := &op{store: o, m: both{&o.metrics, o.totals}, kind: kind, start: time.Now(), pathLen: len(path)}
-	p.m.add(inFlight, 1)
-	ctx = context.WithValue(ctx, opKey{}, p)
-	if o.tracer != nil {
-		ctx, p.traced = o.tracer.Begin(ctx, kind.String(), path, p.start)
+// Value makes the operation findable from its context (and any derived).
+func (p *op) Value(key any) any {
+	if key == (opKey{}) {
+		return p
 	}
-	return ctx, p
+	return p.Context.Value(key)
+}
+
+func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
+	p := &op{Context: ctx, store: o, m: &o.metrics, kind: kind, start: time.Now(), pathLen: len(path)}
+	p.m.inFlight.Add(1)
+	if o.tracer != nil {
+		// The span's context holds the operation (Value reaches p).
+		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, p.start)
+		return ctx, p
+	}
+	return p, p
 }
 
 // end counts the finished operation once, and sends its event when the
@@ -83,13 +97,13 @@ func (p *op) end(err error) {
 	if !read || p.ttfb == 0 {
 		p.ttfb = total
 	}
-	p.m.add(inFlight, -1)
+	p.m.inFlight.Add(-1)
 	p.m.request(p.kind, err, p.ttfb, total, read)
-	if core.KindOf(err) == core.Integrity && read {
-		p.m.add(checksumFailures, 1)
+	if err != nil && read && core.KindOf(err) == core.Integrity {
+		p.m.checksumFailures.Add(1)
 	}
-	h := p.store.hook.Load()
-	if h == nil && p.traced == nil {
+	h, ph := p.store.hook.Load(), processHook.Load()
+	if h == nil && ph == nil && p.traced == nil {
 		return
 	}
 	e := p.event(err, total)
@@ -98,6 +112,9 @@ func (p *op) end(err error) {
 	}
 	if h != nil {
 		(*h)(e)
+	}
+	if ph != nil {
+		(*ph)(e)
 	}
 }
 
@@ -128,7 +145,8 @@ func (o *Observed) Get(ctx context.Context, path core.Path, opts core.GetOptions
 		p.end(nil)
 		return res, nil
 	}
-	res.Body = &countedBody{r: res.Body, p: p}
+	p.body = countedBody{r: res.Body, p: p}
+	res.Body = &p.body
 	return res, nil
 }
 
@@ -142,7 +160,7 @@ type countedBody struct {
 func (b *countedBody) Read(buf []byte) (int, error) {
 	n, err := b.r.Read(buf)
 	if n > 0 {
-		b.p.m.add(bytesIn, int64(n))
+		b.p.m.bytesIn.Add(int64(n))
 		b.p.bytes.Add(int64(n))
 	}
 	switch {
@@ -180,7 +198,7 @@ func (o *Observed) Put(ctx context.Context, path core.Path, data []byte, opts co
 // wrote counts bytes an operation wrote.
 func (o *Observed) wrote(ctx context.Context, n int) {
 	p := ctx.Value(opKey{}).(*op)
-	p.m.add(bytesOut, int64(n))
+	p.m.bytesOut.Add(int64(n))
 	p.bytes.Add(int64(n))
 }
 
@@ -294,4 +312,11 @@ func (o *Observed) AbortUpload(ctx context.Context, u core.PendingUpload) error 
 	return o.do(ctx, OpAbortUpload, u.Path, func(ctx context.Context) error { return core.AbortUpload(ctx, o.inner, u) })
 }
 
-func (o *Observed) Close() error { return o.inner.Close() }
+// Close closes the store it counts, and folds its counters into its kind's
+// process totals.
+func (o *Observed) Close() error {
+	if _, ok := live.LoadAndDelete(o); ok {
+		closedTotals(o.Kind).fold(&o.metrics)
+	}
+	return o.inner.Close()
+}

@@ -158,7 +158,36 @@ static void test_metrics(void) {
     FAILS(objstore_metrics_json(mem, &text, &err), OBJSTORE_E_BAD_HANDLE);
 }
 
+/* A store with an event target posts one OBJSTORE_ASK_EVENT per finished
+ * operation; the event is taken once, as JSON. */
+static void test_events(void) {
+    objstore_store *mem = NULL;
+    OK(objstore_store_new("{\"kind\":\"memory\"}", NULL, &mem, &err));
+    put_on(mem, "events/k", "abc");
+    objstore_ask asks[8];
+    size_t n = 0;
+    while (objstore_ask_poll(asks, 8, &n) == OBJSTORE_OK && n > 0) {} /* none from before */
+    OK(objstore_set_event_target(mem, 77, &err));
+    CHECK(reads(mem, "events/k", "abc"));
+    EXPECT(objstore_ask_wait(asks, 8, &n, 5000), OBJSTORE_OK);
+    EXPECT(n, 1);
+    EXPECT(asks[0].kind, OBJSTORE_ASK_EVENT);
+    CHECK(asks[0].target == 77);
+    char *json = NULL;
+    OK(objstore_event_take(asks[0].ask_id, &json, &err));
+    CHECK(json && strstr(json, "\"operation\":\"get\"") && strstr(json, "\"path_length\":8") &&
+          strstr(json, "\"bytes\":3") && !strstr(json, "events/k"));
+    objstore_string_free(json);
+    FAILS(objstore_event_take(asks[0].ask_id, &json, &err), OBJSTORE_E_NOT_FOUND);
+    OK(objstore_set_event_target(mem, 0, &err));
+    CHECK(reads(mem, "events/k", "abc"));
+    EXPECT(objstore_ask_wait(asks, 8, &n, 100), OBJSTORE_OK);
+    EXPECT(n, 0);
+    EXPECT(objstore_store_free(mem), OBJSTORE_OK);
+}
+
 void run_compose_tests(void) {
+    RUN(test_events);
     RUN(test_nested_documents);
     RUN(test_nested_store);
     RUN(test_wrap);

@@ -89,9 +89,10 @@ SYNC = "Small synchronous calls (MemoryStore, 1 KiB)"
 LISTING = "Listing"
 LARGE = "Large transfers"
 ZARR = "zarr end to end (zarr v3 array, 1,600 chunks of 16 KiB, uncompressed)"
+OBSERVE = "Metrics and caching"
 OTHER = "Other"
 # Each section's short name in the plot's labels.
-TAGS = {S3: "S3", AWS: "AWS-style", CLOUDS: "", SYNC: "sync", LISTING: "", LARGE: "", ZARR: "zarr", OTHER: ""}
+TAGS = {S3: "S3", AWS: "AWS-style", CLOUDS: "", SYNC: "sync", LISTING: "", LARGE: "", ZARR: "zarr", OBSERVE: "", OTHER: ""}
 
 ROWS = [
     Row(S3, "small_gets", "get_many vs obstore get_async", "ours-get_many", "obstore-async", "req", (speed(1.5), cpu(0.7))),
@@ -122,6 +123,12 @@ ROWS = [
     Row(ZARR, "zarr_read", "read: objstore.zarr.ZarrStore vs zarr's FsspecStore over s3fs", "ours", "s3fs", "chunk"),
     Row(ZARR, "zarr_write", "write: objstore.zarr.ZarrStore vs zarr's ObjectStore over obstore", "ours", "obstore", "chunk"),
     Row(ZARR, "zarr_write", "write: objstore.zarr.ZarrStore vs zarr's FsspecStore over s3fs", "ours", "s3fs", "chunk"),
+    # Metrics are always on: their cost per small GET is the peer (the same
+    # variant with OBJSTORE_METRICS=off) over ours, at most 2 %.
+    Row(OBSERVE, "small_gets", "metrics on vs off: get_many, 16 KiB GETs (ours both)", "ours-get_many", "ours-get_many-nometrics", "req", (speed(0.98),)),
+    Row(OBSERVE, "memory_get", "metrics on vs off: MemoryStore get().bytes() (ours both)", "ours", "ours-nometrics", "call", (speed(0.98),)),
+    Row(OBSERVE, "cached_reread", "MinIO, 256 KiB re-reads: CachingStore vs MinIO direct (ours both)", "ours-cache", "ours", "req"),
+    Row(OBSERVE, "cached_reread", "MinIO, 256 KiB re-reads: CachingStore vs obstore get", "ours-cache", "obstore", "req"),
     Row(OTHER, "pickle", "pickle + unpickle S3Store", "ours", "obstore", "call", (Target("us", 50.0),)),
     Row(OTHER, "get_ranges", "get_ranges, 100 ranges of one object", "ours", "obstore", "call"),
 ]
@@ -404,6 +411,8 @@ def main() -> None:
     rows = [r for r in ROWS if not only or any(w in only for w, _ in sides(r))]
 
     def env_of(workload: str, variant: str) -> dict:
+        if variant.endswith("-nometrics"):
+            return {**env, "OBJSTORE_METRICS": "off"}
         if variant.startswith("s3fs") and workload.startswith("small_gets"):
             # s3fs is ~10x slower per request: fewer requests, same concurrency.
             return {**env, "BENCH_SMALL_COUNT_USED": env["BENCH_S3_S3FS_COUNT"]}
@@ -608,6 +617,8 @@ def write_report(out: Path, raw: dict) -> None:
         " `objstore.zarr.ZarrStore(S3Store(...))`; obstore: zarr's `zarr.storage.ObjectStore(obstore S3Store)`; s3fs:"
         " `zarr.storage.FsspecStore(S3FileSystem(asynchronous=True))`. The result is checked against the data.",
         "- `pickle`: `pickle.loads(pickle.dumps(S3Store(...)))` per call.",
+        "- `cached_reread`: 32 objects of 256 KiB on MinIO, read once (untimed: fills the cache), then 8 more passes with one synchronous `get(...).bytes()` at a time. ours-cache: `CachingStore(S3Store(...), memory_bytes=\"64MiB\")`; ours: the S3Store itself; obstore: obstore's S3Store. The cache variant fails if the inner store saw more gets than objects.",
+        "- `-nometrics` variants: the same workload in a process with `OBJSTORE_METRICS=off` (the library opens stores without the counting wrapper).",
         "- `get_ranges`: 100 ranges of 32 KiB at random offsets of a 128 MiB object, per call (ranges under 1 MiB apart"
         " are merged into one request by both libraries).",
         "",

@@ -527,6 +527,60 @@ def zarr_write(variant: str):
     return t, ZARR_SIDE * ZARR_SIDE, data.nbytes
 
 
+CACHED_OBJECTS = 32
+CACHED_SIZE = 256 << 10
+CACHED_PASSES = 8
+
+
+def minio_store(lib: str):
+    """A store of library `lib` on the MinIO server run.sh starts."""
+    import importlib
+
+    mod = importlib.import_module(f"{lib}.store")
+    return mod.S3Store(
+        os.environ["BENCH_MINIO_BUCKET"], prefix="bench-cache", endpoint=os.environ["BENCH_MINIO_ENDPOINT"],
+        access_key_id=os.environ["BENCH_MINIO_ACCESS_KEY"], secret_access_key=os.environ["BENCH_MINIO_SECRET_KEY"],
+        region="us-east-1", client_options={"allow_http": True},
+    )
+
+
+def cached_reread(variant: str):
+    """Re-reads of 256 KiB objects on MinIO, one synchronous get at a time:
+    through a CachingStore (memory tier) over MinIO, MinIO directly, and
+    obstore's get on MinIO. The first pass (untimed) fills the cache."""
+    keys = [f"obj-{i}" for i in range(CACHED_OBJECTS)]
+    if variant.startswith("ours"):
+        import objstore as lib
+        from objstore.store import CachingStore
+
+        store = minio_store("objstore")
+        if variant == "ours-cache":
+            store = CachingStore(store, memory_bytes="64MiB")
+    else:
+        import obstore as lib
+
+        store = minio_store("obstore")
+    try:
+        lib.head(store, keys[-1])
+    except FileNotFoundError:
+        data = os.urandom(CACHED_SIZE)
+        for k in keys:
+            lib.put(store, k, data)
+    get = lib.get
+    for k in keys:
+        get(store, k).bytes()
+    with Timer() as t:
+        for _ in range(CACHED_PASSES):
+            for k in keys:
+                get(store, k).bytes()
+    n = CACHED_PASSES * len(keys)
+    if variant == "ours-cache":
+        inner = store.inner.metrics()["requests"].get("get", {}).get("ok", 0)
+        if inner > len(keys):
+            raise SystemExit(f"the cache passed {inner} gets to MinIO for {len(keys)} objects")
+    return t, n, n * CACHED_SIZE
+
+
 WORKLOADS = {
     "small_gets": small_gets,
     "small_gets_aws": lambda v: small_gets(v, "aws"),
@@ -546,10 +600,12 @@ WORKLOADS = {
     "get_ranges": get_ranges,
     "zarr_read": zarr_read,
     "zarr_write": zarr_write,
+    "cached_reread": cached_reread,
 }
 
 
-EXTRA: dict = {}  # more measurements a workload reports
+EXTRA: dict = {}
+METRICS_OFF = "-nometrics"  # a variant's suffix: run with OBJSTORE_METRICS=off  # more measurements a workload reports
 
 
 def unavailable(workload: str, variant: str) -> str | None:
@@ -575,6 +631,14 @@ def main(argv: list[str]) -> None:
         print(json.dumps(setup(*argv[2:])))
         return
     workload, variant = argv[1], argv[2]
+    if variant.endswith(METRICS_OFF):
+        # The same variant in a process started with OBJSTORE_METRICS=off
+        # (compare.py sets it): what counting costs.
+        import objstore
+
+        if objstore.metrics()["enabled"]:
+            raise SystemExit(f"{variant}: metrics are on (OBJSTORE_METRICS is not off)")
+        variant = variant.removesuffix(METRICS_OFF)
     why = unavailable(workload, variant)
     if why:
         print(json.dumps({"unavailable": why}))

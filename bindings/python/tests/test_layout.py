@@ -94,7 +94,7 @@ LAYERS = [
     {"exceptions", "_defaults", "_types", "_config_types", "_bytes"},
     {"_ffi"},  # the C ABI
     {"_async", "_asks"},  # the completion queue; the ask queue and its answering thread
-    {"_args", "_config"},  # argument checks; config documents
+    {"_args", "_config", "_events"},  # argument checks; config documents; request events
     {"_results", "_native"},  # what the library hands back; store handles
     {"_get", "_head", "_put", "_list", "_delete", "_copy", "_sign", "_get_many", "_uploads", "_metrics"},  # one room per operation
     {"_files"},  # open_reader / open_writer, over get_range, head and the writer
@@ -138,7 +138,7 @@ def _check_typed(fn, skip_first: bool) -> None:
 
 
 # Free functions that take no store: not store methods.
-NOT_OPERATIONS = {"debug_stats", "set_runtime", "parse_scheme", "flush_traces", "metrics"}
+NOT_OPERATIONS = {"debug_stats", "set_runtime", "parse_scheme", "metrics", "on_event", "flush_traces"}
 
 
 def test_every_store_method_is_typed():

@@ -34,6 +34,7 @@ from ._files import (
 from ._get import get, get_async, get_range, get_range_async, get_ranges, get_ranges_async
 from ._get_many import get_many, get_many_async
 from ._head import head, head_async
+from ._events import on_event
 from ._metrics import metrics
 from ._list import list, list_with_delimiter, list_with_delimiter_async
 from ._native import flush_traces
@@ -76,6 +77,7 @@ __all__ = [
     "debug_stats",
     "flush_traces",
     "metrics",
+    "on_event",
     "parse_scheme",
     "SignCapableStore",
     "Attribute",

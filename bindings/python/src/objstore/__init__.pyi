@@ -30,6 +30,7 @@ from ._types import Counters as Counters
 from ._types import LatencyHistogram as LatencyHistogram
 from ._types import ProcessMetrics as ProcessMetrics
 from ._types import StoreMetrics as StoreMetrics
+from ._types import RequestEvent as RequestEvent
 from ._uploads import PendingUpload
 from .store import AzureStore, GCSStore, HTTPStore, ObjectStore, S3Store
 
@@ -68,6 +69,7 @@ __all__ = [
     "debug_stats",
     "flush_traces",
     "metrics",
+    "on_event",
     "delete",
     "delete_async",
     "exceptions",
@@ -519,6 +521,9 @@ def metrics(*, format: Literal["dict"] = "dict") -> ProcessMetrics:
 @overload
 def metrics(*, format: Literal["prometheus"]) -> str:
     """The process's metrics in the Prometheus text exposition (label ``kind``)."""
+def on_event(callback: Callable[[RequestEvent], object] | None) -> None:
+    """Call ``callback(event)`` after every operation of every store in this
+    process (None stops it), on the binding's ``objstore-events`` thread."""
 def set_runtime(
     *, max_procs: int | None = None, memory_limit: int | None = None, async_limit: int | None = None
 ) -> dict[str, int]:

@@ -27,7 +27,7 @@ survive ``fork()``; in a forked child every library call raises
 start it there on first use.
 
 The queue is the library's one channel to Python: later kinds of ask
-(request events, issue 18) are dispatched by ``kind`` in :func:`_dispatch`.
+(request events: ``_events``) are dispatched by ``kind`` in :func:`_dispatch`.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class Ask(ctypes.Structure):
 
 
 ASK_CREDENTIAL = 1
+ASK_EVENT = 2
 NEVER = -(2**63)
 E_UNAUTHENTICATED = 9
 E_INVALID_ARGUMENT = 11
@@ -100,7 +101,14 @@ _SIGNATURES = {
     "objstore_ask_poll": (c_int, [POINTER(Ask), c_size_t, POINTER(c_size_t)]),
     "objstore_ask_answer_credential": (c_int, [c_uint64, POINTER(Credential), _ERRPP]),
     "objstore_ask_fail": (c_int, [c_uint64, c_int, c_char_p, _ERRPP]),
+    "objstore_set_event_target": (c_int, [c_void_p, c_uint64, _ERRPP]),
+    "objstore_event_take": (c_int, [c_uint64, POINTER(c_void_p), _ERRPP]),
 }
+
+# Other kinds of ask than credentials: kind -> handler(ask_id, target),
+# called on the answering thread (it must not block). _events registers
+# the request events'.
+handlers: dict[int, Any] = {}
 
 _lock = threading.Lock()
 _lib_ready = None
@@ -353,6 +361,10 @@ class _Thread:
                 return
 
     def _dispatch(self, ask_id: int, kind: int, target: int) -> None:
+        handler = handlers.get(kind)
+        if handler is not None:
+            handler(ask_id, target)
+            return
         if kind != ASK_CREDENTIAL:
             lib().objstore_ask_fail(ask_id, E_INVALID_ARGUMENT, b"this binding does not answer that kind of ask", None)
             return

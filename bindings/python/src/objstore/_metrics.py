@@ -9,7 +9,7 @@ import ctypes
 import json
 from typing import Any
 
-from . import _ffi
+from . import _events, _ffi
 
 _FORMATS = {"dict": "objstore_metrics_json", "prometheus": "objstore_metrics_prometheus"}
 
@@ -34,6 +34,9 @@ def metrics(*, format: str = "dict") -> Any:
     totals of every store of that kind opened in this process.
 
     ``format="dict"`` (the default) returns ``{"enabled": bool, "kinds":
-    {kind: counters}}``; ``format="prometheus"`` the Prometheus text
+    {kind: counters}, "events_dropped": int}``; ``format="prometheus"`` the Prometheus text
     exposition, one series per kind (label ``kind``)."""
-    return read(None, format)
+    doc = read(None, format)
+    if format == "dict":
+        doc["events_dropped"] += _events.dropped  # and those the binding's own queue dropped
+    return doc

@@ -158,3 +158,20 @@ class ProcessMetrics(TypedDict):
 
     enabled: bool
     kinds: dict[str, Counters]
+    events_dropped: int
+
+
+class RequestEvent(TypedDict):
+    """One finished operation, as ``on_event`` callbacks receive it."""
+
+    operation: str
+    store_kind: str
+    bucket: str
+    path_length: int
+    status: str
+    error: NotRequired[str]
+    bytes: int
+    attempts: int
+    retries: int
+    ttfb_seconds: float
+    duration_seconds: float

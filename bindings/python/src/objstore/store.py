@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import _config, _config_types, _ffi, _metrics, _native
+from . import _config, _config_types, _events, _ffi, _metrics, _native
 from . import exceptions as _exc
 from ._config_types import *  # noqa: F403  (obstore.store's config types, re-exported)
 from ._methods import ObjectStoreMethods
@@ -49,7 +49,7 @@ class ObjectStore(ObjectStoreMethods):
     """Base class of every store: a config document plus a lazily opened
     native handle. Not instantiated directly."""
 
-    __slots__ = ("_doc", "_canonical", "_native", "_provider", "__weakref__")
+    __slots__ = ("_doc", "_canonical", "_native", "_provider", "_event_target", "__weakref__")
     _kind: ClassVar[str] = ""
     # Which document field the first positional argument fills.
     _positional_field: ClassVar[str | None] = "bucket"
@@ -223,6 +223,22 @@ class ObjectStore(ObjectStoreMethods):
         counters; a wrapping store counts its own operations, its inner
         store its own."""
         return _metrics.read(self._handle(), format)
+
+    def on_event(self, callback: Any) -> None:
+        """Call ``callback(event)`` after each operation of this store (None
+        stops it): ``event`` is a dict with ``operation``, ``store_kind``,
+        ``bucket``, ``path_length`` (never the path), ``status`` ("ok" or
+        an error kind), ``error``, ``bytes``, ``attempts``, ``retries``,
+        ``ttfb_seconds`` and ``duration_seconds``.
+
+        The callback runs on the binding's ``objstore-events`` thread, never
+        on the caller's or a library thread; a slow one never slows the
+        requests down (events it cannot keep up with are dropped and
+        counted in ``objstore.metrics()["events_dropped"]``) and one that
+        raises is logged (logger ``objstore``). A store without a callback
+        builds no event."""
+        old = getattr(self, "_event_target", 0)
+        self._event_target = _events.set_target(self._handle(), callback, old)
 
     def config_document(self) -> str:
         """The store's canonical config document as a JSON string.

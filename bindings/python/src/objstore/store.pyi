@@ -36,7 +36,8 @@ from ._config_types import RetryConfig as RetryConfig
 from ._config_types import S3Config as S3Config
 from ._config_types import S3Credential as S3Credential
 from ._config_types import S3CredentialProvider as S3CredentialProvider
-from ._types import StoreMetrics
+from collections.abc import Callable
+from ._types import RequestEvent, StoreMetrics
 from ._types import HTTP_METHOD, Attributes, GetOptions, ListResult, ObjectMeta, PutMode, PutResult
 from ._uploads import PendingUpload
 
@@ -309,6 +310,9 @@ class ObjectStore(ObjectStoreMethods):
     @overload
     def metrics(self, *, format: Literal["prometheus"]) -> str:
         """The same in the Prometheus text exposition (labels kind, bucket)."""
+    def on_event(self, callback: Callable[[RequestEvent], object] | None) -> None:
+        """Call ``callback(event)`` after each operation of this store (None
+        stops it), on the binding's ``objstore-events`` thread."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
     def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, Any]]: ...
