@@ -109,6 +109,11 @@ int objstore_store_env_names(const char *kind, char **json_out, objstore_error *
     return objstoreGo_store_env_names((char *)kind, json_out, err);
 }
 
+int objstore_tracing_flush(int64_t timeout_ms, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_tracing_flush(timeout_ms, err);
+}
+
 int objstore_metrics_json(objstore_store *store, char **json_out, objstore_error **err) {
     REFUSE_IF_FORKED();
     return objstoreGo_metrics_json(store, json_out, err);

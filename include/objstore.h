@@ -217,6 +217,36 @@ int objstore_config_from_url(const char *url, const char *overrides_json,
  * unknown kind, OBJSTORE_E_BAD_HANDLE for a NULL json_out. */
 int objstore_store_env_names(const char *kind, char **json_out, objstore_error **err);
 
+/* ---- Tracing ------------------------------------------------------------ */
+
+/*
+ * A store's operations become OpenTelemetry spans (objstore.get,
+ * objstore.put, ...) when its document says
+ * "client_options":{"tracing":true} (every kind takes it, and
+ * "trace_paths":true to record paths, not only their length), or when its
+ * environment says OTEL_TRACES_EXPORTER=otlp and the document does not say
+ * "tracing":false; OTEL_SDK_DISABLED=true turns tracing off. Off, nothing
+ * runs and nothing is spent. Spans are sent in batches with OTLP over HTTP
+ * as the store's environment says (OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _HEADERS, _TIMEOUT, _COMPRESSION,
+ * _CERTIFICATE, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_TRACES_SAMPLER, OTEL_BSP_*): the OTEL_ variables are among those
+ * objstore_store_env_names() lists for every kind, read from env_json like
+ * the others. A bad value of one of them fails the open of a traced store
+ * with OBJSTORE_E_INVALID_ARGUMENT. When the last traced store is freed,
+ * the spans still waiting are sent (within the OTLP timeout, default 10 s)
+ * and the exporter stops.
+ */
+
+/* Sends now the spans of finished operations that wait to be exported, and
+ * waits until the collector took them, at most timeout_ms milliseconds
+ * (> 0): for a process that keeps its stores open and wants its spans out
+ * (before it is killed, say). Returns OBJSTORE_OK at once when no store is
+ * traced. Errors: OBJSTORE_E_TIMEOUT when the export did not end in time,
+ * OBJSTORE_E_GENERIC when the collector could not be reached or refused the
+ * spans, OBJSTORE_E_INVALID_ARGUMENT for timeout_ms <= 0. */
+int objstore_tracing_flush(int64_t timeout_ms, objstore_error **err);
+
 /* ---- Metrics ------------------------------------------------------------ */
 
 /* The metrics of a store, or with store NULL of the whole process, as a

@@ -13,9 +13,33 @@ import (
 	"github.com/libobjstore/objstore/core"
 )
 
-// ClientOptionKeys are object_store's ClientConfigKey names, shared by every
-// HTTP-based backend (the "client_options" of a config document).
-var ClientOptionKeys = KeyTable{
+// ClientOptionKeys are the keys of a document's "client_options": the HTTP
+// client's (HTTPClientOptionKeys) and the tracing keys every store takes.
+var ClientOptionKeys = append(append(KeyTable{}, HTTPClientOptionKeys...), TracingOptionKeys...)
+
+// TracingOptionKeys are the client options that say whether and how a
+// store's operations are traced (core/tracing reads them). Every kind takes
+// them, also those without an HTTP client (memory, local, the wrapping
+// kinds).
+var TracingOptionKeys = KeyTable{
+	{Name: "tracing"},
+	{Name: "trace_paths"},
+}
+
+// OnlyTracingOptions says whether normalized client options hold nothing
+// but tracing keys: all a store without an HTTP client takes.
+func OnlyTracingOptions(o core.Options) bool {
+	for k := range o {
+		if _, ok := TracingOptionKeys.lookup(k); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// HTTPClientOptionKeys are object_store's ClientConfigKey names, shared by
+// every HTTP-based backend.
+var HTTPClientOptionKeys = KeyTable{
 	{Name: "allow_http"},
 	{Name: "allow_invalid_certificates"},
 	{Name: "connect_timeout"},
@@ -100,6 +124,8 @@ func ParseClientOptions(o core.Options) (ClientOptions, error) {
 			c.DefaultHeaders, err = parseHeaders(k, v)
 		case "root_certificate":
 			c.RootCertificates, err = parseRootCertificates(k, v)
+		case "tracing", "trace_paths": // core/tracing's; checked here with the others
+			_, err = ParseBool(k, v)
 		}
 		if err != nil {
 			return c, err

@@ -223,8 +223,8 @@ func NormalizeWrapper(c core.Config, kind string, keys KeyTable) (core.Config, e
 	if c.Inner == nil {
 		return c, core.Errorf(core.InvalidArgument, "a %s document wraps another store's document: \"inner\" is missing", kind)
 	}
-	if len(c.ClientOptions) > 0 || c.RetryConfig != nil {
-		return c, core.Errorf(core.UnknownConfigKey, "a %s document takes no client_options or retry_config: they belong to the inner document", kind)
+	if c.RetryConfig != nil || !OnlyTracingOptions(c.ClientOptions) {
+		return c, core.Errorf(core.UnknownConfigKey, "a %s document takes no retry_config and no client_options but tracing and trace_paths: they belong to the inner document", kind)
 	}
 	if c.Bucket != "" || c.URL != "" || c.Prefix != "" {
 		return c, core.Errorf(core.InvalidArgument, "a %s document takes no bucket, url or prefix: they belong to the inner document (or wrap it in a prefix store)", kind)
@@ -236,5 +236,9 @@ func NormalizeWrapper(c core.Config, kind string, keys KeyTable) (core.Config, e
 	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
 		return c, err
 	}
-	return c, nil
+	if c.ClientOptions, err = TracingOptionKeys.Normalize("client_options", c.ClientOptions); err != nil {
+		return c, err
+	}
+	_, err = ParseClientOptions(c.ClientOptions)
+	return c, err
 }

@@ -64,8 +64,8 @@ func normalize(c core.Config) (core.Config, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(c.ClientOptions) > 0 || c.RetryConfig != nil {
-		return c, &core.Error{Kind: core.UnknownConfigKey, Store: storeName, Msg: "LocalStore takes no client_options or retry_config"}
+	if c.RetryConfig != nil || !driver.OnlyTracingOptions(c.ClientOptions) {
+		return c, &core.Error{Kind: core.UnknownConfigKey, Store: storeName, Msg: "LocalStore takes no retry_config and no client_options but tracing and trace_paths"}
 	}
 	if c.Bucket != "" || c.URL != "" {
 		return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "LocalStore takes no bucket or url; its root directory is \"prefix\""}

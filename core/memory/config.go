@@ -43,8 +43,8 @@ func normalize(c core.Config) (core.Config, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(c.ClientOptions) > 0 || c.RetryConfig != nil {
-		return c, &core.Error{Kind: core.UnknownConfigKey, Store: storeName, Msg: "MemoryStore takes no client_options or retry_config"}
+	if c.RetryConfig != nil || !driver.OnlyTracingOptions(c.ClientOptions) {
+		return c, &core.Error{Kind: core.UnknownConfigKey, Store: storeName, Msg: "MemoryStore takes no retry_config and no client_options but tracing and trace_paths"}
 	}
 	if c.Bucket != "" || c.URL != "" {
 		return c, &core.Error{Kind: core.InvalidArgument, Store: storeName, Msg: "MemoryStore takes no bucket or url"}

@@ -47,7 +47,11 @@ func AttemptAnswered(req *http.Request, status int, err error) {
 	}
 }
 
-func attemptName(req *http.Request) string { return req.Method + " " + req.URL.String() }
+// attemptName names the request an attempt sends, without its query: the
+// S3 backend's fast GET and the SDK request it falls back to after a
+// failed answer differ only there (?x-id=GetObject), and are one request
+// tried twice.
+func attemptName(req *http.Request) string { return req.Method + " " + req.URL.Host + req.URL.Path }
 
 // Resumed counts a broken or stalled body read on from where it stopped.
 func Resumed(ctx context.Context) {

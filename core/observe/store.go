@@ -20,6 +20,7 @@ type Observed struct {
 	Bucket  string
 	metrics Metrics
 	hook    atomic.Pointer[Hook]
+	tracer  Tracer // nil: not traced (see Traced)
 }
 
 var (
@@ -61,6 +62,7 @@ type op struct {
 	bytes             atomic.Int64           // body bytes in or out
 	done              atomic.Bool
 	body              countedBody
+	traced            func(Event) // ends the operation's span, when traced
 }
 
 type opKey struct{}
@@ -76,6 +78,11 @@ func (p *op) Value(key any) any {
 func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
 	p := &op{Context: ctx, store: o, m: &o.metrics, kind: kind, start: time.Now(), pathLen: len(path)}
 	p.m.inFlight.Add(1)
+	if o.tracer != nil {
+		// The span's context holds the operation (Value reaches p).
+		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, p.start)
+		return ctx, p
+	}
 	return p, p
 }
 
@@ -96,10 +103,13 @@ func (p *op) end(err error) {
 		p.m.checksumFailures.Add(1)
 	}
 	h, ph := p.store.hook.Load(), processHook.Load()
-	if h == nil && ph == nil {
+	if h == nil && ph == nil && p.traced == nil {
 		return
 	}
 	e := p.event(err, total)
+	if p.traced != nil {
+		p.traced(e)
+	}
 	if h != nil {
 		(*h)(e)
 	}

@@ -195,7 +195,7 @@ func clientOptionEnv(name string) string { return "AWS_" + strings.ToUpper(name)
 // clientOptionsFromEnv reads the AWS_<CLIENT_KEY> variables.
 func clientOptionsFromEnv(env map[string]string) core.Options {
 	out := core.Options{}
-	for _, name := range driver.ClientOptionKeys.Names() {
+	for _, name := range driver.HTTPClientOptionKeys.Names() {
 		if v, ok := env[clientOptionEnv(name)]; ok && v != "" {
 			out[name] = v
 		}
@@ -206,7 +206,7 @@ func clientOptionsFromEnv(env map[string]string) core.Options {
 // environment lists every variable open reads (Backend.Environment).
 func environment() []string {
 	names := configKeys.EnvNames(bucketEnv...)
-	for _, name := range driver.ClientOptionKeys.Names() {
+	for _, name := range driver.HTTPClientOptionKeys.Names() {
 		names = append(names, clientOptionEnv(name))
 	}
 	return names

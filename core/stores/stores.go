@@ -28,6 +28,7 @@ import (
 	"github.com/libobjstore/objstore/core/observe"
 	"github.com/libobjstore/objstore/core/prefix"
 	"github.com/libobjstore/objstore/core/s3"
+	"github.com/libobjstore/objstore/core/tracing"
 )
 
 // backends lists every backend; add new ones here.
@@ -191,7 +192,9 @@ func EnvironmentNames(kind string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{}, b.Environment...)
+	// Every store reads the OTEL_ variables: they turn tracing on and
+	// say where spans go (core/tracing).
+	names := slices.Concat(b.Environment, tracing.EnvironmentNames)
 	slices.Sort(names)
 	return slices.Compact(names), nil
 }
@@ -233,6 +236,8 @@ type sharedStore struct {
 	// random name.
 	identity string
 	refs     int // guarded by registry
+	tracing  traceSetup
+	tracer   *tracing.Tracer // nil when not traced
 }
 
 // handle is a new reference to e (registry held, or e not yet shared).
@@ -241,18 +246,23 @@ func (e *sharedStore) handle(c core.Config) *Handle {
 	return &Handle{Store: e.store, Backend: e.backend, Config: c, shared: e}
 }
 
-// openBackend opens c's store with b, behind the front.
-func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, o driver.OpenOptions, key string) (*sharedStore, error) {
+// openBackend opens c's store with b, behind the front. identity is the
+// sharing key without the tracing settings ("" for a store never shared).
+func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, o driver.OpenOptions, key, identity string, tr traceSetup) (*sharedStore, error) {
 	s, err := b.OpenStore(ctx, c, env, o)
 	if err != nil {
 		return nil, err
 	}
-	return &sharedStore{store: observed(driver.Front(b, c, s), c), backend: s, key: key, identity: cmp.Or(key, uniqueIdentity())}, nil
+	return newShared(driver.Front(b, c, s), s, c, key, cmp.Or(identity, uniqueIdentity()), tr)
 }
 
 // observed puts the operation counter on an opened store (see
-// core/observe), unless the process switched metrics off.
-func observed(s core.Store, c core.Config) core.Store {
+// core/observe), unless the process switched metrics off and the store is
+// not traced; a traced store's operations become spans too.
+func observed(s core.Store, c core.Config, tracer *tracing.Tracer) core.Store {
+	if tracer != nil {
+		return observe.Store(s, c.Kind, c.Bucket).Traced(tracer)
+	}
 	if !observe.Enabled() {
 		return s
 	}
@@ -320,22 +330,29 @@ func open(ctx context.Context, c core.Config, env map[string]string, o Options) 
 		}
 		return wrap(ctx, b, c, inner)
 	}
+	tr, err := traceSetupOf(c, env)
+	if err != nil {
+		return nil, err
+	}
 	env = declaredOnly(env, b)
 	opts := driver.OpenOptions{Credentials: o.Credentials}
 	if !b.Shared || o.Credentials != nil {
-		e, err := openBackend(ctx, b, c, env, opts, "")
+		e, err := openBackend(ctx, b, c, env, opts, "", "", tr)
 		if err != nil {
 			return nil, err
 		}
 		return e.handle(c), nil
 	}
-	key := sharingKey(c, env)
+	// Traced differently, equal documents are different stores; the
+	// identity (a cache's disk tier) does not depend on tracing.
+	identity := sharingKey(c, env)
+	key := identity + tr.settings.Key()
 	registry.Lock()
 	defer registry.Unlock()
 	if e, ok := registry.m[key]; ok {
 		return e.handle(c), nil
 	}
-	e, err := openBackend(ctx, b, c, env, opts, key)
+	e, err := openBackend(ctx, b, c, env, opts, key, identity, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -373,9 +390,14 @@ func Wrap(ctx context.Context, c core.Config, inner *Handle) (*Handle, error) {
 // documents share one wrapper too (one cache, one set of limits per
 // process).
 func wrap(ctx context.Context, b driver.Backend, c core.Config, inner *Handle) (*Handle, error) {
+	tr, err := traceSetupOf(c, inner.shared.tracing.env)
+	if err != nil {
+		inner.Close()
+		return nil, err
+	}
 	key := ""
 	if inner.shared.key != "" {
-		key = string(c.JSON()) + "\x00" + inner.shared.key
+		key = string(c.JSON()) + "\x00" + inner.shared.key + tr.settings.Key()
 	}
 	registry.Lock()
 	if e, ok := registry.m[key]; ok && key != "" {
@@ -393,7 +415,11 @@ func wrap(ctx context.Context, b driver.Backend, c core.Config, inner *Handle) (
 		inner.Close()
 		return nil, err
 	}
-	e := &sharedStore{store: observed(driver.Front(b, c, s), c), backend: s, key: key, identity: string(c.JSON()) + "\x00" + inner.shared.identity}
+	e, err := newShared(driver.Front(b, c, s), s, c, key, string(c.JSON())+"\x00"+inner.shared.identity, tr)
+	if err != nil {
+		registry.Unlock()
+		return nil, err // newShared closed the store, and so inner
+	}
 	if key != "" {
 		registry.m[key] = e
 	}
@@ -433,6 +459,7 @@ func (h *Handle) Close() error {
 	// Outside the lock: a store's Close may wait on the network. The
 	// store is out of the registry already, so an Open meanwhile builds a
 	// new one.
+	defer e.tracer.Close() // the last traced store's sends its spans
 	return e.store.Close()
 }
 

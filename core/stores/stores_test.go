@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/tracing"
 )
 
 func TestNormalize(t *testing.T) {
@@ -188,8 +189,12 @@ func TestEnvironmentNames(t *testing.T) {
 				t.Errorf("%s does not declare %s: %v", kind, n, names)
 			}
 		}
-		if len(want[kind]) == 0 && len(names) != 0 {
-			t.Errorf("%s reads no variable but declares %v", kind, names)
+		own := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(tracing.EnvironmentNames, n) })
+		if len(want[kind]) == 0 && len(own) != 0 {
+			t.Errorf("%s reads no variable of its own but declares %v", kind, own)
+		}
+		if len(names)-len(own) != len(tracing.EnvironmentNames) {
+			t.Errorf("%s does not declare every OTEL_ variable tracing reads: %v", kind, names)
 		}
 		if kind != "gcs" && slices.Contains(names, "HOME") {
 			t.Errorf("%s declares HOME", kind)

@@ -37,6 +37,7 @@ from ._head import head, head_async
 from ._events import on_event
 from ._metrics import metrics
 from ._list import list, list_with_delimiter, list_with_delimiter_async
+from ._native import flush_traces
 from ._put import put, put_async
 from ._results import BytesStream, GetResult, ListStream
 from ._sign import sign, sign_async
@@ -74,6 +75,7 @@ __all__ = [
     "cleanup_uploads_async",
     "copy_async",
     "debug_stats",
+    "flush_traces",
     "metrics",
     "on_event",
     "parse_scheme",

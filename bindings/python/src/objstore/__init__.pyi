@@ -67,6 +67,7 @@ __all__ = [
     "copy",
     "copy_async",
     "debug_stats",
+    "flush_traces",
     "metrics",
     "on_event",
     "delete",
@@ -531,4 +532,8 @@ def set_runtime(
 
 def debug_stats() -> dict[str, int]:
     """What is alive in the library (handles, buffers, requests), for leak checks."""
+
+def flush_traces(timeout: float = 10.0) -> None:
+    """Send now the spans of traced stores that wait to be exported (at most
+    ``timeout`` seconds); see docs/observability.md."""
 

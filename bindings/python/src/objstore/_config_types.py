@@ -318,6 +318,11 @@ class ClientConfig(TypedDict, total=False):
     """Bound on any wait for the next bytes of an answer."""
     root_certificate: str | bytes
     """PEM certificate(s) of CAs to trust in addition to the system's."""
+    tracing: bool
+    """Trace the store's operations with OpenTelemetry (default: only when
+    ``OTEL_TRACES_EXPORTER=otlp``); every store takes it."""
+    trace_paths: bool
+    """Record paths in spans, not only their length."""
     timeout: str | timedelta
     """Bound on one request attempt (default 30 s)."""
     user_agent: str

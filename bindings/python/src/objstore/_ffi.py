@@ -143,6 +143,7 @@ _SIGNATURES = {
     "objstore_config_normalize": (c_int, [c_char_p, _PP, _ERRPP]),
     "objstore_config_from_url": (c_int, [c_char_p, c_char_p, _PP, _ERRPP]),
     "objstore_store_env_names": (c_int, [c_char_p, _PP, _ERRPP]),
+    "objstore_tracing_flush": (c_int, [c_int64, _ERRPP]),
     "objstore_metrics_json": (c_int, [_P, _PP, _ERRPP]),
     "objstore_metrics_prometheus": (c_int, [_P, _PP, _ERRPP]),
     "objstore_buffer_data": (c_int, [_P, _PP, _SIZEP]),

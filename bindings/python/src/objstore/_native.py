@@ -105,6 +105,21 @@ def wrap_store(canonical: str, inner: _ffi.StoreHandle) -> _ffi.StoreHandle:
     return h
 
 
+def flush_traces(timeout: float = 10.0) -> None:
+    """Send now the spans of finished operations of traced stores that wait
+    to be exported, and wait until the collector took them, at most
+    ``timeout`` seconds (``objstore_tracing_flush``). Spans are sent by
+    themselves in batches, and when the last traced store is closed (at
+    exit too); this is for a process that wants them out now. Nothing to
+    do, and no wait, when no store is traced."""
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0, not {timeout!r}")
+    err = _ffi.new_err()
+    rc = _ffi.lib().objstore_tracing_flush(max(1, round(timeout * 1000)), _byref(err))
+    if rc:
+        _ffi.raise_error(rc, err)
+
+
 @atexit.register
 def _close_all_at_exit() -> None:
     # Free native stores while the interpreter is still whole; after this,
