@@ -150,6 +150,10 @@ _SIGNATURES = {
     "objstore_reader_read_all": (c_int, [_P, _PP, _PP, _SIZEP, _ERRPP]),
     "objstore_reader_read_chunk": (c_int, [_P, c_size_t, _PP, _PP, _SIZEP, _ERRPP]),
     "objstore_reader_free": (c_int, [_P]),
+    "objstore_get_small": (
+        c_int,
+        [_P, c_char_p, POINTER(GetOptions), c_size_t, _PP, _PP, _PP, _SIZEP, POINTER(POINTER(GetInfo)), _ERRPP],
+    ),
     "objstore_get_bytes": (
         c_int,
         [_P, c_char_p, POINTER(GetOptions), _PP, _PP, _SIZEP, POINTER(POINTER(GetInfo)), _ERRPP],
@@ -207,6 +211,7 @@ _SIGNATURES = {
 # (NULL): a plain Python int would be passed as a C int.
 FAST_FUNCTIONS = (
     "objstore_get",
+    "objstore_get_small",
     "objstore_get_bytes",
     "objstore_reader_read_all",
     "objstore_reader_read_chunk",
@@ -229,8 +234,8 @@ class Scratch:
     call that filled them."""
 
     __slots__ = (
-        "out", "data", "size", "err", "str1", "str2", "items", "info",
-        "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info",
+        "out", "data", "size", "err", "str1", "str2", "items", "info", "reader",
+        "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info", "r_reader",
     )
 
     def __init__(self):
@@ -242,6 +247,7 @@ class Scratch:
         self.str2 = c_void_p()
         self.items = POINTER(ObjectMeta)()
         self.info = POINTER(GetInfo)()
+        self.reader = c_void_p()
         self.r_out = byref(self.out)
         self.r_data = byref(self.data)
         self.r_size = byref(self.size)
@@ -250,6 +256,7 @@ class Scratch:
         self.r_str2 = byref(self.str2)
         self.r_items = byref(self.items)
         self.r_info = byref(self.info)
+        self.r_reader = byref(self.reader)
 
 
 _tls = threading.local()
