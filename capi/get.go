@@ -543,6 +543,59 @@ func objstoreGo_head(store unsafe.Pointer, path *C.char, out *unsafe.Pointer, it
 	})
 }
 
+// callerStrings hands out NUL-terminated copies of strings from a
+// caller's buffer (objstore_head_into), which is large enough for them.
+type callerStrings struct {
+	buf  []byte
+	used int
+}
+
+func (c *callerStrings) str(s string) *C.char {
+	p := &c.buf[c.used]
+	copy(c.buf[c.used:], s)
+	c.buf[c.used+len(s)] = 0
+	c.used += len(s) + 1
+	return (*C.char)(unsafe.Pointer(p))
+}
+
+func (c *callerStrings) optStr(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return c.str(s)
+}
+
+// optLen is the room optStr takes for s.
+func optLen(s string) int {
+	if s == "" {
+		return 0
+	}
+	return len(s) + 1
+}
+
+//export objstoreGo_head_into
+func objstoreGo_head_into(store unsafe.Pointer, path *C.char, meta *C.objstore_object_meta, strs *C.char, capacity C.size_t, needed *C.size_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := errors.Join(needOut("meta", meta == nil), needOut("needed", needed == nil), needOut("strings", strs == nil && capacity > 0)); err != nil {
+			return err
+		}
+		return storeNow(store, headOp(path), func(m core.ObjectMeta) error {
+			n := len(m.Location) + 1 + optLen(m.ETag) + optLen(m.Version)
+			*needed = C.size_t(n)
+			if uint64(n) > uint64(capacity) {
+				return nil // the caller asks again with room enough
+			}
+			c := callerStrings{buf: unsafe.Slice((*byte)(unsafe.Pointer(strs)), n)}
+			meta.location = c.str(string(m.Location))
+			meta.e_tag = c.optStr(m.ETag)
+			meta.version = c.optStr(m.Version)
+			meta.size = C.uint64_t(m.Size)
+			meta.last_modified_ns = nsFromTime(m.LastModified)
+			return nil
+		})
+	})
+}
+
 //export objstoreGo_submit_head
 func objstoreGo_submit_head(store unsafe.Pointer, path *C.char, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {

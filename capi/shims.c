@@ -165,6 +165,12 @@ int objstore_get_bytes(objstore_store *store, const char *path,
                                 (objstore_get_info **)info, err);
 }
 
+int objstore_head_into(objstore_store *store, const char *path, objstore_object_meta *meta,
+                       char *strings, size_t cap, size_t *needed, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_head_into(store, (char *)path, meta, strings, cap, needed, err);
+}
+
 int objstore_get_small(objstore_store *store, const char *path,
                        const objstore_get_options *opts, size_t limit,
                        objstore_reader **reader, objstore_buffer **out,

@@ -377,6 +377,13 @@ int objstore_head(objstore_store *store, const char *path,
                   objstore_meta_list **out, const objstore_object_meta **items,
                   objstore_error **err);
 
+/* objstore_head into the caller's memory (no handle to free): *needed is
+ * the room the strings take. When it is at most cap, *meta is filled and
+ * its strings point into strings[0..cap); otherwise *meta is untouched
+ * (ask again with room enough, or use objstore_head). */
+int objstore_head_into(objstore_store *store, const char *path, objstore_object_meta *meta,
+                       char *strings, size_t cap, size_t *needed, objstore_error **err);
+
 /* ---- Put ---------------------------------------------------------------- */
 
 enum objstore_put_mode {

@@ -314,6 +314,24 @@ static void test_head(void) {
     EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
     FAILS(objstore_head(S, "h/two", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
     FAILS(objstore_head(S, "h", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
+
+    /* head_into: the strings in the caller's buffer; too small a buffer
+     * leaves the meta untouched and says how much is needed */
+    objstore_object_meta into;
+    memset(&into, 0, sizeof into);
+    char strings[64];
+    size_t needed = 0;
+    OK(objstore_head_into(S, "h/one", &into, strings, 3, &needed, &err));
+    CHECK(needed > 3 && into.location == NULL);
+    OK(objstore_head_into(S, "h/one", &into, strings, needed, &needed, &err));
+    CHECK(into.location != NULL && strcmp(into.location, "h/one") == 0 && into.size == 5);
+    CHECK(into.location >= strings && into.location < strings + needed);
+    CHECK(into.e_tag != NULL && into.e_tag > into.location && into.e_tag < strings + needed);
+    CHECK(into.version == NULL || (into.version > into.location && into.version < strings + needed));
+    CHECK(into.last_modified_ns != OBJSTORE_TIME_UNSET);
+    FAILS(objstore_head_into(S, "h/two", &into, strings, sizeof strings, &needed, &err), OBJSTORE_E_NOT_FOUND);
+    FAILS(objstore_head_into(S, "h/one", NULL, strings, sizeof strings, &needed, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_head_into(S, "h/one", &into, NULL, sizeof strings, &needed, &err), OBJSTORE_E_BAD_HANDLE);
 }
 
 static void test_put_modes(void) {

@@ -82,6 +82,16 @@ def test_large_get_opens_a_reader(store, crossings):
     ]
 
 
+def test_head_with_strings_past_the_scratch_takes_a_handle(store, crossings):
+    long_path = "d/" + "p" * (_ffi.HEAD_STRINGS + 10)
+    objstore.put(store, long_path, b"abc")
+    crossings.clear()
+    m = objstore.head(store, long_path)
+    assert m["path"] == long_path and m["size"] == 3 and m["e_tag"]
+    gc.collect()
+    assert crossings == ["objstore_head_into", "objstore_head", "objstore_meta_list_free"]
+
+
 def test_small_get_streams_from_memory(store, crossings):
     chunks = [bytes(c) for c in objstore.get(store, "small").stream(min_chunk_size=300)]
     assert b"".join(chunks) == b"x" * 1024 and len(chunks) == 4
@@ -92,7 +102,7 @@ def test_small_get_streams_from_memory(store, crossings):
 @pytest.mark.parametrize(
     "op, expected",
     [
-        (lambda s: objstore.head(s, "small"), ["objstore_head", "objstore_meta_list_free"]),
+        (lambda s: objstore.head(s, "small"), ["objstore_head_into"]),
         (lambda s: objstore.get_range(s, "small", start=256, end=768), ["objstore_get_bytes", "objstore_buffer_free"]),
         # objstore_string_free is C's free() of the e_tag, not a call into Go.
         (lambda s: objstore.put(s, "small", b"z" * 1024), ["objstore_put", "objstore_string_free"]),
