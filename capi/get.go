@@ -125,22 +125,30 @@ func (r *reader) close() {
 }
 
 // opened is an open reader and, when the body was prefetched, its bytes.
+// A bare get of a small body (objstore_get_small) has no reader: the info
+// is in the fetched buffer's arena.
 type opened struct {
 	rd      *reader
 	fetched *buffer
+	info    *C.objstore_get_info // with rd == nil
 }
 
 // noPrefetch: objstore_get reads nothing of the body before it returns.
 const noPrefetch = -1
 
 // openReader prepares a get whose body is read later, through a reader. A
-// body of at most prefetch bytes is read at once.
-func openReader(path *C.char, o *C.objstore_get_options, prefetch int64) preparer[*stores.Handle, opened] {
+// body of at most prefetch bytes is read at once; with bare, such a body
+// comes without a reader (nothing more to read, one handle fewer).
+func openReader(path *C.char, o *C.objstore_get_options, prefetch int64, bare bool) preparer[*stores.Handle, opened] {
 	return func(h *stores.Handle) (op[opened], error) {
 		// The body outlives the call that opens it: it is read with a
 		// context of its own, cancelled when the reader is freed, and by
 		// the call's until the call returns.
 		get := onGet(path, o, func(ctx context.Context, h *stores.Handle, res *core.GetResult) (opened, error) {
+			if bare && prefetch >= 0 && res.Len() <= uint64(prefetch) {
+				g, err := wholeBody(res, true)
+				return opened{fetched: g.b, info: g.info}, err
+			}
 			rd := &reader{body: core.NewBodyReader(res)}
 			rd.infoPtr = getInfo(&rd.info, res)
 			var err error
@@ -163,9 +171,9 @@ func openReader(path *C.char, o *C.objstore_get_options, prefetch int64) prepare
 			bodyCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 			defer context.AfterFunc(ctx, cancel)()
 			res, err := run(bodyCtx)
-			if err != nil {
+			if err != nil || res.rd == nil {
 				cancel()
-				return opened{}, err
+				return res, err
 			}
 			res.rd.cancel = cancel
 			return res, nil
@@ -181,10 +189,38 @@ func objstoreGo_get(store unsafe.Pointer, path *C.char, opts *C.objstore_get_opt
 		if err := needOut("out", out == nil); err != nil {
 			return err
 		}
-		return storeNow(store, openReader(path, opts, noPrefetch), func(g opened) error {
+		return storeNow(store, openReader(path, opts, noPrefetch, false), func(g opened) error {
 			*out = newReaderHandle(g.rd)
 			if info != nil {
 				*info = g.rd.infoPtr
+			}
+			return nil
+		})
+	})
+}
+
+//export objstoreGo_get_small
+func objstoreGo_get_small(store unsafe.Pointer, path *C.char, opts *C.objstore_get_options, limit C.size_t, reader *unsafe.Pointer, out *unsafe.Pointer, data **C.uint8_t, n *C.size_t, info **C.objstore_get_info, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := needOut("reader", reader == nil); err != nil {
+			return err
+		}
+		if err := needBufferOuts(out, data, n); err != nil {
+			return err
+		}
+		prefetch := int64(min(uint64(limit), math.MaxInt64))
+		return storeNow(store, openReader(path, opts, prefetch, true), func(g opened) error {
+			if g.rd != nil {
+				*reader, *out, *data, *n = newReaderHandle(g.rd), nil, nil, 0
+				if info != nil {
+					*info = g.rd.infoPtr
+				}
+				return nil
+			}
+			*reader = nil
+			g.fetched.hand(out, data, n)
+			if info != nil {
+				*info = g.info
 			}
 			return nil
 		})
@@ -195,7 +231,7 @@ func objstoreGo_get(store unsafe.Pointer, path *C.char, opts *C.objstore_get_opt
 func objstoreGo_submit_get_reader(store unsafe.Pointer, path *C.char, o *C.objstore_get_options, prefetchMax C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		prefetch := int64(min(uint64(prefetchMax), math.MaxInt64))
-		return storeSubmit(store, id, C.OBJSTORE_OP_GET_READER, openReader(path, o, prefetch), output[opened]{
+		return storeSubmit(store, id, C.OBJSTORE_OP_GET_READER, openReader(path, o, prefetch, false), output[opened]{
 			fill: func(c *C.objstore_completion, g opened) {
 				c.reader = (*C.objstore_reader)(newReaderHandle(g.rd))
 				c.info = g.rd.infoPtr
@@ -325,19 +361,25 @@ type gotBytes struct {
 
 func getBytes(path *C.char, o *C.objstore_get_options, wantInfo bool) preparer[*stores.Handle, gotBytes] {
 	return onGet(path, o, func(_ context.Context, _ *stores.Handle, res *core.GetResult) (gotBytes, error) {
-		b := &buffer{}
-		var info *C.objstore_get_info
-		if wantInfo {
-			info = getInfo(&b.info, res)
-		}
-		body, err := core.ReadAll(res, b.mem.alloc)
-		if err != nil {
-			freeBuffer(b)
-			return gotBytes{}, err
-		}
-		b.data = body
-		return gotBytes{b, info}, nil
+		return wholeBody(res, wantInfo)
 	})
+}
+
+// wholeBody reads (and closes) res's body into a new buffer, with the info
+// in its arena when wanted.
+func wholeBody(res *core.GetResult, wantInfo bool) (gotBytes, error) {
+	b := &buffer{}
+	var info *C.objstore_get_info
+	if wantInfo {
+		info = getInfo(&b.info, res)
+	}
+	body, err := core.ReadAll(res, b.mem.alloc)
+	if err != nil {
+		freeBuffer(b)
+		return gotBytes{}, err
+	}
+	b.data = body
+	return gotBytes{b, info}, nil
 }
 
 //export objstoreGo_get_bytes
@@ -496,6 +538,59 @@ func objstoreGo_head(store unsafe.Pointer, path *C.char, out *unsafe.Pointer, it
 			l := &metaList{}
 			*items = l.arena.metas([]core.ObjectMeta{meta})
 			*out = newMetaList(l)
+			return nil
+		})
+	})
+}
+
+// callerStrings hands out NUL-terminated copies of strings from a
+// caller's buffer (objstore_head_into), which is large enough for them.
+type callerStrings struct {
+	buf  []byte
+	used int
+}
+
+func (c *callerStrings) str(s string) *C.char {
+	p := &c.buf[c.used]
+	copy(c.buf[c.used:], s)
+	c.buf[c.used+len(s)] = 0
+	c.used += len(s) + 1
+	return (*C.char)(unsafe.Pointer(p))
+}
+
+func (c *callerStrings) optStr(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return c.str(s)
+}
+
+// optLen is the room optStr takes for s.
+func optLen(s string) int {
+	if s == "" {
+		return 0
+	}
+	return len(s) + 1
+}
+
+//export objstoreGo_head_into
+func objstoreGo_head_into(store unsafe.Pointer, path *C.char, meta *C.objstore_object_meta, strs *C.char, capacity C.size_t, needed *C.size_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := errors.Join(needOut("meta", meta == nil), needOut("needed", needed == nil), needOut("strings", strs == nil && capacity > 0)); err != nil {
+			return err
+		}
+		return storeNow(store, headOp(path), func(m core.ObjectMeta) error {
+			n := len(m.Location) + 1 + optLen(m.ETag) + optLen(m.Version)
+			*needed = C.size_t(n)
+			if uint64(n) > uint64(capacity) {
+				return nil // the caller asks again with room enough
+			}
+			c := callerStrings{buf: unsafe.Slice((*byte)(unsafe.Pointer(strs)), n)}
+			meta.location = c.str(string(m.Location))
+			meta.e_tag = c.optStr(m.ETag)
+			meta.version = c.optStr(m.Version)
+			meta.size = C.uint64_t(m.Size)
+			meta.last_modified_ns = nsFromTime(m.LastModified)
 			return nil
 		})
 	})

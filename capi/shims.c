@@ -190,6 +190,23 @@ int objstore_get_bytes(objstore_store *store, const char *path,
                                 (objstore_get_info **)info, err);
 }
 
+int objstore_head_into(objstore_store *store, const char *path, objstore_object_meta *meta,
+                       char *strings, size_t cap, size_t *needed, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_head_into(store, (char *)path, meta, strings, cap, needed, err);
+}
+
+int objstore_get_small(objstore_store *store, const char *path,
+                       const objstore_get_options *opts, size_t limit,
+                       objstore_reader **reader, objstore_buffer **out,
+                       const uint8_t **data, size_t *len,
+                       const objstore_get_info **info, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_get_small(store, (char *)path, (objstore_get_options *)opts, limit,
+                                (void **)reader, (void **)out, (uint8_t **)data, len,
+                                (objstore_get_info **)info, err);
+}
+
 int objstore_get_ranges(objstore_store *store, const char *path,
                         const uint64_t *starts, const uint64_t *ends, size_t n,
                         objstore_buffer **out, const uint8_t **data,

@@ -400,6 +400,17 @@ int objstore_get_bytes(objstore_store *store, const char *path,
                        const uint8_t **data, size_t *len,
                        const objstore_get_info **info, objstore_error **err);
 
+/* get, reading a body of at most limit bytes at once (the fast path of a
+ * synchronous get of a small object: one call, one handle). Such a body
+ * comes as *out, *data and *len, with *reader NULL and info valid until
+ * *out is freed; a larger one as an open *reader (info valid until it is
+ * freed), with *out and *data NULL and *len 0. */
+int objstore_get_small(objstore_store *store, const char *path,
+                       const objstore_get_options *opts, size_t limit,
+                       objstore_reader **reader, objstore_buffer **out,
+                       const uint8_t **data, size_t *len,
+                       const objstore_get_info **info, objstore_error **err);
+
 /* Reads n bounded ranges [starts[i], ends[i]) of one object. Nearby ranges
  * are fetched together (gaps up to 1 MiB) with up to 10 fetches in flight.
  * On success *out owns all the bytes; data[i] and lens[i] (caller-provided
@@ -423,6 +434,13 @@ int objstore_get_ranges_coalesce(objstore_store *store, const char *path,
 int objstore_head(objstore_store *store, const char *path,
                   objstore_meta_list **out, const objstore_object_meta **items,
                   objstore_error **err);
+
+/* objstore_head into the caller's memory (no handle to free): *needed is
+ * the room the strings take. When it is at most cap, *meta is filled and
+ * its strings point into strings[0..cap); otherwise *meta is untouched
+ * (ask again with room enough, or use objstore_head). */
+int objstore_head_into(objstore_store *store, const char *path, objstore_object_meta *meta,
+                       char *strings, size_t cap, size_t *needed, objstore_error **err);
 
 /* ---- Put ---------------------------------------------------------------- */
 

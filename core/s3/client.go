@@ -121,7 +121,7 @@ func newClient(r resolved) (*client, error) {
 			s.copyMode = copyMultipart
 		}
 	}
-	fast := newFastGetter(r, httpClient, api.Options().Credentials)
+	fast := newFastGetter(r, api, httpClient)
 	return &client{api: api, http: httpClient, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client,
 		fast: fast, retry: r.retry, throttle: throttle, credentials: cache}, nil
 }

@@ -14,13 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyauth "github.com/aws/smithy-go/auth"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // The SDK's middleware stack (about thirty steps: endpoint rules, ARN
 // lookups, user agent, retry bookkeeping...) costs more client CPU per small
-// GET than the request itself. fastGet sends the common GET — a path-style
-// custom endpoint, whole object or one range, no conditions, no version, no
-// SSE-C — as one signed net/http request on the same transport. Anything it
+// GET than the request itself. fastGet sends the common GET — whole object
+// or one range, no conditions, no version, no SSE-C, no S3 Express — as one
+// signed net/http request on the same transport, to the bucket's URL as the
+// SDK's own endpoint rules resolve it once per store (AWS's regional,
+// virtual-hosted or path-style, or a custom endpoint). Anything it
 // does not handle, and every response but 200/206 (errors, redirects,
 // throttling), goes through the SDK unchanged, which keeps error mapping
 // and retries exactly as they are; only the happy path is shortened.
@@ -39,24 +43,72 @@ type fastGetter struct {
 	payer     bool
 }
 
-// newFastGetter returns nil where the fast path does not apply.
-func newFastGetter(r resolved, httpClient *http.Client, creds aws.CredentialsProvider) *fastGetter {
+// newFastGetter returns nil where the fast path does not apply. Its
+// credentials are the SDK client's: the same provider chain and cache.
+func newFastGetter(r resolved, api *s3.Client, httpClient *http.Client) *fastGetter {
 	s := r.settings
-	if s.endpoint == "" || s.virtualHosted || s.s3Express || s.sseCustomerKey != "" {
+	if s.s3Express || s.sseCustomerKey != "" {
 		return nil
 	}
+	o := api.Options()
+	base, region, ok := bucketURL(o, r.bucket)
+	if !ok {
+		return nil
+	}
+	creds := o.Credentials
 	_, anonymous := creds.(aws.AnonymousCredentials)
 	anonymous = anonymous || creds == nil
 	return &fastGetter{
 		http:      httpClient,
-		base:      strings.TrimRight(s.endpoint, "/") + "/" + escapeKey(r.bucket),
-		region:    s.region,
+		base:      base,
+		region:    region,
 		creds:     creds,
 		anonymous: anonymous,
 		signer:    v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
 		userAgent: r.client.UserAgent,
 		payer:     s.requestPayer,
 	}
+}
+
+// bucketURL is the bucket's base URL and signing region as the SDK's
+// endpoint rules resolve them for a GetObject with the client's options;
+// ok is false where the answer is anything but a plain SigV4 "s3" endpoint
+// (S3 Express, SigV4a multi-region access points, extra headers).
+func bucketURL(o s3.Options, bucket string) (base, region string, ok bool) {
+	if o.EndpointResolverV2 == nil {
+		return "", "", false
+	}
+	params := s3.EndpointParameters{
+		Bucket:                         aws.String(bucket),
+		Region:                         aws.String(o.Region),
+		UseFIPS:                        aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
+		UseDualStack:                   aws.Bool(o.EndpointOptions.UseDualStackEndpoint == aws.DualStackEndpointStateEnabled),
+		Endpoint:                       o.BaseEndpoint,
+		ForcePathStyle:                 aws.Bool(o.UsePathStyle),
+		Accelerate:                     aws.Bool(o.UseAccelerate),
+		DisableMultiRegionAccessPoints: aws.Bool(o.DisableMultiRegionAccessPoints),
+		UseArnRegion:                   aws.Bool(o.UseARNRegion),
+		DisableS3ExpressSessionAuth:    o.DisableS3ExpressSessionAuth,
+	}
+	ep, err := o.EndpointResolverV2.ResolveEndpoint(context.Background(), params)
+	if err != nil || len(ep.Headers) != 0 || ep.URI.RawQuery != "" || ep.URI.Fragment != "" {
+		return "", "", false
+	}
+	region = o.Region
+	schemes, _ := smithyauth.GetAuthOptions(&ep.Properties)
+	for i, scheme := range schemes {
+		// The rules name the scheme "sigv4"; smithy's ID is the long form.
+		if i > 0 || (scheme.SchemeID != "sigv4" && scheme.SchemeID != smithyauth.SchemeIDSigV4) {
+			return "", "", false
+		}
+		if name, _ := smithyhttp.GetSigV4SigningName(&scheme.SignerProperties); name != "" && name != "s3" {
+			return "", "", false
+		}
+		if r, _ := smithyhttp.GetSigV4SigningRegion(&scheme.SignerProperties); r != "" {
+			region = r
+		}
+	}
+	return strings.TrimRight(ep.URI.String(), "/"), region, true
 }
 
 func (f *fastGetter) handles(in *s3.GetObjectInput) bool {

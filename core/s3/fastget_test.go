@@ -3,8 +3,12 @@ package s3
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/libobjstore/objstore/core"
 )
@@ -59,6 +63,85 @@ func TestFastGetRefusalsAreOneRequest(t *testing.T) {
 			}
 			if n := counter.n.Load(); n != 1 {
 				t.Fatalf("a range past the end took %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// capturingTransport answers every request with an empty 200 and keeps the
+// last request, so a test sees what a path would send without a server.
+type capturingTransport struct{ last *http.Request }
+
+func (c *capturingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.last = r
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Length": {"0"}},
+		Body: http.NoBody, ContentLength: 0, Request: r}, nil
+}
+
+// credentialScope is the "REGION/s3" part of a SigV4 Authorization header.
+func credentialScope(t *testing.T, r *http.Request) string {
+	t.Helper()
+	auth := r.Header.Get("Authorization")
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		t.Fatalf("no SigV4 credential in %q", auth)
+	}
+	parts := strings.Split(strings.SplitN(rest, ",", 2)[0], "/")
+	if len(parts) < 4 {
+		t.Fatalf("malformed credential scope in %q", auth)
+	}
+	return parts[2] + "/" + parts[3]
+}
+
+// The fast GET goes where the SDK's GetObject goes, signed for the same
+// region, for every addressing style: AWS's regional endpoints in several
+// partitions, virtual-hosted and path-style, and custom endpoints.
+func TestFastGetURLMatchesSDK(t *testing.T) {
+	type tc struct {
+		name   string
+		bucket string
+		conf   core.Options
+	}
+	var cases []tc
+	for _, region := range []string{"us-east-1", "eu-west-3", "ap-southeast-5", "us-gov-west-1", "cn-north-1"} {
+		for _, virtual := range []string{"true", "false"} {
+			cases = append(cases, tc{"aws " + region + " virtual=" + virtual, "my-bucket",
+				core.Options{"region": region, "virtual_hosted_style_request": virtual}})
+		}
+	}
+	cases = append(cases,
+		tc{"aws dotted bucket virtual", "my.dotted.bucket", core.Options{"region": "eu-west-1", "virtual_hosted_style_request": "true"}},
+		tc{"aws dotted bucket path-style", "my.dotted.bucket", core.Options{"region": "eu-west-1"}},
+		tc{"custom endpoint path-style", "my-bucket", core.Options{"endpoint": "http://127.0.0.1:9000", "allow_http": "true"}},
+		tc{"custom endpoint virtual-hosted", "my-bucket", core.Options{"endpoint": "https://my-bucket.objects.example.com", "virtual_hosted_style_request": "true"}},
+	)
+	const key = "dir/a key+with~odd=chars.bin"
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conf := core.Options{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret"}
+			for k, v := range c.conf {
+				conf[k] = v
+			}
+			st := openStore(t, core.Config{Kind: "s3", Bucket: c.bucket, Config: conf}, map[string]string{}).(*Store)
+			if st.c.fast == nil {
+				t.Fatal("no fast GET path for this configuration")
+			}
+			capture := &capturingTransport{}
+			st.c.http.Transport = capture
+			ctx := context.Background()
+			if _, err := st.c.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)}); err != nil {
+				t.Fatalf("SDK GetObject: %v", err)
+			}
+			sdk := capture.last
+			if _, handled, err := st.c.fast.get(ctx, &s3.GetObjectInput{Key: aws.String(key)}); !handled || err != nil {
+				t.Fatalf("fast GET: handled=%v err=%v", handled, err)
+			}
+			fast := capture.last
+			if sdk.URL.Scheme != fast.URL.Scheme || sdk.URL.Host != fast.URL.Host || sdk.URL.EscapedPath() != fast.URL.EscapedPath() {
+				t.Fatalf("fast GET goes to %s, the SDK's to %s", fast.URL, sdk.URL)
+			}
+			if a, b := credentialScope(t, fast), credentialScope(t, sdk); a != b {
+				t.Fatalf("fast GET signed for %s, the SDK for %s", a, b)
 			}
 		})
 	}

@@ -77,6 +77,50 @@ static void test_put_get_bytes(void) {
     FAILS(objstore_get_bytes(S, "dir", NULL, &buf, &data, &len, NULL, &err), OBJSTORE_E_NOT_FOUND);
 }
 
+/* objstore_get_small: a body within the limit comes whole with its info
+ * (no reader); a larger one as an open reader. */
+static void test_get_small(void) {
+    put_str("small.txt", "hello small");
+    objstore_reader *rd = (objstore_reader *)1;
+    objstore_buffer *buf = NULL;
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    const objstore_get_info *info = NULL;
+    OK(objstore_get_small(S, "small.txt", NULL, 11, &rd, &buf, &data, &len, &info, &err));
+    CHECK(rd == NULL && buf != NULL);
+    CHECK_MEM(data, len, "hello small");
+    CHECK(info != NULL && info->meta.size == 11 && strcmp(info->meta.location, "small.txt") == 0);
+    CHECK(info != NULL && info->range_start == 0 && info->range_end == 11);
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
+
+    /* one byte over the limit: a reader, nothing read yet */
+    buf = (objstore_buffer *)1;
+    data = (const uint8_t *)1;
+    len = 1;
+    OK(objstore_get_small(S, "small.txt", NULL, 10, &rd, &buf, &data, &len, &info, &err));
+    CHECK(rd != NULL && buf == NULL && data == NULL && len == 0);
+    CHECK(info != NULL && info->meta.size == 11);
+    OK(objstore_reader_read_all(rd, &buf, &data, &len, &err));
+    CHECK_MEM(data, len, "hello small");
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
+    EXPECT(objstore_reader_free(rd), OBJSTORE_OK);
+
+    /* a range within the limit */
+    objstore_get_options o = OBJSTORE_GET_OPTIONS_INIT;
+    o.range.kind = OBJSTORE_RANGE_BOUNDED;
+    o.range.start = 6;
+    o.range.end = 11;
+    OK(objstore_get_small(S, "small.txt", &o, 5, &rd, &buf, &data, &len, &info, &err));
+    CHECK(rd == NULL);
+    CHECK_MEM(data, len, "small");
+    CHECK(info != NULL && info->range_start == 6 && info->range_end == 11);
+    EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
+
+    FAILS(objstore_get_small(S, "missing", NULL, 100, &rd, &buf, &data, &len, NULL, &err), OBJSTORE_E_NOT_FOUND);
+    /* a NULL out-parameter is refused as every export refuses one */
+    FAILS(objstore_get_small(S, "small.txt", NULL, 100, NULL, &buf, &data, &len, NULL, &err), OBJSTORE_E_BAD_HANDLE);
+}
+
 static void get_range(objstore_range r, const char *want, uint64_t start, uint64_t end) {
     objstore_get_options o = OBJSTORE_GET_OPTIONS_INIT;
     o.range = r;
@@ -270,6 +314,24 @@ static void test_head(void) {
     EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
     FAILS(objstore_head(S, "h/two", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
     FAILS(objstore_head(S, "h", &ml, &m, &err), OBJSTORE_E_NOT_FOUND);
+
+    /* head_into: the strings in the caller's buffer; too small a buffer
+     * leaves the meta untouched and says how much is needed */
+    objstore_object_meta into;
+    memset(&into, 0, sizeof into);
+    char strings[64];
+    size_t needed = 0;
+    OK(objstore_head_into(S, "h/one", &into, strings, 3, &needed, &err));
+    CHECK(needed > 3 && into.location == NULL);
+    OK(objstore_head_into(S, "h/one", &into, strings, needed, &needed, &err));
+    CHECK(into.location != NULL && strcmp(into.location, "h/one") == 0 && into.size == 5);
+    CHECK(into.location >= strings && into.location < strings + needed);
+    CHECK(into.e_tag != NULL && into.e_tag > into.location && into.e_tag < strings + needed);
+    CHECK(into.version == NULL || (into.version > into.location && into.version < strings + needed));
+    CHECK(into.last_modified_ns != OBJSTORE_TIME_UNSET);
+    FAILS(objstore_head_into(S, "h/two", &into, strings, sizeof strings, &needed, &err), OBJSTORE_E_NOT_FOUND);
+    FAILS(objstore_head_into(S, "h/one", NULL, strings, sizeof strings, &needed, &err), OBJSTORE_E_BAD_HANDLE);
+    FAILS(objstore_head_into(S, "h/one", &into, NULL, sizeof strings, &needed, &err), OBJSTORE_E_BAD_HANDLE);
 }
 
 static void test_put_modes(void) {
@@ -726,6 +788,7 @@ static void test_invalid_paths(void) {
 
 void run_store_tests(void) {
     RUN(test_put_get_bytes);
+    RUN(test_get_small);
     RUN(test_get_options);
     RUN(test_reader);
     RUN(test_get_ranges);

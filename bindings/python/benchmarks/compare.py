@@ -489,11 +489,13 @@ def machine(env: dict) -> dict:
 NOTES = [
     "## Where the time goes",
     "",
-    "- **AWS-style S3.** Configured as on AWS (no endpoint, virtual-hosted), our GET takes the AWS SDK's whole"
-    " middleware stack: the lean, hand-signed GET covers path-style custom endpoints only. The row \"path-style over"
-    " the same https proxy\" pays the same TLS and proxy costs with the lean GET, so AWS-style ÷ that row is the"
-    " addressing share, and that row ÷ plain path-style the TLS share. The Go CPU profile of the AWS-style get_many"
-    " is at the end (`BENCH_PROFILE`).",
+    "- **AWS-style S3.** Configured as on AWS (no endpoint, virtual-hosted), our GET is the same lean, hand-signed"
+    " request as on a path-style custom endpoint: the bucket's URL and signing region come from the AWS SDK's endpoint"
+    " rules once per store, not per request, and the SDK (its whole middleware stack) takes only what the lean GET"
+    " does not handle (conditions, versions, SSE-C, S3 Express, and every answer but 200/206). The row \"path-style"
+    " over the same https proxy\" pays the same TLS and proxy costs, so AWS-style ÷ that row is the addressing share,"
+    " and that row ÷ plain path-style the TLS share. The Go CPU profile of the AWS-style get_many is at the end"
+    " (`BENCH_PROFILE`).",
     "- **GCS.** Our GCS read is two requests (the JSON API's media read, then the metadata of the generation being"
     " served) where obstore sends one XML API GET.",
     "- **zarr.** zarr reads an array's chunks through at most `async.concurrency` (10) concurrent `get` calls, each"
@@ -505,8 +507,12 @@ NOTES = [
     " (py-spy --gil) with batching, the adapter and library are ~18% of the samples, asyncio's task machinery ~37% and"
     " zarr ~35%. With 10 reads in flight a batch's network time and the loop's Python time alternate instead of"
     " overlapping, so a store can gain at most its own share: zarr's floor bounds the read row's ratio.",
-    "- **Small synchronous calls, listing, large transfers, LocalStore.** Their costs are in the library and the"
-    " ctypes crossing (issue 17's other parts); these rows measure them.",
+    "- **Small synchronous calls.** A small `get().bytes()` is one call into the library (`objstore_get_small`:"
+    " body and metadata together, no reader) plus the buffer's free; `head()` one call (`objstore_head_into`, into"
+    " per-thread scratch). What remains per call is the ctypes crossing into Go (~0.4 µs for an empty call), the"
+    " library's handle registry and request context, and the Python argument and result objects.",
+    "- **Listing, large transfers, LocalStore.** Their costs are in the library and the ctypes crossing (issue 17's"
+    " other parts); these rows measure them.",
     "",
 ]
 

@@ -112,14 +112,18 @@ def test_limit_store_holds_the_rate():
 
 
 def test_limit_store_max_in_flight_counts_open_readers():
+    from objstore._defaults import PREFETCH_MAX
+
     memory = MemoryStore()
-    obs.put(memory, "x", b"1" * 10)
+    # Larger than a sync get reads at once, so the body stays open.
+    size = PREFETCH_MAX + 1
+    obs.put(memory, "x", b"1" * size)
     limited = LimitStore(memory, max_in_flight=1)
     reader = limited.get("x")  # an open body holds the one place
     done = threading.Event()
     threading.Thread(target=lambda: (limited.head("x"), done.set()), daemon=True).start()
     assert not done.wait(0.2)
-    assert bytes(reader.bytes()) == b"1" * 10  # read to its end: the place is free
+    assert bytes(reader.bytes()) == b"1" * size  # read to its end: the place is free
     assert done.wait(10)
 
 

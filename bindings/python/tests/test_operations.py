@@ -279,7 +279,10 @@ def test_unconsumed_results_are_released(store):
     import gc
     import weakref
 
-    objstore.put(store, "u", b"x" * 100)
+    from objstore._defaults import PREFETCH_MAX
+
+    # Larger than a small get reads at once: the result holds an open reader.
+    objstore.put(store, "u", b"x" * (PREFETCH_MAX + 1))
     result = objstore.get(store, "u")
     reader = weakref.ref(result._reader)
     reader_handle = result._reader.handle

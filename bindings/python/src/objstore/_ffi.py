@@ -153,6 +153,10 @@ _SIGNATURES = {
     "objstore_reader_read_all": (c_int, [_P, _PP, _PP, _SIZEP, _ERRPP]),
     "objstore_reader_read_chunk": (c_int, [_P, c_size_t, _PP, _PP, _SIZEP, _ERRPP]),
     "objstore_reader_free": (c_int, [_P]),
+    "objstore_get_small": (
+        c_int,
+        [_P, c_char_p, POINTER(GetOptions), c_size_t, _PP, _PP, _PP, _SIZEP, POINTER(POINTER(GetInfo)), _ERRPP],
+    ),
     "objstore_get_bytes": (
         c_int,
         [_P, c_char_p, POINTER(GetOptions), _PP, _PP, _SIZEP, POINTER(POINTER(GetInfo)), _ERRPP],
@@ -166,6 +170,7 @@ _SIGNATURES = {
         [_P, c_char_p, POINTER(c_uint64), POINTER(c_uint64), c_size_t, c_uint64, _PP, _PP, _SIZEP, _ERRPP],
     ),
     "objstore_head": (c_int, [_P, c_char_p, _PP, POINTER(POINTER(ObjectMeta)), _ERRPP]),
+    "objstore_head_into": (c_int, [_P, c_char_p, POINTER(ObjectMeta), c_void_p, c_size_t, _SIZEP, _ERRPP]),
     "objstore_put": (c_int, [_P, c_char_p, c_void_p, c_size_t, POINTER(PutOptions), _PP, _PP, _ERRPP]),
     "objstore_upload_new": (c_int, [_P, c_char_p, POINTER(PutOptions), _PP, _ERRPP]),
     "objstore_upload_put_part": (c_int, [_P, c_size_t, c_void_p, c_size_t, _ERRPP]),
@@ -210,10 +215,12 @@ _SIGNATURES = {
 # (NULL): a plain Python int would be passed as a C int.
 FAST_FUNCTIONS = (
     "objstore_get",
+    "objstore_get_small",
     "objstore_get_bytes",
     "objstore_reader_read_all",
     "objstore_reader_read_chunk",
     "objstore_head",
+    "objstore_head_into",
     "objstore_put",
     "objstore_delete_many",
     "objstore_list_next",
@@ -226,14 +233,20 @@ class Fast:
     __slots__ = tuple(name[len("objstore_") :] for name in FAST_FUNCTIONS)
 
 
+# Room for a head's strings (path, e_tag, version) in the per-thread
+# scratch; longer ones take the handle-based objstore_head.
+HEAD_STRINGS = 4096
+HEAD_STRINGS_CAP = c_size_t(HEAD_STRINGS)
+
+
 class Scratch:
     """Per-thread out-parameters, reused across calls (allocating and
     byref()-ing them costs about 1 us per call). Read them right after the
     call that filled them."""
 
     __slots__ = (
-        "out", "data", "size", "err", "str1", "str2", "items", "info",
-        "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info",
+        "out", "data", "size", "err", "str1", "str2", "items", "info", "reader", "meta", "strings",
+        "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info", "r_reader", "r_meta",
     )
 
     def __init__(self):
@@ -245,6 +258,9 @@ class Scratch:
         self.str2 = c_void_p()
         self.items = POINTER(ObjectMeta)()
         self.info = POINTER(GetInfo)()
+        self.reader = c_void_p()
+        self.meta = ObjectMeta()  # objstore_head_into's, its strings in .strings
+        self.strings = ctypes.create_string_buffer(HEAD_STRINGS)
         self.r_out = byref(self.out)
         self.r_data = byref(self.data)
         self.r_size = byref(self.size)
@@ -253,6 +269,8 @@ class Scratch:
         self.r_str2 = byref(self.str2)
         self.r_items = byref(self.items)
         self.r_info = byref(self.info)
+        self.r_reader = byref(self.reader)
+        self.r_meta = byref(self.meta)
 
 
 _tls = threading.local()

@@ -23,6 +23,7 @@ _raise = _ffi.raise_error
 _GetOptions = _ffi.GetOptions
 _Range = _ffi.Range
 _BufferHandle = _ffi.BufferHandle
+_PREFETCH_MAX = _c_size_t(PREFETCH_MAX)
 _MAX_COALESCE = 2**64 - 2  # a gap past any object's size: everything in one read
 
 # ---- get ----------------------------------------------------------------------------------
@@ -34,11 +35,17 @@ def get(store: StoreLike, path: str, *, options: GetOptions | None = None) -> Ge
     opts = _args.get_options(options)
     owner = _args.store_handle(store)
     t = _scratch()
-    rc = _fast().get(owner.ref, p, _byref(opts) if opts is not None else None, t.r_out, t.r_info, t.r_err)
+    o = _byref(opts) if opts is not None else None
+    rc = _fast().get_small(owner.ref, p, o, _PREFETCH_MAX, t.r_reader, t.r_out, t.r_data, t.r_size, t.r_info, t.r_err)
     if rc:
         _raise(rc, t.err)
-    info = t.info
-    return GetResult(_ffi.ReaderHandle(t.out.value), owner, info.contents if info else None)
+    info = t.info.contents
+    reader = t.reader.value
+    if reader:
+        return GetResult(_ffi.ReaderHandle(reader), owner, info)
+    # A small body, whole, in one call: no reader; its info lives in its buffer.
+    buf = _BufferHandle(t.out.value)
+    return GetResult(None, owner, info, _view(t.data.value or 0, t.size.value, buf), buf)
 
 
 async def get_async(store: StoreLike, path: str, *, options: GetOptions | None = None) -> GetResult:

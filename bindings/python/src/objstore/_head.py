@@ -16,7 +16,13 @@ def head(store: StoreLike, path: str) -> ObjectMeta:
     p = _args.path(path)
     owner = _args.store_handle(store)
     t = _scratch()
-    rc = _fast().head(owner.ref, p, t.r_out, t.r_items, t.r_err)
+    F = _fast()
+    rc = F.head_into(owner.ref, p, t.r_meta, t.strings, _ffi.HEAD_STRINGS_CAP, t.r_size, t.r_err)
+    if rc:
+        _ffi.raise_error(rc, t.err)
+    if t.size.value <= _ffi.HEAD_STRINGS:  # filled in place: no handle to free
+        return meta(t.meta)
+    rc = F.head(owner.ref, p, t.r_out, t.r_items, t.r_err)
     if rc:
         _ffi.raise_error(rc, t.err)
     page = t.out.value

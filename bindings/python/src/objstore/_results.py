@@ -132,38 +132,57 @@ class GetResult:
     is served from memory.
     """
 
-    __slots__ = ("_reader", "_store", "_meta", "_range", "_attributes", "_body")
+    __slots__ = ("_reader", "_store", "_meta", "_range", "_attributes", "_body", "_info", "_info_owner")
 
     def __init__(
         self,
-        reader: _ffi.ReaderHandle,
+        reader: _ffi.ReaderHandle | None,
         store_owner: _ffi.StoreHandle | None,
         info: _ffi.GetInfo | None,
         body: Bytes | None = None,
+        info_owner: _ffi.BufferHandle | None = None,
     ):
         self._reader = reader
         self._store = store_owner  # keeps the native store open while the body is read
         self._body = body
-        if info is not None:
-            self._meta = meta(info.meta)
-            self._range = (info.range_start, info.range_end)
-            self._attributes = kv_dict(info.attributes, info.attributes_len)
+        self._info = self._info_owner = None
+        if info is not None and info_owner is not None:
+            # The info lives as long as info_owner (the body's buffer):
+            # decoded on first use, since most callers only want the body.
+            self._info, self._info_owner = info, info_owner
+            self._meta, self._range, self._attributes = None, None, {}
+        elif info is not None:  # in the reader's memory, freed with it
+            self._decode(info)
         else:  # pragma: no cover - the library always returns info
             self._meta, self._range, self._attributes = None, None, {}
+
+    def _decode(self, info: _ffi.GetInfo) -> None:
+        self._meta = meta(info.meta)
+        self._range = (info.range_start, info.range_end)
+        self._attributes = kv_dict(info.attributes, info.attributes_len)
+
+    def _decoded(self) -> None:
+        info = self._info
+        if info is not None:
+            self._decode(info)
+            self._info = self._info_owner = None
 
     @property
     def meta(self) -> ObjectMeta:
         """The object's metadata (ObjectMeta)."""
+        self._decoded()
         return self._meta
 
     @property
     def range(self) -> tuple[int, int]:
         """The byte range the body holds: (start, end), end exclusive."""
+        self._decoded()
         return self._range
 
     @property
     def attributes(self) -> dict[str, str]:
         """Content-Type and other attributes, and user metadata."""
+        self._decoded()
         return dict(self._attributes)
 
     def _take_reader(self) -> _ffi.ReaderHandle:
@@ -178,7 +197,9 @@ class GetResult:
         body = self._body
         if body is None:
             return None
-        self._take_reader().close()
+        reader, self._reader = self._reader, None
+        if reader is not None:  # a small sync get's body comes without one
+            reader.close()
         self._body = None
         return body
 
@@ -235,7 +256,7 @@ class GetResult:
         return self.stream()
 
     def __repr__(self) -> str:
-        return f"GetResult(meta={self._meta!r}, range={self._range!r})"
+        return f"GetResult(meta={self.meta!r}, range={self.range!r})"
 
 
 class BytesStream:
