@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,15 @@ def pytest_sessionstart(session):
             + "). Run `make build` or set OBJSTORE_LIBRARY.",
             returncode=2,
         )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # On a free-threaded build the whole suite must run without the GIL:
+    # something that enabled it (without the warning pytest turns into an
+    # error, e.g. PyGILState from C) fails the run here.
+    if sysconfig.get_config_var("Py_GIL_DISABLED") and sys._is_gil_enabled() and "PYTHON_GIL" not in os.environ:
+        session.config.get_terminal_writer().line("FAILED: the GIL was enabled during the run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ import objstore
 from objstore import Bytes, _ffi
 from objstore._args import BorrowedBuffer
 
+from conftest import run_python
+
 
 def buffer_address(obj) -> int:
     """The address a consumer of obj's buffer protocol sees."""
@@ -183,3 +185,111 @@ def test_stream_chunks_are_zero_copy(local_store):
     for chunk in objstore.get(local_store, "s").stream(min_chunk_size=1024 * 1024):
         data, size = library_data_pointer(chunk)
         assert ctypes.addressof(chunk) == data and len(chunk) == size
+
+
+# Every kind of buffer consumer, each fed a whole object, a zero-copy slice of
+# one and an empty one. Run in a child interpreter: a consumer that crashes
+# (ctypes exports a NULL strides pointer, which CPython's memoryview
+# comparison and slice assignment read: a segfault on 3.11) fails this test
+# with the consumer's name instead of killing the test run.
+_CONSUMERS = r"""
+import array, hashlib, io, os, socket, struct, sys, tempfile, zlib
+import numpy as np
+import objstore
+from objstore.store import MemoryStore
+
+store = MemoryStore()
+objstore.put(store, "k", b"hello")
+objstore.put(store, "big", bytes(range(256)) * 4096)
+objstore.put(store, "empty", b"")
+cases = {
+    "whole": (objstore.get(store, "k").bytes(), b"hello"),
+    "slice": (objstore.get(store, "big").bytes()[1000:1000 + 70000], (bytes(range(256)) * 4096)[1000:71000]),
+    "empty": (objstore.get(store, "empty").bytes(), b""),
+}
+
+
+def slice_assign(b):
+    m = memoryview(bytearray(len(b)))
+    m[:] = b
+    return m.tobytes()
+
+
+def file_write(b):
+    with tempfile.TemporaryFile() as f:
+        f.write(b)
+        f.seek(0)
+        return f.read()
+
+
+def raw_write(b):
+    r, w = os.pipe()
+    try:
+        if b:
+            os.write(w, b[:4096])
+        os.close(w)
+        w = None
+        return os.read(r, 8192)
+    finally:
+        os.close(r)
+        if w is not None:
+            os.close(w)
+
+
+def socket_send(b):
+    a, c = socket.socketpair()
+    with a, c:
+        a.setblocking(False)
+        head = b[:4096]
+        a.sendall(head)
+        return c.recv(8192) if head else b""
+
+
+consumers = {
+    "memoryview slice assignment": slice_assign,
+    "memoryview == Bytes": lambda b: (memoryview(bytes(b)) == b) and bytes(b),
+    "Bytes == memoryview": lambda b: (b == memoryview(bytes(b))) and bytes(b),
+    "memoryview(b) == memoryview(b)": lambda b: (memoryview(b) == memoryview(b)) and bytes(b),
+    "memoryview.tobytes": lambda b: memoryview(b).tobytes(),
+    "memoryview.cast": lambda b: memoryview(b).cast("c").tobytes(),
+    "memoryview slice": lambda b: memoryview(b)[0:len(b)].tobytes(),
+    "bytes": bytes,
+    "bytearray": lambda b: bytes(bytearray(b)),
+    "bytearray +=": lambda b: bytes(bytearray(b"") + b),
+    "join": lambda b: b"".join([b]),
+    "numpy.frombuffer": lambda b: np.frombuffer(b, dtype=np.uint8).tobytes(),
+    "numpy.asarray(memoryview)": lambda b: np.asarray(memoryview(b)).tobytes(),
+    "struct.unpack_from": lambda b: struct.unpack_from(f"{len(b)}s", b)[0],
+    "hashlib": lambda b: hashlib.sha256(b).digest() == hashlib.sha256(bytes(b)).digest() and bytes(b),
+    "zlib.crc32": lambda b: zlib.crc32(b) == zlib.crc32(bytes(b)) and bytes(b),
+    "io.BytesIO": lambda b: io.BytesIO(b).read(),
+    "file write": file_write,
+    "os.write": lambda b: raw_write(b),
+    "socket send": socket_send,
+    "array.frombytes": lambda b: array.array("B", b).tobytes(),
+    "str(b, 'latin-1')": lambda b: str(b, "latin-1").encode("latin-1"),
+    "int.from_bytes": lambda b: int.from_bytes(b, "big").to_bytes(len(b), "big"),
+}
+failed = []
+for case, (b, want) in cases.items():
+    for name, consume in consumers.items():
+        expect = want[:4096] if name in ("os.write", "socket send") else want
+        try:
+            got = consume(b)
+        except Exception as e:
+            failed.append(f"{case}/{name}: {type(e).__name__}: {e}")
+            continue
+        if got != expect:
+            failed.append(f"{case}/{name}: wrong bytes")
+        print(case, name, "ok", flush=True)
+print("FAILED", failed) if failed else print("ALL OK")
+"""
+
+
+def test_every_buffer_consumer_reads_the_bytes_without_crashing():
+    result = run_python(_CONSUMERS, timeout=120, env_extra={"PYTHONFAULTHANDLER": "1"})
+    last = result.stdout.strip().splitlines()[-1:] or ["(no output)"]
+    assert result.returncode == 0, (
+        f"child died (rc {result.returncode}) after: {last[0]}\n{result.stderr[-2000:]}"
+    )
+    assert last == ["ALL OK"], result.stdout[-3000:]

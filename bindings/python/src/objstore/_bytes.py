@@ -9,26 +9,28 @@ read the library's memory directly: no copy anywhere. Each instance keeps a
 reference to the owner of the native buffer, which frees it with
 ``objstore_buffer_free`` once every view of it is gone.
 
-The per-length classes are cached (bounded LRU); creating one costs tens of
-microseconds, finding a cached one well under one.
+The per-length classes are cached (bounded; see _class_for); creating one
+costs tens of microseconds, finding a cached one well under one, without a
+lock.
 
 Read-only: on Python 3.12 and newer, ``__buffer__`` (PEP 688) exports the
 memory read-only, still without a copy: writing through ``memoryview(b)``,
 ``readinto(b)``, ``numpy.frombuffer(b).setflags(write=True)`` and any other
 request for a writable buffer are refused. Python 3.11 has no ``__buffer__``
-and ctypes always exports writable memory, so there a consumer that asks for
-a writable buffer gets one: ``Bytes`` itself refuses item assignment, but
+and no way for Python code to refuse a buffer request, so there the export
+(PyBuffer_FillInfo, installed per class: see _export_with_strides) is
+writable: ``Bytes`` itself refuses item assignment, but
 ``memoryview(b)[0] = 1`` writes into the library's buffer (and into every
 other view of it). Treat Bytes as immutable on 3.11 too.
 """
 
 from __future__ import annotations
 
+import _thread
 import ctypes
-import gc
+import opcode
 import sys
 import threading
-from collections import OrderedDict
 
 __all__ = ["Bytes"]
 
@@ -300,73 +302,139 @@ class Bytes:
 
 # ---- per-length classes -----------------------------------------------------------
 
+# The per-length classes, in two generations: a length is looked up in
+# _recent without a lock (the hot path of every get: one dict read, which
+# stays cheap and never serializes threads on a free-threaded build); a
+# length found only in _older is moved back into _recent. Once _recent holds
+# _MAX_CLASSES // 2 lengths it becomes _older and the previous _older is
+# dropped: a length unused for that long is forgotten (its class lives on
+# while instances do). At most _MAX_CLASSES classes are kept.
 _MAX_CLASSES = 1024
-_classes: OrderedDict[int, type] = OrderedDict()
-_classes_lock = threading.Lock()
-
-# Where CPython 3.11 (64-bit) keeps an array type's PEP 3118 format string
-# inside its StgDict. ctypes reports unsigned bytes as "<B"; we rewrite it
-# in place to the native "B" that memoryview.cast() and most consumers expect.
-# The layout is verified field by field before anything is written.
-_STG_SIZE, _STG_ALIGN, _STG_LENGTH, _STG_FORMAT, _STG_NDIM, _STG_SHAPE = 48, 56, 64, 168, 176, 184
+_recent: dict[int, type] = {}
+_older: dict[int, type] = {}
+_classes_lock = threading.Lock()  # held to change _recent and _older
 
 
-def _native_format_311(cls: type, n: int) -> None:
-    if sys.version_info[:2] != (3, 11) or ctypes.sizeof(ctypes.c_void_p) != 8:
-        return
-    stg = [d for d in gc.get_referents(cls.__dict__) if type(d).__name__ == "StgDict"]
-    if len(stg) != 1:
-        return
-    base = id(stg[0])
-    ssize = ctypes.c_ssize_t
-    try:
-        if (
-            ssize.from_address(base + _STG_SIZE).value != n
-            or ssize.from_address(base + _STG_ALIGN).value != 1
-            or ssize.from_address(base + _STG_LENGTH).value != n
-            or ctypes.c_int.from_address(base + _STG_NDIM).value != 1
+if sys.version_info[:2] == (3, 11):
+    # A ctypes array exports its buffer without strides even to a consumer
+    # that asks for them (CPython gh-57060), and with the format "<B". Some
+    # consumers then read the NULL strides: on 3.11, with Bytes' format made
+    # "B", ``memoryview(bytearray(n))[:n] = b`` and ``memoryview(x) == b``
+    # crashed the interpreter. So each Bytes class exports its buffer through
+    # PyBuffer_FillInfo, as bytes and bytearray do: format "B", shape and
+    # strides filled whenever asked for, writable (see the module notes).
+    # 3.12+ exports through __buffer__ instead (a memoryview, read-only).
+    _FillInfo = ctypes.pythonapi.PyBuffer_FillInfo
+    _FillInfo.argtypes = [
+        ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int, ctypes.c_int,
+    ]
+    _FillInfo.restype = ctypes.c_int
+
+    _VIEW_OBJ = 8  # offsetof(Py_buffer, obj)
+
+    def _export_buffer(obj, view, flags):
+        # A ctypes callback cannot pass an exception to its C caller (it
+        # returns garbage, and the consumer would read an unfilled view), so
+        # nothing may raise before FillInfo has filled the view: no call
+        # before it (a ctypes array passed as void * is its address), and no
+        # check for pending signals at entry (see below).
+        try:
+            _FillInfo(view, obj, obj, obj._length_, 0, flags)
+        except BaseException as e:
+            # A signal handler's exception, raised as the call returned.
+            if ctypes.c_void_p.from_address(view + _VIEW_OBJ).value != id(obj):
+                return -1  # not filled after all: the consumer sees a SystemError
+            if isinstance(e, KeyboardInterrupt):
+                _thread.interrupt_main()  # Ctrl-C again, out of the callback
+        return 0
+
+    # Python code handles pending signals where a function starts (RESUME
+    # with argument 0 or 1) and after calls. Argument 2 (what follows a
+    # "yield from") skips the first check; the one call is FillInfo's.
+    _RESUME = opcode.opmap["RESUME"]
+    _code = _export_buffer.__code__
+    if _code.co_code[:2] == bytes((_RESUME, 0)):
+        _export_buffer.__code__ = _code.replace(co_code=bytes((_RESUME, 2)) + _code.co_code[2:])
+    _export_buffer = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.c_void_p, ctypes.c_int)(_export_buffer)
+
+    # PyTypeObject on 64-bit CPython 3.11: where tp_basicsize, tp_itemsize,
+    # tp_as_buffer and tp_flags are. Checked against the class before the
+    # class's own PyBufferProcs (inside its heap type object) is written.
+    _TP_BASICSIZE, _TP_ITEMSIZE, _TP_AS_BUFFER, _TP_FLAGS = 32, 40, 160, 168
+    _ARRAY_GETBUFFER = ctypes.c_void_p.from_address(
+        ctypes.c_void_p.from_address(id(_Array) + _TP_AS_BUFFER).value
+    ).value
+    _EXPORT_ADDRESS = ctypes.cast(_export_buffer, ctypes.c_void_p).value
+
+    def _export_with_strides(cls: type) -> None:
+        # Any mismatch leaves ctypes' own export (test_bytes checks this took).
+        if ctypes.sizeof(ctypes.c_void_p) != 8 or sys.implementation.name != "cpython":
+            return
+        base = id(cls)
+        ssize = ctypes.c_ssize_t
+        procs = ctypes.c_void_p.from_address(base + _TP_AS_BUFFER).value
+        if not (
+            ssize.from_address(base + _TP_BASICSIZE).value == cls.__basicsize__
+            and ssize.from_address(base + _TP_ITEMSIZE).value == cls.__itemsize__
+            and ctypes.c_ulong.from_address(base + _TP_FLAGS).value == cls.__flags__
+            and procs is not None
+            and base < procs < base + type(cls).__basicsize__  # the class's own, not ctypes'
+            and ctypes.c_void_p.from_address(procs).value == _ARRAY_GETBUFFER
         ):
             return
-        shape = ctypes.c_void_p.from_address(base + _STG_SHAPE).value
-        fmt = ctypes.c_void_p.from_address(base + _STG_FORMAT).value
-        if not shape or not fmt or ssize.from_address(shape).value != n:
-            return
-        if _string_at(fmt, 3) != b"<B\0":
-            return
-        ctypes.memmove(fmt, b"B\0", 2)
-    except Exception:  # pragma: no cover - layout checks failed harmlessly
-        return
+        ctypes.c_void_p.from_address(procs).value = _EXPORT_ADDRESS
+
+    _CLASS_EXTRAS = {"_export_buffer": _export_buffer}  # each class keeps the callback alive
+else:
+
+    def _export_with_strides(cls: type) -> None:
+        pass
+
+    _CLASS_EXTRAS = {}
 
 
 def _new_class(n: int) -> type:
     cls = type(
         "Bytes",
         (Bytes, _Array),
-        {"__slots__": ("_owner",), "_type_": ctypes.c_ubyte, "_length_": n, "__module__": "objstore"},
+        {
+            "__slots__": ("_owner",),
+            "_type_": ctypes.c_ubyte,
+            "_length_": n,
+            "__module__": "objstore",
+            **_CLASS_EXTRAS,
+        },
     )
-    _native_format_311(cls, n)
+    _export_with_strides(cls)
     return cls
 
 
 def _class_for(n: int) -> type:
-    cls = _classes.get(n)
+    cls = _recent.get(n)
     if cls is not None:
-        try:
-            _classes.move_to_end(n)
-        except KeyError:  # evicted by another thread meanwhile: still usable
-            pass
         return cls
-    cls = _new_class(n)
+    return _remember(n)
+
+
+def _remember(n: int) -> type:
+    """The class for length n, made or taken from _older, now in _recent."""
+    global _recent, _older
+    cls = _older.get(n)
+    if cls is None:
+        cls = _new_class(n)  # outside the lock: tens of microseconds
     with _classes_lock:
-        existing = _classes.get(n)
-        if existing is not None:
-            return existing
-        _classes[n] = cls
-        if len(_classes) > _MAX_CLASSES:
-            # Evict the oldest quarter at once so that churn stays cheap.
-            for _ in range(_MAX_CLASSES // 4):
-                _classes.popitem(last=False)
+        known = _recent.get(n) or _older.get(n)
+        if known is not None:  # another thread was first: one class per length
+            cls = known
+        if len(_recent) >= _MAX_CLASSES // 2:
+            _older, _recent = _recent, {}
+        _recent[n] = cls
     return cls
+
+
+def cached_lengths() -> int:
+    """How many per-length classes are cached (at most _MAX_CLASSES)."""
+    return len(_recent) + len(_older)
 
 
 _EMPTY_CLASS = _new_class(0)
@@ -377,8 +445,3 @@ def _view(address: int, size: int, owner) -> Bytes:
     obj = _class_for(size).from_address(address) if size else _EMPTY_CLASS.from_address(address or 0)
     obj._owner = owner
     return obj
-
-
-def native_format_active() -> bool:
-    """True if memoryview(Bytes) reports format "B" (not ctypes' "<B")."""
-    return memoryview(Bytes(b"x")).format == "B"

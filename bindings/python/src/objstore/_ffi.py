@@ -465,6 +465,10 @@ class NativeHandle:
         self.ref = None
 
     def close(self) -> None:
+        # Not atomic: two threads closing one handle at once may both free
+        # it. Harmless by the C contract: freeing a freed handle (or using
+        # one) is refused with OBJSTORE_E_BAD_HANDLE, and a freed address is
+        # quarantined, never handed out again meanwhile (capi/registry.go).
         h, self.handle = self.handle, None
         self.ref = None
         if h and not _exiting and not _forked and _lib is not None:

@@ -54,10 +54,13 @@ def _lib() -> ctypes.CDLL:
     L = lib()
     if _declared is not L:
         with _declare_lock:
-            for name, argtypes in _SIGNATURES.items():
-                fn = getattr(L, name)
-                fn.restype, fn.argtypes = ctypes.c_int, argtypes
-            _declared = L
+            # Checked again under the lock: a thread that lost the race must
+            # not rewrite argtypes of functions another thread is calling.
+            if _declared is not L:
+                for name, argtypes in _SIGNATURES.items():
+                    fn = getattr(L, name)
+                    fn.restype, fn.argtypes = ctypes.c_int, argtypes
+                _declared = L
     return L
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 # Retries of the token endpoints: transient statuses, exponential backoff.
@@ -40,16 +41,24 @@ class PicklableSession:
         self.given = given
         self.make = make
         self._made = None
+        # Each ask of a sync provider runs on a thread of its own: without
+        # the lock two first asks could each make a session, one never closed.
+        self._lock = threading.Lock()
 
     def get(self) -> Any:
         if self.given is not None:
             return self.given
-        if self._made is None:
-            self._made = self.make()
-        return self._made
+        made = self._made
+        if made is None:
+            with self._lock:
+                made = self._made
+                if made is None:
+                    made = self._made = self.make()
+        return made
 
     def reset(self) -> Any:
-        made, self._made = self._made, None
+        with self._lock:
+            made, self._made = self._made, None
         return made
 
     def __getstate__(self):
@@ -57,3 +66,7 @@ class PicklableSession:
             raise TypeError(f"a credential provider holding your {type(self.given).__qualname__} cannot be pickled: "
                             "build it without a session to pickle it")
         return {"given": None, "make": self.make, "_made": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
