@@ -70,7 +70,7 @@ func (u *utf8Builder) reserve(rows, bytes int) error {
 	if err == nil && u.nullable {
 		if err = u.validity.reserve((u.rows + rows + 7) / 8); err == nil {
 			bits := u.validity.bytes()
-			clear(bits[u.validity.len:(u.rows+rows+7)/8])
+			clear(bits[u.validity.len : (u.rows+rows+7)/8])
 		}
 	}
 	return err
