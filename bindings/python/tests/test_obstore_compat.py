@@ -47,8 +47,6 @@ ALLOWED_GAPS = {
     "obstore.auth.earthdata": "credential providers",
     "obstore.auth.google": "credential providers",
     "obstore.auth.planetary_computer": "credential providers",
-    # Arrow listing (return_arrow=True) adds no name: the parameters and the
-    # overloads are here already and only the results are missing.
 }
 
 # Keys of obstore's config TypedDicts not accepted here yet, each with why:
