@@ -77,7 +77,7 @@ test-python: build
 # Each fuzz target runs for FUZZTIME; a crasher is written to the package's
 # testdata/fuzz/ and then runs in every `go test` as a regression test.
 FUZZTIME ?= 2m
-FUZZ_TARGETS := ./core:FuzzParsePath ./core:FuzzParseConfig ./core:FuzzRangeResolve ./core/stores:FuzzFromURL
+FUZZ_TARGETS := ./core:FuzzParsePath ./core:FuzzParseConfig ./core:FuzzRangeResolve ./core/stores:FuzzFromURL ./core/stores:FuzzNormalize
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -6,6 +6,8 @@
 #
 #   GO       the Go command (default: go)
 #   CC       the C compiler cgo uses; GOARCH the target (cross builds)
+#   EXTRA_TAGS  more build tags, comma-separated (make bench's profiling
+#            build: objstore_pprof)
 #
 # Flags, and why:
 #   -trimpath -buildvcs=false  the same bytes from any checkout or sdist
@@ -22,7 +24,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 out=$(realpath -m "$1")
 mkdir -p "$(dirname "$out")"
 cd "$root"
-CGO_ENABLED=1 "${GO:-go}" build -buildmode=c-shared -trimpath -buildvcs=false -tags disable_grpc_modules \
+CGO_ENABLED=1 "${GO:-go}" build -buildmode=c-shared -trimpath -buildvcs=false -tags "disable_grpc_modules${EXTRA_TAGS:+,$EXTRA_TAGS}" \
   -ldflags "-s -w -extldflags '-Wl,--strip-all -Wl,--version-script=$root/capi/exports.map -Wl,-soname,libobjstore.so.1'" \
   -o "$out" ./capi
 rm -f "${out%.*}.h"  # cgo's generated header, named after OUT: include/objstore.h is the real one

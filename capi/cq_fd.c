@@ -1,8 +1,9 @@
 /*
- * The completion queue's readiness file descriptor: an eventfd on Linux, a
- * non-blocking pipe elsewhere (or where eventfd fails). The Go side
- * (cq.go) signals it when the queue goes from empty to non-empty and resets
- * it when a poll empties the queue, both under the queue's lock.
+ * The readiness file descriptor of a queue (the completion queue, the ask
+ * queue): an eventfd on Linux, a non-blocking pipe elsewhere (or where
+ * eventfd fails). The Go side (readyq.go) signals it when the queue goes
+ * from empty to non-empty and resets it when a poll empties the queue, both
+ * under the queue's lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,15 +15,14 @@
 
 #include "cq_fd.h"
 
-static int read_fd = -1, write_fd = -1;
-
-int cqfd_open(void) {
-    if (read_fd >= 0) return read_fd;
+int readyfd_open(readyfd *f) {
+    if (f->opened) return f->read_fd;
 #ifdef __linux__
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (efd >= 0) {
-        read_fd = write_fd = efd;
-        return read_fd;
+        f->read_fd = f->write_fd = efd;
+        f->opened = 1;
+        return f->read_fd;
     }
 #endif
     int p[2];
@@ -31,12 +31,14 @@ int cqfd_open(void) {
         fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
         fcntl(p[i], F_SETFD, FD_CLOEXEC);
     }
-    read_fd = p[0];
-    write_fd = p[1];
-    return read_fd;
+    f->read_fd = p[0];
+    f->write_fd = p[1];
+    f->opened = 1;
+    return f->read_fd;
 }
 
-void cqfd_signal(void) {
+void readyfd_signal(readyfd *f) {
+    int read_fd = f->read_fd, write_fd = f->write_fd;
     if (read_fd == write_fd) {
         uint64_t one = 1;
         while (write(write_fd, &one, sizeof one) < 0 && errno == EINTR) {}
@@ -46,8 +48,9 @@ void cqfd_signal(void) {
     }
 }
 
-void cqfd_reset(void) {
-    if (read_fd == write_fd) {
+void readyfd_reset(readyfd *f) {
+    int read_fd = f->read_fd;
+    if (read_fd == f->write_fd) {
         uint64_t v;
         while (read(read_fd, &v, sizeof v) < 0 && errno == EINTR) {}
     } else {

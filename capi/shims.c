@@ -75,6 +75,12 @@ int objstore_store_new(const char *config_json, const char *env_json,
     return objstoreGo_store_new((char *)config_json, (char *)env_json, (void **)out, err);
 }
 
+int objstore_store_wrap(const char *config_json, objstore_store *inner,
+                        objstore_store **out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_store_wrap((char *)config_json, inner, (void **)out, err);
+}
+
 int objstore_store_free(objstore_store *store) {
     REFUSE_IF_FORKED();
     return objstoreGo_store_free(store);
@@ -357,18 +363,19 @@ int objstore_cq_poll(objstore_completion *out, size_t max, size_t *n) {
     return objstoreGo_cq_poll(out, max, n);
 }
 
-/* Waits in poll() on the queue's fd (no Go thread blocks), polling the
- * queue each time it becomes readable. */
-int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
-                     int timeout_ms) {
-    REFUSE_IF_FORKED();
+/* Waits in poll() on a queue's readiness fd (no Go thread blocks), polling
+ * the queue each time it becomes readable, until it gives at least one item
+ * or timeout_ms (-1: no bound) ran out (*n is then 0). The completion queue
+ * and the ask queue wait alike. */
+static int wait_ready(int (*fd_of)(int *, objstore_error **), int (*poll_once)(void *, size_t, size_t *),
+                      void *out, size_t max, size_t *n, int timeout_ms) {
     int fd;
-    int rc = objstoreGo_cq_fd(&fd, NULL);
+    int rc = fd_of(&fd, NULL);
     if (rc != OBJSTORE_OK) return rc;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        rc = objstoreGo_cq_poll(out, max, n);
+        rc = poll_once(out, max, n);
         if (rc != OBJSTORE_OK || *n > 0 || max == 0) return rc;
         int wait = -1;
         if (timeout_ms >= 0) {
@@ -381,6 +388,14 @@ int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, wait) < 0 && errno != EINTR) return OBJSTORE_E_GENERIC;
     }
+}
+
+static int cq_poll_once(void *out, size_t max, size_t *n) { return objstoreGo_cq_poll(out, max, n); }
+
+int objstore_cq_wait(objstore_completion *out, size_t max, size_t *n,
+                     int timeout_ms) {
+    REFUSE_IF_FORKED();
+    return wait_ready(objstoreGo_cq_fd, cq_poll_once, out, max, n, timeout_ms);
 }
 
 int objstore_cancel(uint64_t request_id) {
@@ -616,4 +631,42 @@ int objstore_submit_list_with_delimiter_arrow(objstore_store *store,
     REFUSE_IF_FORKED();
     return objstoreGo_submit_list_with_delimiter_arrow(store, (char *)prefix, objects, common_prefixes,
                                                        request_id, err);
+}
+
+/* ---- Credential providers and the ask queue ---- */
+
+int objstore_store_open(const char *config_json, const char *env_json,
+                        const objstore_store_options *opts,
+                        objstore_store **out, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_store_open((char *)config_json, (char *)env_json,
+                                 (objstore_store_options *)opts, (void **)out, err);
+}
+
+int objstore_ask_fd(int *fd, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_fd(fd, err);
+}
+
+int objstore_ask_poll(objstore_ask *out, size_t max, size_t *n) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_poll(out, max, n);
+}
+
+static int ask_poll_once(void *out, size_t max, size_t *n) { return objstoreGo_ask_poll(out, max, n); }
+
+int objstore_ask_wait(objstore_ask *out, size_t max, size_t *n, int timeout_ms) {
+    REFUSE_IF_FORKED();
+    return wait_ready(objstoreGo_ask_fd, ask_poll_once, out, max, n, timeout_ms);
+}
+
+int objstore_ask_answer_credential(uint64_t ask_id, const objstore_credential *cred,
+                                   objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_answer_credential(ask_id, (objstore_credential *)cred, err);
+}
+
+int objstore_ask_fail(uint64_t ask_id, int code, const char *message, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_ask_fail(ask_id, code, (char *)message, err);
 }

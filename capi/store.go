@@ -47,12 +47,23 @@ func envArg(s *C.char) (map[string]string, error) {
 	return env, nil
 }
 
+// storeOut hands h out as a store handle. The handle's last free closes
+// the store (a shared store, when every handle of its document is freed).
+func storeOut(out *unsafe.Pointer, h *stores.Handle) {
+	*out = newHandle(kindStore, h, func() { h.Close() })
+}
+
 func setJSON(out **C.char, c core.Config) {
 	*out = C.CString(string(c.JSON()))
 }
 
 //export objstoreGo_store_new
 func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C.objstore_error) C.int {
+	return objstoreGo_store_open(config, envJSON, nil, out, errp)
+}
+
+//export objstoreGo_store_wrap
+func objstoreGo_store_wrap(config *C.char, inner unsafe.Pointer, out *unsafe.Pointer, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
 		if err := needOut("out", out == nil); err != nil {
 			return err
@@ -61,18 +72,14 @@ func objstoreGo_store_new(config, envJSON *C.char, out *unsafe.Pointer, errp **C
 		if err != nil {
 			return err
 		}
-		env, err := envArg(envJSON)
-		if err != nil {
-			return err
-		}
-		h, err := stores.Open(requestContext(), cfg, env)
-		if err != nil {
-			return err
-		}
-		// The handle's last free closes the store (a shared store, when
-		// every handle of its document is freed).
-		*out = newHandle(kindStore, h, func() { h.Close() })
-		return nil
+		return withStore(inner, func(in *stores.Handle) error {
+			h, err := stores.Wrap(requestContext(), cfg, in)
+			if err != nil {
+				return err
+			}
+			storeOut(out, h)
+			return nil
+		})
 	})
 }
 

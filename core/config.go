@@ -19,6 +19,11 @@ import (
 // is relative to; for local it is the root directory. URL is the base URL of
 // an http store. Config holds the backend's own keys, ClientOptions the HTTP
 // client's, RetryConfig the retry policy.
+//
+// Inner is the document of the store a wrapping kind (cache, limit, prefix)
+// is built over; only those kinds take one:
+//
+//	{"kind":"cache","config":{"memory_bytes":"64MiB"},"inner":{"kind":"s3",...}}
 type Config struct {
 	Kind          string       `json:"kind"`
 	Bucket        string       `json:"bucket,omitempty"`
@@ -27,6 +32,7 @@ type Config struct {
 	Config        Options      `json:"config,omitempty"`
 	ClientOptions Options      `json:"client_options,omitempty"`
 	RetryConfig   *RetryConfig `json:"retry_config,omitempty"`
+	Inner         *Config      `json:"inner,omitempty"`
 }
 
 // ParseConfig reads a config document strictly: unknown top-level fields

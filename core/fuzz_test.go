@@ -61,7 +61,9 @@ func FuzzParseConfig(f *testing.F) {
 		`{"kind":"s3","kind":"gcs"}`,
 		`{"kind":"s3","retry_config":{"max_retries":3,"retry_timeout":"10s","backoff":{"base":2.5,"init_backoff":0.1}}}`,
 		`{"kind":"http","url":"http://127.0.0.1/","client_options":{"timeout":30,"allow_http":"true"}}`,
-		`{"kind":"s3","config":{"a":{"b":1}}}`, `{}`, `[]`, `{"kind":1}`, `{"kind":"x"} trailing`, `{"unknown":1,"kind":"memory"}`,
+		`{"kind":"s3","config":{"a":{"b":1}}}`, `{}`,
+		`{"kind":"cache","config":{"memory_bytes":"64MiB"},"inner":{"kind":"limit","inner":{"kind":"memory"}}}`,
+		`{"kind":"prefix","inner":{"kind":"memory","inner":{"kind":"x","kind":"y"}}}`, `{"kind":"cache","inner":{"nope":1}}`, `[]`, `{"kind":1}`, `{"kind":"x"} trailing`, `{"unknown":1,"kind":"memory"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -91,6 +93,10 @@ func normalizeEmpty(c Config) Config {
 	}
 	if len(c.ClientOptions) == 0 {
 		c.ClientOptions = nil
+	}
+	if c.Inner != nil {
+		inner := normalizeEmpty(*c.Inner)
+		c.Inner = &inner
 	}
 	return c
 }

@@ -23,15 +23,26 @@ func Prefixed(s Store, prefix Path) Store {
 // check again: a range that is wrong whatever the object's size (empty or
 // inverted) is InvalidArgument before any backend sees it.
 func Scoped(s Store, prefix Path) Store {
-	if p, ok := s.(*prefixStore); ok { // nest by joining, not by stacking wrappers
+	// Nest by joining, not by stacking wrappers (but never past a borrowed
+	// store, whose Close is its own).
+	if p, ok := s.(*prefixStore); ok && p.release == nil {
 		return &prefixStore{inner: p.inner, prefix: p.prefix.Join(prefix)}
 	}
 	return &prefixStore{inner: s, prefix: prefix}
 }
 
+// Borrowed returns s with its Close replaced by release, keeping every
+// optional interface of s: for a store shared by reference count that a
+// wrapping store (a cache, a limit) is built over, whose Close must drop
+// its one reference rather than close the shared store.
+func Borrowed(s Store, release func() error) Store {
+	return &prefixStore{inner: s, release: release}
+}
+
 type prefixStore struct {
-	inner  Store
-	prefix Path
+	inner   Store
+	prefix  Path
+	release func() error // Close, when set (Borrowed)
 }
 
 var (
@@ -156,12 +167,7 @@ func (p *prefixStore) Sign(ctx context.Context, method string, path Path, expire
 
 func (p *prefixStore) ListUploads(ctx context.Context, prefix Path) iter.Seq2[PendingUpload, error] {
 	return func(yield func(PendingUpload, error) bool) {
-		c, ok := p.inner.(UploadCleaner)
-		if !ok {
-			yield(PendingUpload{}, notCleanable(prefix))
-			return
-		}
-		for u, err := range c.ListUploads(ctx, p.full(prefix)) {
+		for u, err := range ListUploads(ctx, p.inner, p.full(prefix)) {
 			if err == nil {
 				u.Path, err = p.strip(u.Path)
 			}
@@ -172,14 +178,15 @@ func (p *prefixStore) ListUploads(ctx context.Context, prefix Path) iter.Seq2[Pe
 	}
 }
 
-// Close closes the store under the prefix.
-func (p *prefixStore) Close() error { return p.inner.Close() }
+// Close closes the store under the prefix (a borrowed store: releases it).
+func (p *prefixStore) Close() error {
+	if p.release != nil {
+		return p.release()
+	}
+	return p.inner.Close()
+}
 
 func (p *prefixStore) AbortUpload(ctx context.Context, u PendingUpload) error {
-	c, ok := p.inner.(UploadCleaner)
-	if !ok {
-		return notCleanable(u.Path)
-	}
 	u.Path = p.full(u.Path)
-	return c.AbortUpload(ctx, u)
+	return AbortUpload(ctx, p.inner, u)
 }

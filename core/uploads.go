@@ -93,6 +93,25 @@ func CleanupUploads(ctx context.Context, s Store, prefix Path, opts CleanupOptio
 	return aborted, first
 }
 
+// ListUploads lists the unfinished uploads of s under prefix, or yields
+// NotSupported for a store without uploads: for wrapping stores, which
+// pass the call on.
+func ListUploads(ctx context.Context, s Store, prefix Path) iter.Seq2[PendingUpload, error] {
+	if c, ok := s.(UploadCleaner); ok {
+		return c.ListUploads(ctx, prefix)
+	}
+	return func(yield func(PendingUpload, error) bool) { yield(PendingUpload{}, notCleanable(prefix)) }
+}
+
+// AbortUpload aborts a listed upload of s, or is NotSupported for a store
+// without uploads.
+func AbortUpload(ctx context.Context, s Store, u PendingUpload) error {
+	if c, ok := s.(UploadCleaner); ok {
+		return c.AbortUpload(ctx, u)
+	}
+	return notCleanable(u.Path)
+}
+
 // notCleanable is CleanupUploads' answer for stores without uploads.
 func notCleanable(prefix Path) error {
 	return &Error{Kind: NotSupported, Path: string(prefix), Msg: "this store keeps no multipart uploads between requests: there is nothing to clean up"}

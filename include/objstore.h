@@ -142,11 +142,22 @@ typedef struct objstore_store objstore_store;
  * A store is described by one JSON document:
  *   {"kind":"s3","bucket":"b","prefix":"p","config":{...},
  *    "client_options":{...},"retry_config":{...}}
- * kind is one of memory, local, s3, gcs, azure, http. For local, "prefix"
+ * kind is one of memory, local, s3, gcs, azure, http (or a wrapping kind,
+ * below). For local, "prefix"
  * is the root directory (config: "mkdir", "automatic_cleanup"). Key names
  * and aliases are those of obstore/object_store. Unknown keys are
  * OBJSTORE_E_UNKNOWN_CONFIG_KEY; a key given twice (also via an alias) is
  * OBJSTORE_E_INVALID_ARGUMENT.
+ *
+ * The kinds cache, limit and prefix wrap another store's document, "inner":
+ *   {"kind":"cache","config":{"memory_bytes":"256MiB","disk_dir":"/var/cache/x",
+ *    "disk_bytes":"10GiB","ttl":"1m","block_bytes":"4MiB"},"inner":{...}}
+ *   {"kind":"limit","config":{"max_in_flight":8,"requests_per_second":50,
+ *    "bytes_per_second":"20MiB"},"inner":{...}}
+ *   {"kind":"prefix","config":{"prefix":"a/b"},"inner":{...}}
+ * They nest (up to 16 deep) and open, compare and rebuild like any document
+ * (docs/composing.md). Sizes are a number of bytes or e.g. "64MiB", "1GB";
+ * durations a Go duration ("90s") or a number of seconds.
  */
 
 /* Opens a store. env_json is an optional JSON object of environment
@@ -158,6 +169,19 @@ typedef struct objstore_store objstore_store;
  * client and connection pool. Free with objstore_store_free(). */
 int objstore_store_new(const char *config_json, const char *env_json,
                        objstore_store **out, objstore_error **err);
+
+/* Opens a wrapping store (kind cache, limit or prefix) over an open store.
+ * config_json is the wrapper's document; its "inner" must be inner's
+ * document, or be left out. It is for an inner store no document reaches
+ * again — a memory store: objstore_store_new with the nested document would
+ * build the wrapper over a new, empty memory store — and costs nothing more
+ * for any other (equal documents share one wrapper as objstore_store_new's
+ * do). The new store holds its own share of inner, which may be freed
+ * first. Errors: OBJSTORE_E_INVALID_ARGUMENT when the document is no
+ * wrapping kind or names another inner store, OBJSTORE_E_BAD_HANDLE for an
+ * invalid inner. Free with objstore_store_free(). */
+int objstore_store_wrap(const char *config_json, objstore_store *inner,
+                        objstore_store **out, objstore_error **err);
 
 /* Frees a store handle. Requests and calls in flight on it finish first.
  * The last handle on a store (its own and those of equal documents, and
@@ -962,6 +986,134 @@ int objstore_submit_list_with_delimiter_arrow(objstore_store *store,
                                               struct ArrowArray *common_prefixes,
                                               uint64_t request_id,
                                               objstore_error **err);
+
+/* ---- Credential providers -------------------------------------------------- */
+
+/*
+ * A store of kind s3, gcs or azure can take its credentials from the
+ * program instead of its config document: a provider, asked when the store
+ * has no valid credential. The library caches the answer until shortly
+ * before it expires (the refresh threshold, default 5 minutes, at most a
+ * fifth of the credential's life), with at most one question in flight per
+ * store whatever the number of requests waiting, and asks again at once
+ * when the service refuses the credential as expired or unknown (the
+ * refused request is retried once with the new credential). Requests wait
+ * for an answer at most the client options' timeout (default 30 s): a
+ * provider that does not answer in time fails them with OBJSTORE_E_TIMEOUT.
+ *
+ * Two ways to answer, chosen per store in objstore_store_options:
+ *
+ * - A callback (credential_fn): called on a library thread, never on the
+ *   caller's, and never twice at once for one store. It may call
+ *   objstore functions on other stores, but must not wait on a request of
+ *   the store it answers for (that request waits for it). It fills *out
+ *   and returns OBJSTORE_OK, or returns an objstore_code and may write a
+ *   NUL-terminated reason into message (message_size bytes); the requests
+ *   waiting then fail with that code (OBJSTORE_E_UNAUTHENTICATED is usual)
+ *   and the reason, prefixed with the provider's name. The strings it puts
+ *   in *out must stay valid until it is called again for the store or
+ *   credential_data_free runs: the library copies them when it returns. A
+ *   callback still running when its requests stopped waiting is let finish;
+ *   its answer is dropped.
+ *
+ * - The ask queue (credential_ask_target): for languages whose code must
+ *   not run on foreign threads (Python). The library posts an
+ *   objstore_ask naming the target; a thread of the program waits for asks
+ *   (objstore_ask_wait, or the readiness fd objstore_ask_fd in an event
+ *   loop, then objstore_ask_poll) and answers each with
+ *   objstore_ask_answer_credential or objstore_ask_fail, from any thread.
+ *   An ask whose requests stopped waiting is withdrawn: answering it then
+ *   returns OBJSTORE_E_NOT_FOUND, which is harmless. The same queue is the
+ *   one channel by which the library reaches such programs (later kinds of
+ *   ask carry other questions or notices).
+ */
+
+/* What a provider answers. Which fields are read depends on the store:
+ * s3: access_key_id and secret_access_key (and session_token for
+ * temporary credentials); gcs: token (an OAuth bearer token); azure:
+ * exactly one of token (Entra ID bearer), account_key (base64) or sas (a
+ * shared access signature, query-string form). Unused fields are NULL.
+ * Initialize with OBJSTORE_CREDENTIAL_INIT. */
+typedef struct objstore_credential {
+    unsigned int version;          /* OBJSTORE_CREDENTIAL_VERSION */
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+    const char *token;
+    const char *account_key;
+    const char *sas;
+    int64_t expires_unix_ms;       /* when it stops being valid; OBJSTORE_NEVER: never */
+} objstore_credential;
+
+#define OBJSTORE_CREDENTIAL_VERSION 1
+#define OBJSTORE_NEVER INT64_MIN
+#define OBJSTORE_CREDENTIAL_INIT {.version = OBJSTORE_CREDENTIAL_VERSION, .expires_unix_ms = OBJSTORE_NEVER}
+
+/* A provider callback (see above). out is initialized (version set, every
+ * string NULL, never expiring); message has message_size bytes. */
+typedef int (*objstore_credential_fn)(void *user_data, objstore_credential *out,
+                                      char *message, size_t message_size);
+
+/* Options of objstore_store_open; initialize with
+ * OBJSTORE_STORE_OPTIONS_INIT. Give at most one of credential_fn and
+ * credential_ask_target. */
+typedef struct objstore_store_options {
+    unsigned int version;                 /* OBJSTORE_STORE_OPTIONS_VERSION */
+    objstore_credential_fn credential_fn; /* NULL: no callback */
+    void *credential_data;                /* passed to credential_fn */
+    /* Called once with credential_data when the store no longer needs it
+     * (after its last handle is freed and the callback has returned);
+     * NULL: nothing to free. Also called when objstore_store_open fails. */
+    void (*credential_data_free)(void *credential_data);
+    uint64_t credential_ask_target;       /* nonzero: ask through the ask queue with this target */
+    const char *credential_name;          /* names the provider in errors; NULL: "credential provider" */
+    int64_t refresh_threshold_ms;         /* replace a credential this long before it expires; <0: default */
+} objstore_store_options;
+
+#define OBJSTORE_STORE_OPTIONS_VERSION 1
+#define OBJSTORE_STORE_OPTIONS_INIT {.version = OBJSTORE_STORE_OPTIONS_VERSION, .refresh_threshold_ms = -1}
+
+/* objstore_store_new with options (opts NULL: none). A store opened with a
+ * provider is its own: it shares no client with other handles. A provider
+ * given for a kind that takes none is OBJSTORE_E_NOT_SUPPORTED. */
+int objstore_store_open(const char *config_json, const char *env_json,
+                        const objstore_store_options *opts,
+                        objstore_store **out, objstore_error **err);
+
+/* Kinds of ask. */
+enum {
+    OBJSTORE_ASK_CREDENTIAL = 1 /* answer with objstore_ask_answer_credential or objstore_ask_fail */
+};
+
+/* One ask, filled by the library. */
+typedef struct objstore_ask {
+    uint64_t ask_id;          /* names the ask in the answer */
+    int kind;                 /* OBJSTORE_ASK_* */
+    uint64_t target;          /* the store's credential_ask_target */
+    int64_t deadline_unix_ms; /* when the requests stop waiting */
+    void *reserved[4];
+} objstore_ask;
+
+/* The ask queue's readiness fd: readable exactly while asks wait (as the
+ * completion queue's). Owned by the library; do not close it. */
+int objstore_ask_fd(int *fd, objstore_error **err);
+
+/* Moves up to max waiting asks into out; *n is how many (0 when none). */
+int objstore_ask_poll(objstore_ask *out, size_t max, size_t *n);
+
+/* As objstore_ask_poll, waiting in poll() up to timeout_ms (-1: no bound)
+ * for at least one ask; *n is 0 when the time ran out. */
+int objstore_ask_wait(objstore_ask *out, size_t max, size_t *n, int timeout_ms);
+
+/* Answers a credential ask (the library copies the strings). A credential
+ * the store cannot use fails its requests with OBJSTORE_E_UNAUTHENTICATED.
+ * An unknown or withdrawn ask_id is OBJSTORE_E_NOT_FOUND. */
+int objstore_ask_answer_credential(uint64_t ask_id, const objstore_credential *cred,
+                                   objstore_error **err);
+
+/* Fails an ask: its requests fail with code (an objstore_code other than
+ * OBJSTORE_OK) and message (NULL: none). */
+int objstore_ask_fail(uint64_t ask_id, int code, const char *message, objstore_error **err);
 
 /* ---- Runtime settings and diagnostics ------------------------------------ */
 

@@ -1,7 +1,7 @@
 """Dask end to end: a store created on the client travels (pickled) to the
 worker processes of a LocalCluster, which read 1,000 objects of the MinIO
-test server through it; and a zarr array is written and read by Dask
-through objstore.zarr.
+test server through it; a zarr array is written and read by Dask through
+objstore.zarr; and a CachingStore's disk tier is shared by the workers.
 
 Run via: buildscripts/with-servers.sh minio -- python3 -m pytest tests/test_dask_e2e.py
 """
@@ -12,6 +12,7 @@ import hashlib
 import pickle
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,7 +24,7 @@ from dask.base import tokenize
 from distributed import Client, LocalCluster
 
 import objstore
-from objstore.store import S3Store
+from objstore.store import CachingStore, S3Store
 from objstore.zarr import ZarrStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bindings" / "python" / "tests"))
@@ -96,3 +97,32 @@ def test_zarr_array_written_and_read_by_dask(client):
     assert np.isclose(total, 2 * expected.sum(dtype="float64"), rtol=1e-5)
     chunk_keys = [m["path"] for m in objstore.list(store.store, "data/c").collect()]
     assert len(chunk_keys) == 16  # 4 x 4 chunks, each written by a worker
+
+
+def test_caching_store_disk_tier_is_shared_by_the_workers(client, tmp_path):
+    """One worker reads every object through a CachingStore whose disk tier
+    both workers share; the objects are then deleted from MinIO (behind the
+    cache, within its ttl); the other worker, which never read them and has
+    no memory tier, reads them all, right, from the disk tier."""
+    inner = minio_store("dask-cache-" + uuid.uuid4().hex)
+    paths = [f"objects/{i:03d}.bin" for i in range(60)]
+    payloads = {p: hashlib.sha256(p.encode()).digest() * (2000 + 97 * i) for i, p in enumerate(paths)}
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda p: objstore.put(inner, p, payloads[p]), paths))
+    disk_dir = tmp_path / "shared-cache"
+    store = CachingStore(inner, memory_bytes=0, disk_dir=disk_dir, disk_bytes="1GiB",
+                         block_bytes="64KiB", ttl=timedelta(minutes=10))
+    expected = {p: hashlib.sha256(payloads[p]).hexdigest() for p in paths}
+    first, second = sorted(client.scheduler_info()["workers"])
+
+    def read_all_on(worker: str) -> dict[str, str]:
+        futures = client.map(digest_of_object, [store] * len(paths), paths, workers=[worker], pure=False)
+        return dict(client.gather(futures))
+
+    assert read_all_on(first) == expected
+    cached_blocks = list((disk_dir / "v1" / "blocks").rglob("*-*"))
+    assert len(cached_blocks) == sum(-(-len(b) // (64 << 10)) for b in payloads.values())
+
+    objstore.delete(inner, paths)
+    assert not objstore.list(inner).collect()
+    assert read_all_on(second) == expected

@@ -30,7 +30,7 @@ type clients struct {
 	transport http.RoundTripper // under both: what Close closes the idle connections of
 }
 
-func newClients(s settings, c core.Config) (clients, credential, error) {
+func newClients(s settings, c core.Config, o driver.OpenOptions) (clients, credential, error) {
 	co, err := driver.ParseClientOptions(c.ClientOptions)
 	if err != nil {
 		return clients{}, credential{}, err
@@ -47,8 +47,12 @@ func newClients(s settings, c core.Config) (clients, credential, error) {
 	}
 	throttle := driver.NewThrottle(driver.PolicyOf(c.RetryConfig))
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
-	cred, err := buildCredential(s, httpClient)
-	if err != nil {
+	var cred credential
+	if o.Credentials != nil {
+		cred = credential{kind: credProvided, provided: driver.NewCredentialCache(storeName, o.Credentials, co.Timeout, checkCredential)}
+		httpClient.Transport = &driver.CredentialTransport{Cache: cred.provided, Authorize: authorizer(s.account),
+			Stale: staleCredential, Base: httpClient.Transport}
+	} else if cred, err = buildCredential(s, httpClient); err != nil {
 		return clients{}, credential{}, err
 	}
 	opts := clientOptions(co, c.RetryConfig, httpClient)

@@ -23,6 +23,7 @@ var Backend = driver.Backend{
 	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open:      open,
+	OpenWith:  openWithOptions,
 	Shared:    true,
 	// The keys' AZURE_* variables and the emulator's base URL.
 	Environment: configKeys.EnvNames(azuriteURLEnv),
@@ -395,9 +396,15 @@ func hasAny(o core.Options, keys []string) bool {
 func (s settings) flag(key string) (bool, error) { return driver.ParseBool(key, s.keys[key]) }
 
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
+	return openWithOptions(ctx, c, env, driver.OpenOptions{})
+}
+
+// openWithOptions is open with options: a credential provider replaces
+// every credential of the document and the environment.
+func openWithOptions(ctx context.Context, c core.Config, env map[string]string, o driver.OpenOptions) (core.Store, error) {
 	s, err := resolve(c, env)
 	if err != nil {
 		return nil, err
 	}
-	return newStore(ctx, s, c)
+	return newStore(ctx, s, c, o)
 }

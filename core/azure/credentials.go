@@ -2,7 +2,14 @@ package azure
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // credentialKind is how requests are authorized.
@@ -23,6 +31,7 @@ const (
 	credSharedKey                       // account key: requests signed, SAS URLs signable
 	credSAS                             // a SAS token appended to every URL
 	credToken                           // an Entra ID (OAuth) bearer token
+	credProvided                        // a credential provider's answers (any of the three above)
 )
 
 type credential struct {
@@ -30,6 +39,7 @@ type credential struct {
 	sharedKey *container.SharedKeyCredential
 	sas       string // query string, without "?"
 	token     azcore.TokenCredential
+	provided  *driver.CredentialCache
 }
 
 // Values of credential_type (object_store's names).
@@ -217,4 +227,155 @@ type staticToken string
 
 func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	return azcore.AccessToken{Token: string(t), ExpiresOn: time.Now().Add(24 * time.Hour)}, nil
+}
+
+// checkCredential refuses a provider's answer Azure cannot authorize with:
+// it must be exactly one of a bearer token, an account key and a SAS.
+func checkCredential(c core.Credential) error {
+	n := 0
+	for _, v := range []string{c.Token, c.AccountKey, c.SAS} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return errors.New("an Azure credential is exactly one of token, access_key and sas_token")
+	}
+	if c.AccountKey != "" {
+		if _, err := base64.StdEncoding.DecodeString(c.AccountKey); err != nil {
+			return errors.New("access_key is not valid base64")
+		}
+	}
+	if c.SAS != "" {
+		if _, err := normalizeSAS(c.SAS); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// authorizer authorizes a request with a provider's credential: a bearer
+// token in the Authorization header, a SAS appended to the query, or an
+// account key signing the request (Shared Key).
+func authorizer(account string) func(*http.Request, core.Credential) error {
+	return func(r *http.Request, c core.Credential) error {
+		switch {
+		case c.Token != "":
+			return driver.AuthorizeBearer(r, c)
+		case c.SAS != "":
+			sas, err := normalizeSAS(c.SAS)
+			if err != nil {
+				return err
+			}
+			u := *r.URL
+			if u.RawQuery != "" {
+				u.RawQuery += "&"
+			}
+			u.RawQuery += sas
+			r.URL = &u
+			return nil
+		}
+		return signSharedKey(r, account, c.AccountKey)
+	}
+}
+
+// signSharedKey signs a request with an account key: the Shared Key
+// scheme of the Blob service (the string to sign is the verb, the standard
+// headers, the x-ms-* headers and the resource).
+func signSharedKey(r *http.Request, account, key string) error {
+	secret, err := base64.StdEncoding.DecodeString(key)
+	if err != nil {
+		return errors.New("access_key is not valid base64")
+	}
+	// The SDK sets some headers under non-canonical keys (x-ms-version):
+	// read the map case-insensitively.
+	values := map[string][]string{}
+	for name, v := range r.Header {
+		lower := strings.ToLower(name)
+		values[lower] = append(values[lower], v...)
+	}
+	if len(values["x-ms-date"]) == 0 {
+		now := time.Now().UTC().Format(http.TimeFormat)
+		r.Header.Set("x-ms-date", now)
+		values["x-ms-date"] = []string{now}
+	}
+	get := func(name string) string { return strings.Join(values[strings.ToLower(name)], ",") }
+	length := get("Content-Length")
+	if length == "" && r.ContentLength > 0 {
+		length = strconv.FormatInt(r.ContentLength, 10)
+	}
+	if length == "0" {
+		length = ""
+	}
+	var names []string
+	for name := range values {
+		if strings.HasPrefix(name, "x-ms-") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, part := range []string{r.Method, get("Content-Encoding"), get("Content-Language"), length,
+		get("Content-MD5"), get("Content-Type"), "", get("If-Modified-Since"), get("If-Match"),
+		get("If-None-Match"), get("If-Unmodified-Since"), get("Range")} {
+		b.WriteString(part)
+		b.WriteByte('\n')
+	}
+	for _, name := range names {
+		b.WriteString(name + ":" + strings.Join(values[name], ",") + "\n")
+	}
+	b.WriteString("/" + account)
+	if p := r.URL.EscapedPath(); p != "" {
+		b.WriteString(p)
+	} else {
+		b.WriteByte('/')
+	}
+	query := r.URL.Query()
+	params := make([]string, 0, len(query))
+	for name := range query {
+		params = append(params, name)
+	}
+	sort.Strings(params)
+	for _, name := range params {
+		values := query[name]
+		sort.Strings(values)
+		b.WriteString("\n" + strings.ToLower(name) + ":" + strings.Join(values, ","))
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(b.String()))
+	r.Header.Set("Authorization", "SharedKey "+account+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	return nil
+}
+
+// staleCredential reports Azure's refusal of an expired or unknown
+// credential: 401, or 403 with an authentication error code (an expired
+// SAS, a rotated account key, an expired token).
+func staleCredential(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+		switch resp.Header.Get("x-ms-error-code") {
+		case "AuthenticationFailed", "InvalidAuthenticationInfo", "ExpiredAuthenticationToken", "InvalidAuthenticationToken":
+			return true
+		}
+	}
+	return false
+}
+
+// providedSigner is what signs a URL for a store with a provider: its
+// current credential, when that is an account key.
+func (c credential) providedSigner(ctx context.Context, account string) (credentialKind, *container.SharedKeyCredential, error) {
+	lease, err := c.provided.Get(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if lease.AccountKey == "" {
+		return credAnonymous, nil, nil // not signable: Sign says so
+	}
+	key, err := container.NewSharedKeyCredential(account, lease.AccountKey)
+	if err != nil {
+		return 0, nil, errors.New("access_key is not valid base64")
+	}
+	return credSharedKey, key, nil
 }

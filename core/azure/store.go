@@ -32,6 +32,7 @@ type Store struct {
 	timeouts           driver.Timeouts // bound each attempt (the transport) and object bodies
 	retry              driver.Policy
 	cred               credential
+	account            string
 	container          string
 	disableTagging     bool
 	defaultContentType string
@@ -49,8 +50,8 @@ var (
 	_ core.Signer      = (*Store)(nil)
 )
 
-func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
-	cl, cred, err := newClients(s, c)
+func newStore(_ context.Context, s settings, c core.Config, o driver.OpenOptions) (*Store, error) {
+	cl, cred, err := newClients(s, c, o)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +60,15 @@ func newStore(_ context.Context, s settings, c core.Config) (*Store, error) {
 		return nil, err
 	}
 	co, _ := driver.ParseClientOptions(c.ClientOptions) // already validated by newClients
-	return &Store{cl: cl, cred: cred, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType,
+	return &Store{cl: cl, cred: cred, account: s.account, container: s.container, disableTagging: disableTagging, defaultContentType: co.DefaultContentType,
 		timeouts: co.Timeouts(), retry: driver.PolicyOf(c.RetryConfig)}, nil
 }
 
 // Close closes the client's idle connections.
 func (s *Store) Close() error {
+	if s.cred.provided != nil {
+		s.cred.provided.Close()
+	}
 	driver.CloseIdle(s.cl.transport)
 	return nil
 }
@@ -685,9 +689,16 @@ func (s *Store) Sign(ctx context.Context, method string, path core.Path, expires
 	}
 	var qp sas.QueryParameters
 	var err error
-	switch s.cred.kind {
+	kind, sharedKey := s.cred.kind, s.cred.sharedKey
+	if kind == credProvided {
+		// A provider's account key signs; its tokens and SAS cannot.
+		if kind, sharedKey, err = s.cred.providedSigner(ctx, s.account); err != nil {
+			return "", core.Wrap(core.Unauthenticated, storeName, path, err)
+		}
+	}
+	switch kind {
 	case credSharedKey:
-		qp, err = values.SignWithSharedKey(s.cred.sharedKey)
+		qp, err = values.SignWithSharedKey(sharedKey)
 	case credToken:
 		var udc *service.UserDelegationCredential
 		if udc, err = s.userDelegation(ctx, values.ExpiryTime); err != nil {

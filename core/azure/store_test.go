@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/storetest"
 )
 
@@ -63,7 +64,7 @@ func openTestStore(t *testing.T, c core.Config) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := newStore(ctx, s, c)
+	st, err := newStore(ctx, s, c, driver.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,9 @@ type Backend struct {
 	// backend's own store: the prefix is applied by the front that Open
 	// (the function of this package) puts on every store.
 	Open func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error)
+	// OpenWith is Open with options (a credential provider); nil for a
+	// backend that takes none, which OpenWith then refuses.
+	OpenWith func(ctx context.Context, c core.Config, env map[string]string, o OpenOptions) (core.Store, error)
 	// RootPrefix says the document's prefix names the store's root (a
 	// local directory) rather than a path inside it: the front applies
 	// none.
@@ -39,6 +42,27 @@ type Backend struct {
 	// exactly these from their process (objstore_store_env_names), so a
 	// variable read but not declared here is never seen.
 	Environment []string
+	// Wrap, set instead of Open and ParseURL, makes this a wrapping kind
+	// (cache, limit, prefix): its document names another store's document
+	// as "inner", which core/stores normalizes and opens, and Wrap builds
+	// this kind's store over it. Normalize then checks only this kind's own
+	// fields (see NormalizeWrapper). Such a store is shared when its inner
+	// store is.
+	Wrap func(ctx context.Context, c core.Config, inner Inner) (core.Store, error)
+}
+
+// Inner is the store a wrapping kind is built over.
+type Inner struct {
+	// Store is the inner document's store as users get it (behind its
+	// front). The wrapping store owns it: its Close closes Store, which
+	// releases the wrapper's reference to a store that may be shared.
+	Store core.Store
+	// Identity names the inner store's objects for what outlives this
+	// process (a cache's disk tier): the inner document and the
+	// environment it was opened with, or, for a store no other opening
+	// reaches (memory), a name unique to this one. It may be derived from
+	// credentials: hash it, never show it.
+	Identity string
 }
 
 // Open opens the store a normalized document describes with b, behind the
@@ -52,6 +76,27 @@ func Open(ctx context.Context, b Backend, c core.Config, env map[string]string) 
 		return nil, err
 	}
 	return Front(b, c, s), nil
+}
+
+// OpenWith is Open with options: a store opened with a credential
+// provider authenticates with it (backends without OpenWith refuse one).
+func OpenWith(ctx context.Context, b Backend, c core.Config, env map[string]string, o OpenOptions) (core.Store, error) {
+	s, err := b.OpenStore(ctx, c, env, o)
+	if err != nil {
+		return nil, err
+	}
+	return Front(b, c, s), nil
+}
+
+// OpenStore opens the backend's own store (no front) with options.
+func (b Backend) OpenStore(ctx context.Context, c core.Config, env map[string]string, o OpenOptions) (core.Store, error) {
+	if o.Credentials == nil {
+		return b.Open(ctx, c, env)
+	}
+	if b.OpenWith == nil {
+		return nil, core.Errorf(core.NotSupported, "%s stores take no credential provider", b.Kind)
+	}
+	return b.OpenWith(ctx, c, env, o)
 }
 
 // Front is the front of Open around s, a store b opened from c.

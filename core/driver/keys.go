@@ -138,12 +138,41 @@ func ParseDuration(key, v string) (time.Duration, error) {
 	return time.Duration(d), nil
 }
 
+// ParseSize reads a size config value in bytes: a whole number ("67108864")
+// or a number with a unit, decimal (kB, MB, GB, TB) or binary (KiB, MiB,
+// GiB, TiB), e.g. "64MiB", "1.5 GB", "512B". Units are matched without
+// case; a fraction of a byte is dropped.
+func ParseSize(key, v string) (uint64, error) {
+	text := strings.TrimSpace(v)
+	split := strings.IndexFunc(text, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
+	number, unit := text, ""
+	if split >= 0 {
+		number, unit = text[:split], strings.TrimSpace(text[split:])
+	}
+	multiplier, known := sizeUnits[strings.ToLower(unit)]
+	var n float64
+	_, err := fmt.Sscanf(number, "%g", &n)
+	if !known || err != nil || number == "" || n < 0 || n*multiplier >= 1<<63 || strings.Count(number, ".") > 1 {
+		return 0, core.Errorf(core.InvalidArgument, "config key %q: %q is not a size (a number of bytes, or e.g. \"64MiB\", \"1GB\")", key, v)
+	}
+	return uint64(n * multiplier), nil
+}
+
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
 // NormalizeDocument is the common part of every Backend.Normalize: it maps
 // the config keys through keys and the client options through
 // ClientOptionKeys, and checks the kind.
 func NormalizeDocument(c core.Config, kind string, keys KeyTable) (core.Config, error) {
 	if c.Kind != kind {
 		return c, core.Errorf(core.InvalidArgument, "config document is for %q, not %q", c.Kind, kind)
+	}
+	if c.Inner != nil {
+		return c, core.Errorf(core.InvalidArgument, "a %s document takes no \"inner\": only the wrapping kinds (cache, limit, prefix) are built over another store", kind)
 	}
 	// A document must survive its JSON form, which has no invalid UTF-8.
 	if err := checkUTF8(c); err != nil {
@@ -180,4 +209,32 @@ func checkUTF8(c core.Config) error {
 		}
 	}
 	return nil
+}
+
+// NormalizeWrapper is the common part of a wrapping kind's Normalize
+// (Backend.Wrap): the document has its kind, an inner document (which
+// core/stores normalizes), its own config keys mapped through keys, and
+// none of the fields that describe a backend; the prefix of a wrapper is
+// a prefix store's config key, or the inner document's.
+func NormalizeWrapper(c core.Config, kind string, keys KeyTable) (core.Config, error) {
+	if c.Kind != kind {
+		return c, core.Errorf(core.InvalidArgument, "config document is for %q, not %q", c.Kind, kind)
+	}
+	if c.Inner == nil {
+		return c, core.Errorf(core.InvalidArgument, "a %s document wraps another store's document: \"inner\" is missing", kind)
+	}
+	if len(c.ClientOptions) > 0 || c.RetryConfig != nil {
+		return c, core.Errorf(core.UnknownConfigKey, "a %s document takes no client_options or retry_config: they belong to the inner document", kind)
+	}
+	if c.Bucket != "" || c.URL != "" || c.Prefix != "" {
+		return c, core.Errorf(core.InvalidArgument, "a %s document takes no bucket, url or prefix: they belong to the inner document (or wrap it in a prefix store)", kind)
+	}
+	if err := checkUTF8(c); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Config, err = keys.Normalize("config", c.Config); err != nil {
+		return c, err
+	}
+	return c, nil
 }

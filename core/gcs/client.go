@@ -47,7 +47,10 @@ func newClient(ctx context.Context, c core.Config, endpoint string, creds creden
 	if copts.UserAgent != "" {
 		rt = userAgentTransport{agent: copts.UserAgent, base: rt}
 	}
-	if creds.tokens != nil {
+	switch {
+	case creds.provided != nil:
+		rt = &driver.CredentialTransport{Cache: creds.provided, Authorize: driver.AuthorizeBearer, Stale: unauthorized, Base: rt}
+	case creds.tokens != nil:
 		rt = &oauth2.Transport{Source: creds.tokens, Base: rt}
 	}
 	hc.Transport = rt

@@ -63,6 +63,9 @@ var Backend = driver.Backend{
 	Open: func(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
 		return open(ctx, c, env, nil)
 	},
+	OpenWith: func(ctx context.Context, c core.Config, env map[string]string, o driver.OpenOptions) (core.Store, error) {
+		return openWithOptions(ctx, c, env, o, nil)
+	},
 	Shared: true,
 	// The keys' GOOGLE_* variables, and where the default credentials are
 	// looked for (credentials.go).

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // serviceAccount is the part of a service-account JSON key we use. The
@@ -70,6 +73,8 @@ func (sa *serviceAccount) checkPrivateKey() error {
 type credentials struct {
 	// tokens authorizes every request; nil sends requests unauthenticated.
 	tokens oauth2.TokenSource
+	// provided, instead of tokens, caches a credential provider's tokens.
+	provided *driver.CredentialCache
 	// signer holds the service-account key V4 URLs are signed with; nil
 	// when the store has none (Sign is then NotSupported).
 	signer *serviceAccount
@@ -159,6 +164,17 @@ func resolveCredentials(ctx context.Context, s settings, env map[string]string) 
 	}
 	return creds, nil
 }
+
+// checkToken refuses a provider's answer GCS cannot authorize with.
+func checkToken(c core.Credential) error {
+	if c.Token == "" {
+		return errors.New("a GCS credential needs a token")
+	}
+	return nil
+}
+
+// unauthorized is GCS's answer to a token that expired or was revoked.
+func unauthorized(resp *http.Response) bool { return resp.StatusCode == http.StatusUnauthorized }
 
 func readServiceAccount(path, key string) (*serviceAccount, error) {
 	data, err := os.ReadFile(path)

@@ -32,6 +32,7 @@ import (
 // condition. A new generation is made by every write of the content, so this
 // ETag changes exactly when the content is replaced.
 type Store struct {
+	provided  *driver.CredentialCache // a credential provider's tokens, or nil
 	client    *storage.Client
 	transport http.RoundTripper // the client's, under the SDK's own
 	throttle  *driver.Throttle  // every request goes through its transport
@@ -54,12 +55,25 @@ var (
 // wrap, when set, wraps the HTTP transport (tests record the requests
 // sent).
 func open(ctx context.Context, c core.Config, env map[string]string, wrap func(http.RoundTripper) http.RoundTripper) (*Store, error) {
+	return openWithOptions(ctx, c, env, driver.OpenOptions{}, wrap)
+}
+
+// openWithOptions is open with options: a credential provider replaces
+// every credential of the document and the environment (its tokens
+// authorize every request; such a store cannot sign URLs).
+func openWithOptions(ctx context.Context, c core.Config, env map[string]string, o driver.OpenOptions, wrap func(http.RoundTripper) http.RoundTripper) (*Store, error) {
 	set, err := resolveSettings(c, env)
 	if err != nil {
 		return nil, err
 	}
-	creds, err := resolveCredentials(ctx, set, env)
-	if err != nil {
+	var creds credentials
+	if o.Credentials != nil {
+		copts, err := driver.ParseClientOptions(c.ClientOptions)
+		if err != nil {
+			return nil, err
+		}
+		creds.provided = driver.NewCredentialCache(kind, o.Credentials, copts.Timeout, checkToken)
+	} else if creds, err = resolveCredentials(ctx, set, env); err != nil {
 		return nil, err
 	}
 	endpoint := set.baseURL
@@ -72,6 +86,7 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 		return nil, err
 	}
 	return &Store{
+		provided:  creds.provided,
 		client:    client,
 		transport: transport,
 		throttle:  throttle,
@@ -86,6 +101,9 @@ func open(ctx context.Context, c core.Config, env map[string]string, wrap func(h
 
 // Close closes the SDK client and the idle connections of its transport.
 func (s *Store) Close() error {
+	if s.provided != nil {
+		s.provided.Close()
+	}
 	err := s.client.Close()
 	driver.CloseIdle(s.transport)
 	return err

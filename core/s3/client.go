@@ -40,6 +40,9 @@ type client struct {
 	// throttle bounds the operations in flight when the service throttles;
 	// every request of the client goes through its transport.
 	throttle *driver.Throttle
+	// credentials caches a credential provider's answers; nil when the
+	// store has none.
+	credentials *driver.CredentialCache
 }
 
 // newClient builds the aws.Config by hand — never config.LoadDefaultConfig,
@@ -52,9 +55,15 @@ func newClient(r resolved) (*client, error) {
 	throttle := driver.NewThrottle(r.retry)
 	httpClient.Transport = throttle.Transport(httpClient.Transport)
 	policy := r.retry
-	newRetryer := func() aws.Retryer { return &retryer{policy: policy} }
-	creds, err := credentialsProvider(r.settings, httpClient, newRetryer)
-	if err != nil {
+	var cache *driver.CredentialCache
+	if r.provider != nil {
+		cache = driver.NewCredentialCache(storeName, r.provider, r.client.Timeout, checkCredential)
+	}
+	newRetryer := func() aws.Retryer { return &retryer{policy: policy, credentials: cache} }
+	var creds aws.CredentialsProvider
+	if cache != nil {
+		creds = providerCredentials{cache}
+	} else if creds, err = credentialsProvider(r.settings, httpClient, newRetryer); err != nil {
 		return nil, err
 	}
 	cfg := aws.Config{
@@ -88,6 +97,11 @@ func newClient(r resolved) (*client, error) {
 			if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("objstoreStartTime", markStart), middleware.Before); err != nil {
 				return err
 			}
+			if cache != nil {
+				if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("objstoreCredentialUse", markCredentialUse), middleware.After); err != nil {
+					return err
+				}
+			}
 			// Presign stacks have no retry loop (and send nothing).
 			if _, ok := st.Finalize.Get("Retry"); ok {
 				if err := st.Initialize.Add(admitMiddleware(throttle), middleware.After); err != nil {
@@ -108,7 +122,8 @@ func newClient(r resolved) (*client, error) {
 		}
 	}
 	fast := newFastGetter(r, httpClient, api.Options().Credentials)
-	return &client{api: api, http: httpClient, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client, fast: fast, retry: r.retry, throttle: throttle}, nil
+	return &client{api: api, http: httpClient, presign: s3.NewPresignClient(api), bucket: r.bucket, s: s, opts: r.client,
+		fast: fast, retry: r.retry, throttle: throttle, credentials: cache}, nil
 }
 
 func stripBucketHost(endpoint, bucket string) string {
@@ -168,11 +183,21 @@ func markStart(ctx context.Context, in middleware.InitializeInput, next middlewa
 // pass: 5xx (but 501), 429, 408, S3's throttling and conflict codes,
 // connection failures and timeouts. Other 4xx fail at once, so wrong
 // credentials and missing buckets answer quickly.
-type retryer struct{ policy driver.Policy }
+//
+// With a credential provider, an answer refusing the credential as expired
+// or unknown is retried too, once per operation and at once, with the
+// provider's next credential (see GetRetryToken).
+type retryer struct {
+	policy      driver.Policy
+	credentials *driver.CredentialCache
+}
 
 func (r *retryer) MaxAttempts() int { return r.policy.MaxRetries + 1 }
 
 func (r *retryer) IsErrorRetryable(err error) bool {
+	if r.credentials != nil && staleCredential(err) {
+		return true
+	}
 	if driver.IsAttemptTimeout(err) {
 		return true
 	}
@@ -204,13 +229,25 @@ func (r *retryer) IsErrorRetryable(err error) bool {
 	return retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
 }
 
-func (r *retryer) RetryDelay(attempt int, _ error) (time.Duration, error) {
+func (r *retryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	if r.credentials != nil && staleCredential(err) {
+		return 0, nil // a fresh credential needs no wait
+	}
 	return r.policy.Backoff(attempt), nil
 }
 
 var errRetryTimeout = errors.New("retry_timeout exceeded")
 
-func (r *retryer) GetRetryToken(ctx context.Context, _ error) (func(error) error, error) {
+func (r *retryer) GetRetryToken(ctx context.Context, err error) (func(error) error, error) {
+	if r.credentials != nil && staleCredential(err) {
+		use, _ := ctx.Value(credentialUseKey{}).(*credentialUse)
+		if use == nil || use.retried {
+			return nil, errStaleAgain
+		}
+		use.retried = true
+		r.credentials.Refused(use.generation)
+		return nopRelease, nil
+	}
 	if start, ok := ctx.Value(startTimeKey{}).(time.Time); ok && r.policy.RetryTimeout > 0 && time.Since(start) > r.policy.RetryTimeout {
 		return nil, errRetryTimeout
 	}

@@ -25,6 +25,7 @@ var Backend = driver.Backend{
 	ParseURL:  parseURL,
 	Normalize: normalize,
 	Open:      open,
+	OpenWith:  openWithOptions,
 	Shared:    true,
 	// The config keys' AWS_* variables, the bucket's, and AWS_<CLIENT_OPTION>.
 	Environment: environment(),
@@ -332,7 +333,13 @@ func parseHTTPSURL(u *url.URL) (parsedHTTPSURL, error) {
 
 // open resolves the document and the environment into a client.
 func open(ctx context.Context, c core.Config, env map[string]string) (core.Store, error) {
-	return newStore(c, env)
+	return newStore(c, env, driver.OpenOptions{})
+}
+
+// openWithOptions is open with a credential provider, which replaces every
+// credential of the document and the environment.
+func openWithOptions(ctx context.Context, c core.Config, env map[string]string, o driver.OpenOptions) (core.Store, error) {
+	return newStore(c, env, o)
 }
 
 // copyMode is how Copy with IfNotExists is done (copy_if_not_exists).
@@ -565,6 +572,8 @@ type resolved struct {
 	settings settings
 	client   driver.ClientOptions
 	retry    driver.Policy
+	// provider, when set, supplies the credentials (OpenOptions).
+	provider core.CredentialProvider
 }
 
 func resolve(c core.Config, env map[string]string) (resolved, error) {

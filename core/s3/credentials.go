@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -14,9 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/libobjstore/objstore/core"
+	"github.com/libobjstore/objstore/core/driver"
 )
 
 // ecsCredentialsHost is where ECS serves container credentials for a
@@ -106,4 +110,66 @@ func checkCustomerKey(b64 string) error {
 		return errors.New("must decode to 32 bytes (a 256-bit key)")
 	}
 	return nil
+}
+
+// providerCredentials signs with the credentials of a provider, through the
+// store's cache (one call in flight, refreshed before expiry).
+type providerCredentials struct{ cache *driver.CredentialCache }
+
+func (p providerCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	lease, err := p.cache.Get(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if use, ok := ctx.Value(credentialUseKey{}).(*credentialUse); ok {
+		use.generation = lease.Generation
+	}
+	return aws.Credentials{
+		AccessKeyID:     lease.AccessKeyID,
+		SecretAccessKey: lease.SecretAccessKey,
+		SessionToken:    lease.SessionToken,
+		Source:          "credential provider",
+		CanExpire:       !lease.Expires.IsZero(),
+		Expires:         lease.Expires,
+	}, nil
+}
+
+// checkCredential refuses a provider's answer S3 cannot sign with.
+func checkCredential(c core.Credential) error {
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return errors.New("an S3 credential needs access_key_id and secret_access_key")
+	}
+	return nil
+}
+
+// credentialUse records, for one operation, which credential its last
+// attempt was signed with and whether a stale answer was retried already.
+type credentialUse struct {
+	generation uint64
+	retried    bool
+}
+
+type credentialUseKey struct{}
+
+func markCredentialUse(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	return next.HandleInitialize(context.WithValue(ctx, credentialUseKey{}, &credentialUse{}), in)
+}
+
+// errStaleAgain ends an operation whose credential was refused twice.
+var errStaleAgain = errors.New("the provider's fresh credential was refused too")
+
+// staleCredential reports an answer that refuses the credential as expired
+// or unknown (a rotated key, an expired session token, a changed secret).
+// A HEAD's refusal has no body to say why: its bare 403 counts too.
+func staleCredential(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode() {
+	case "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "InvalidToken", "TokenRefreshRequired",
+		"SignatureDoesNotMatch", "InvalidClientTokenId", "Forbidden":
+		return true
+	}
+	return false
 }

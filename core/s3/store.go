@@ -33,11 +33,12 @@ var (
 )
 
 // newStore opens the bucket a normalized document names, without any I/O.
-func newStore(c core.Config, env map[string]string) (*Store, error) {
+func newStore(c core.Config, env map[string]string, o driver.OpenOptions) (*Store, error) {
 	r, err := resolve(c, env)
 	if err != nil {
 		return nil, err
 	}
+	r.provider = o.Credentials
 	cl, err := newClient(r)
 	if err != nil {
 		return nil, err
@@ -47,6 +48,9 @@ func newStore(c core.Config, env map[string]string) (*Store, error) {
 
 // Close closes the client's idle connections.
 func (s *Store) Close() error {
+	if s.c.credentials != nil {
+		s.c.credentials.Close()
+	}
 	driver.CloseIdle(s.c.http.Transport)
 	return nil
 }

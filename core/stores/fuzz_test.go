@@ -107,3 +107,43 @@ func emptyAsNil(c core.Config) core.Config {
 	}
 	return c
 }
+
+// FuzzNormalize: any document, nested wrapping documents included,
+// normalizes to a canonical document or a typed error; never panics. A
+// canonical document is a fixed point of Normalize and round-trips through
+// its JSON.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{
+		`{"kind":"memory"}`, `{"kind":"local","prefix":"/tmp/x/../y"}`,
+		`{"kind":"cache","inner":{"kind":"memory"}}`,
+		`{"kind":"cache","config":{"memory_bytes":"64MiB","disk_dir":"rel/dir","disk_bytes":"1.5 GB","ttl":"90s","block_bytes":65536},"inner":{"kind":"memory"}}`,
+		`{"kind":"cache","config":{"memory_bytes":"1e3"},"inner":{"kind":"memory"}}`,
+		`{"kind":"limit","config":{"max_in_flight":"4","requests_per_second":"0.5","bytes_per_second":"1KiB"},"inner":{"kind":"s3","bucket":"b"}}`,
+		`{"kind":"prefix","config":{"prefix":"/a//b/"},"inner":{"kind":"prefix","config":{"prefix":"c"},"inner":{"kind":"memory"}}}`,
+		`{"kind":"prefix","inner":{"kind":"cache","inner":{"kind":"limit","inner":{}}}}`, `{"kind":"memory","inner":{"kind":"memory"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := core.ParseConfig(data)
+		if err != nil {
+			return
+		}
+		c, err := Normalize(doc)
+		if err != nil {
+			var e *core.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Normalize(%s): untyped error %T: %v", data, err, err)
+			}
+			return
+		}
+		parsed, err := core.ParseConfig(c.JSON())
+		if err != nil {
+			t.Fatalf("canonical %s does not parse: %v", c.JSON(), err)
+		}
+		again, err := Normalize(parsed)
+		if err != nil || string(again.JSON()) != string(c.JSON()) {
+			t.Fatalf("not a fixed point (%v):\n%s\n%s", err, c.JSON(), again.JSON())
+		}
+	})
+}

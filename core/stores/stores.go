@@ -1,11 +1,15 @@
 // Package stores opens any store from its config document or URL. It is the
-// one place that imports every backend.
+// one place that imports every backend, and every wrapping kind (cache,
+// limit, prefix), whose document is built over another store's.
 package stores
 
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"sort"
@@ -14,11 +18,14 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/azure"
+	"github.com/libobjstore/objstore/core/cache"
 	"github.com/libobjstore/objstore/core/driver"
 	"github.com/libobjstore/objstore/core/gcs"
 	httpstore "github.com/libobjstore/objstore/core/http"
+	"github.com/libobjstore/objstore/core/limit"
 	"github.com/libobjstore/objstore/core/local"
 	"github.com/libobjstore/objstore/core/memory"
+	"github.com/libobjstore/objstore/core/prefix"
 	"github.com/libobjstore/objstore/core/s3"
 )
 
@@ -32,26 +39,69 @@ var backends = []driver.Backend{
 	httpstore.Backend, // last: it claims every http(s) URL no other backend matched
 }
 
+// wrappers lists the kinds built over another store's document ("inner");
+// they have no URL.
+var wrappers = []driver.Backend{
+	cache.Backend,
+	limit.Backend,
+	prefix.Backend,
+}
+
 func backendFor(kind string) (driver.Backend, error) {
-	for _, b := range backends {
+	all := slices.Concat(backends, wrappers)
+	for _, b := range all {
 		if b.Kind == kind {
 			return b, nil
 		}
 	}
-	kinds := make([]string, len(backends))
-	for i, b := range backends {
+	kinds := make([]string, len(all))
+	for i, b := range all {
 		kinds[i] = b.Kind
 	}
 	return driver.Backend{}, core.Errorf(core.InvalidArgument, "unknown store kind %q (known: %s)", kind, strings.Join(kinds, ", "))
 }
 
+// maxNesting bounds how many wrapping documents may nest: deep enough for
+// any sensible stack (a prefix over a limit over a cache), and a clear
+// error rather than a deep recursion for a document that is not one.
+const maxNesting = 16
+
 // Normalize validates a config document and returns its canonical form.
 func Normalize(c core.Config) (core.Config, error) {
+	return normalize(c, 0)
+}
+
+func normalize(c core.Config, depth int) (core.Config, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
 		return c, err
 	}
-	return b.Normalize(c)
+	if b.Wrap == nil {
+		return b.Normalize(c)
+	}
+	if depth >= maxNesting {
+		return c, core.Errorf(core.InvalidArgument, "config document nests more than %d wrapping stores", maxNesting)
+	}
+	if c, err = b.Normalize(c); err != nil {
+		return c, err
+	}
+	inner, err := normalize(*c.Inner, depth+1)
+	if err != nil {
+		return c, inInner(err)
+	}
+	c.Inner = &inner
+	return c, nil
+}
+
+// inInner says that an error is about the inner document.
+func inInner(err error) error {
+	var e *core.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	in := *e
+	in.Msg = "inner document: " + e.Msg
+	return &in
 }
 
 // FromURL parses a URL into a canonical config document; the fields of
@@ -166,7 +216,8 @@ type Handle struct {
 	Store  core.Store
 	Config core.Config
 	// Backend is the backend's own store under the front, for diagnostics
-	// (an S3 store's Throttle) and tests.
+	// (an S3 store's Throttle) and tests; for a wrapping kind, its own
+	// store (a *cache.Store, a *limit.Store).
 	Backend core.Store
 	shared  *sharedStore
 	closed  bool
@@ -175,26 +226,36 @@ type Handle struct {
 // sharedStore is an opened store and the handles that reference it.
 type sharedStore struct {
 	store, backend core.Store
-	key            string // its key in cache; "" for a store that is never shared
-	refs           int    // guarded by cache
+	key            string // its key in registry; "" for a store that is never shared
+	// identity names the store's objects to a wrapping store (see
+	// driver.Inner): its key, or for a store that is never shared a
+	// random name.
+	identity string
+	refs     int // guarded by registry
 }
 
-// handle is a new reference to e (cache held, or e not yet shared).
+// handle is a new reference to e (registry held, or e not yet shared).
 func (e *sharedStore) handle(c core.Config) *Handle {
 	e.refs++
 	return &Handle{Store: e.store, Backend: e.backend, Config: c, shared: e}
 }
 
 // openBackend opens c's store with b, behind the front.
-func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, key string) (*sharedStore, error) {
-	s, err := b.Open(ctx, c, env)
+func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[string]string, o driver.OpenOptions, key string) (*sharedStore, error) {
+	s, err := b.OpenStore(ctx, c, env, o)
 	if err != nil {
 		return nil, err
 	}
-	return &sharedStore{store: driver.Front(b, c, s), backend: s, key: key}, nil
+	return &sharedStore{store: driver.Front(b, c, s), backend: s, key: key, identity: cmp.Or(key, uniqueIdentity())}, nil
 }
 
-var cache = struct {
+func uniqueIdentity() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return "unshared:" + hex.EncodeToString(b)
+}
+
+var registry = struct {
 	sync.Mutex
 	m map[string]*sharedStore
 }{m: map[string]*sharedStore{}}
@@ -203,51 +264,143 @@ var cache = struct {
 // variables the backend declares. For backends that allow it, equal
 // documents opened with equal declared variables share one store (one
 // client and connection pool) until every Handle on it is closed.
+//
+// A wrapping document (cache, limit, prefix) opens its inner document's
+// store the same way (each backend reading its own variables from env) and
+// is built over it; it is shared when its inner store is.
 func Open(ctx context.Context, c core.Config, env map[string]string) (*Handle, error) {
+	return OpenWith(ctx, c, env, Options{})
+}
+
+// Options are what a store is opened with besides its document and
+// environment.
+type Options struct {
+	// Credentials authenticates the store (S3, GCS, Azure) instead of the
+	// credentials of its document and environment; for a wrapping document,
+	// the innermost store. A store opened with a provider is its own: it is
+	// never shared with another handle's.
+	Credentials core.CredentialProvider
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, c core.Config, env map[string]string, o Options) (*Handle, error) {
+	c, err := Normalize(c)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, c, env, o)
+}
+
+// open opens a normalized document.
+func open(ctx context.Context, c core.Config, env map[string]string, o Options) (*Handle, error) {
 	b, err := backendFor(c.Kind)
 	if err != nil {
 		return nil, err
 	}
-	if c, err = b.Normalize(c); err != nil {
-		return nil, err
+	if b.Wrap != nil {
+		inner, err := open(ctx, *c.Inner, env, o)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(ctx, b, c, inner)
 	}
 	env = declaredOnly(env, b)
-	if !b.Shared {
-		e, err := openBackend(ctx, b, c, env, "")
+	opts := driver.OpenOptions{Credentials: o.Credentials}
+	if !b.Shared || o.Credentials != nil {
+		e, err := openBackend(ctx, b, c, env, opts, "")
 		if err != nil {
 			return nil, err
 		}
 		return e.handle(c), nil
 	}
-	key := cacheKey(c, env)
-	cache.Lock()
-	defer cache.Unlock()
-	if e, ok := cache.m[key]; ok {
+	key := sharingKey(c, env)
+	registry.Lock()
+	defer registry.Unlock()
+	if e, ok := registry.m[key]; ok {
 		return e.handle(c), nil
 	}
-	e, err := openBackend(ctx, b, c, env, key)
+	e, err := openBackend(ctx, b, c, env, opts, key)
 	if err != nil {
 		return nil, err
 	}
-	cache.m[key] = e
+	registry.m[key] = e
 	return e.handle(c), nil
+}
+
+// Wrap opens the wrapping document c (cache, limit, prefix) over the store
+// of an open handle, which must be the one c's "inner" describes (when c
+// has no "inner", it is the handle's document). It is for inner stores no
+// document reaches again, a memory store above all: opened from the
+// document, a wrapper over memory would get a new, empty one. The handle
+// stays the caller's; the new store holds its own share of it.
+func Wrap(ctx context.Context, c core.Config, inner *Handle) (*Handle, error) {
+	if c.Inner == nil {
+		given := inner.Config
+		c.Inner = &given
+	}
+	c, err := Normalize(c)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := backendFor(c.Kind)
+	if b.Wrap == nil {
+		return nil, core.Errorf(core.InvalidArgument, "a %s store wraps no other store", c.Kind)
+	}
+	if string(c.Inner.JSON()) != string(inner.Config.JSON()) {
+		return nil, core.Errorf(core.InvalidArgument, "the document's \"inner\" is not the document of the store given to wrap")
+	}
+	return wrap(ctx, b, c, inner.Share())
+}
+
+// wrap builds the store of the wrapping kind b over inner, a handle it
+// takes over (and closes when it fails). Over a shared store, equal
+// documents share one wrapper too (one cache, one set of limits per
+// process).
+func wrap(ctx context.Context, b driver.Backend, c core.Config, inner *Handle) (*Handle, error) {
+	key := ""
+	if inner.shared.key != "" {
+		key = string(c.JSON()) + "\x00" + inner.shared.key
+	}
+	registry.Lock()
+	if e, ok := registry.m[key]; ok && key != "" {
+		h := e.handle(c)
+		registry.Unlock()
+		inner.Close() // the shared wrapper holds its own
+		return h, nil
+	}
+	s, err := b.Wrap(ctx, c, driver.Inner{
+		Store:    core.Borrowed(inner.Store, inner.Close),
+		Identity: string(c.JSON()) + "\x00" + inner.shared.identity,
+	})
+	if err != nil {
+		registry.Unlock()
+		inner.Close()
+		return nil, err
+	}
+	e := &sharedStore{store: driver.Front(b, c, s), backend: s, key: key, identity: string(c.JSON()) + "\x00" + inner.shared.identity}
+	if key != "" {
+		registry.m[key] = e
+	}
+	h := e.handle(c)
+	registry.Unlock()
+	return h, nil
 }
 
 // Share returns another handle on the same store, which stays open until
 // both are closed: for what outlives the handle it came from (an open
 // body, a listing, an upload, a writer).
 func (h *Handle) Share() *Handle {
-	cache.Lock()
-	defer cache.Unlock()
+	registry.Lock()
+	defer registry.Unlock()
 	return h.shared.handle(h.Config)
 }
 
 // Close releases the handle's share of its store and closes the store
 // when it was the last. Closing a handle twice does nothing.
 func (h *Handle) Close() error {
-	cache.Lock()
+	registry.Lock()
 	if h.closed {
-		cache.Unlock()
+		registry.Unlock()
 		return nil
 	}
 	h.closed = true
@@ -255,14 +408,14 @@ func (h *Handle) Close() error {
 	e.refs--
 	last := e.refs == 0
 	if last && e.key != "" {
-		delete(cache.m, e.key)
+		delete(registry.m, e.key)
 	}
-	cache.Unlock()
+	registry.Unlock()
 	if !last {
 		return nil
 	}
 	// Outside the lock: a store's Close may wait on the network. The
-	// store is out of the cache already, so an Open meanwhile builds a
+	// store is out of the registry already, so an Open meanwhile builds a
 	// new one.
 	return e.store.Close()
 }
@@ -270,12 +423,12 @@ func (h *Handle) Close() error {
 // SharedCount reports how many distinct shared stores are open (for tests
 // proving that equal documents share one client).
 func SharedCount() int {
-	cache.Lock()
-	defer cache.Unlock()
-	return len(cache.m)
+	registry.Lock()
+	defer registry.Unlock()
+	return len(registry.m)
 }
 
-func cacheKey(c core.Config, env map[string]string) string {
+func sharingKey(c core.Config, env map[string]string) string {
 	keys := make([]string, 0, len(env))
 	for k := range env {
 		keys = append(keys, k)

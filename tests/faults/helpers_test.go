@@ -6,33 +6,25 @@
 package faults_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/libobjstore/objstore/core"
 	s3store "github.com/libobjstore/objstore/core/s3"
+	"github.com/libobjstore/objstore/tests/testminio"
 )
 
 type minio struct{ endpoint, accessKey, secretKey string }
 
 func minioServer(t testing.TB) minio {
 	t.Helper()
-	m := minio{os.Getenv("OBJSTORE_TEST_MINIO_ENDPOINT"), os.Getenv("OBJSTORE_TEST_MINIO_ACCESS_KEY"), os.Getenv("OBJSTORE_TEST_MINIO_SECRET_KEY")}
-	if m.endpoint == "" || m.accessKey == "" || m.secretKey == "" {
-		t.Fatal("OBJSTORE_TEST_MINIO_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run via " +
-			"buildscripts/with-servers.sh minio toxiproxy -- go test ./tests/faults/")
-	}
-	return m
+	s := testminio.FromEnv(t, "buildscripts/with-servers.sh minio toxiproxy -- go test ./tests/faults/")
+	return minio{s.Endpoint, s.AccessKey, s.SecretKey}
 }
 
 // versitygwServer is the other S3 test server, for what must work on both.
@@ -56,48 +48,16 @@ func (m minio) hostPort(t testing.TB) string {
 
 // admin is a plain SDK client straight to MinIO (no proxy, not our code),
 // to set up buckets and to check what the store really holds.
-func (m minio) admin() *s3.Client {
-	return s3.NewFromConfig(aws.Config{
-		Region:                     "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider(m.accessKey, m.secretKey, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(m.endpoint)
-		o.UsePathStyle = true
-	})
-}
+func (m minio) admin() *s3.Client { return m.server().Admin() }
 
 // newBucket creates an empty bucket, emptied and removed at the end.
 func (m minio) newBucket(t testing.TB) string {
 	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	bucket := "objstore-faults-" + hex.EncodeToString(b)
-	api := m.admin()
-	ctx := context.Background()
-	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	t.Cleanup(func() {
-		if ups, err := api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket}); err == nil {
-			for _, u := range ups.Uploads {
-				_, _ = api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId})
-			}
-		}
-		pages := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: &bucket})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				break
-			}
-			for _, o := range page.Contents {
-				_, _ = api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: o.Key})
-			}
-		}
-		_, _ = api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
-	})
-	return bucket
+	return m.server().NewBucket(t, "objstore-faults-")
+}
+
+func (m minio) server() testminio.Server {
+	return testminio.Server{Endpoint: m.endpoint, AccessKey: m.accessKey, SecretKey: m.secretKey}
 }
 
 // s3Config is the document of an S3 store on bucket at endpoint (MinIO

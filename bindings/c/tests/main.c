@@ -1,5 +1,6 @@
-/* The C test runner: configuration, every operation on a MemoryStore and on
- * a LocalStore in a temporary directory, then the misuse matrix. Ends with
+/* The C test runner: configuration, every operation on a MemoryStore, on a
+ * cache over a limit over one, and on a LocalStore in a temporary
+ * directory, then the misuse matrix. Ends with
  * "N passed, M failed"; exits non-zero on any failure. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -33,6 +34,13 @@ int main(void) {
         return 1;
     }
 
+    printf("-- a cache over a limit over a MemoryStore\n");
+    S = open_wrapped_memory();
+    if (!S) return 1;
+    store_is_local = 0;
+    run_store_tests();
+    EXPECT(objstore_store_free(S), OBJSTORE_OK);
+
     char dir[] = "/tmp/objstore-c-test-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -59,10 +67,16 @@ int main(void) {
     printf("-- store lifecycle\n");
     run_lifecycle_tests();
 
+    printf("-- wrapping stores\n");
+    run_compose_tests();
+
     printf("-- async\n");
     run_async_tests();
 
     printf("-- network stores from their config documents\n");
     run_cloud_tests();
+
+    printf("-- credential providers\n");
+    run_credentials_tests();
     return harness_summary();
 }

@@ -14,5 +14,8 @@ void run_misuse_tests(void);
 void run_async_tests(void);
 void run_cloud_tests(void);
 void run_lifecycle_tests(void);
+void run_credentials_tests(void);
+void run_compose_tests(void);
+objstore_store *open_wrapped_memory(void);
 
 #endif

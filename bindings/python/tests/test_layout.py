@@ -93,7 +93,7 @@ def test_no_import_cycle_in_the_package():
 LAYERS = [
     {"exceptions", "_defaults", "_types", "_config_types", "_bytes"},
     {"_ffi"},  # the C ABI
-    {"_async", "_arrow"},  # the completion queue; listing pages as Arrow batches
+    {"_async", "_asks", "_arrow"},  # the completion queue; the ask queue and its answering thread; listing pages as Arrow batches
     {"_args", "_config"},  # argument checks; config documents
     {"_results", "_native"},  # what the library hands back; store handles
     {"_get", "_head", "_put", "_list", "_delete", "_copy", "_sign", "_get_many", "_uploads"},  # one room per operation

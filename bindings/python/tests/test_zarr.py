@@ -234,3 +234,134 @@ def test_dask_tokenize_is_deterministic(tmp_path) -> None:
     b = ZarrStore(LocalStore(tmp_path))
     assert tokenize(a) == tokenize(b)
     assert tokenize(a) != tokenize(a.with_read_only(True))
+
+
+# ---- reads of one event-loop turn go out as one get_many ------------------------------
+
+
+@pytest.fixture
+def read_many_calls(monkeypatch) -> list[list]:
+    """The requests of every library get_many the adapter makes."""
+    import objstore.zarr as zarr_adapter
+
+    calls: list[list] = []
+    real = zarr_adapter._io.read_many
+
+    async def counting(store, requests):
+        calls.append(list(requests))
+        return await real(store, requests)
+
+    monkeypatch.setattr(zarr_adapter._io, "read_many", counting)
+    return calls
+
+
+async def test_concurrent_reads_of_one_turn_are_one_get_many(zstore: ZarrStore, read_many_calls) -> None:
+    proto = default_buffer_prototype()
+    for i in range(20):
+        objstore.put(zstore.store, f"c/{i}", bytes([i]) * (i + 1))
+    got = await asyncio.gather(
+        *(zstore.get(f"c/{i}", proto) for i in range(20)),
+        zstore.get("c/missing", proto),
+        zstore.get("c/3", proto, RangeByteRequest(1, 3)),
+        zstore.get_partial_values(proto, [("c/5", SuffixByteRequest(2)), ("c/nope", None), ("c/7", OffsetByteRequest(6))]),
+    )
+    assert [b.to_bytes() for b in got[:20]] == [bytes([i]) * (i + 1) for i in range(20)]
+    assert got[20] is None
+    assert got[21].to_bytes() == b"\x03\x03"
+    assert [v if v is None else v.to_bytes() for v in got[22]] == [b"\x05\x05", None, b"\x07\x07"]
+    assert len(read_many_calls) == 1 and len(read_many_calls[0]) == 25
+    # Reads of later turns are later batches.
+    assert (await zstore.get("c/0", proto)).to_bytes() == b"\x00"
+    assert len(read_many_calls) == 2 and len(read_many_calls[1]) == 1
+
+
+async def test_a_refused_range_fails_only_itself_in_a_batch(zstore: ZarrStore, read_many_calls) -> None:
+    # The library refuses a range starting past the end, and gives the
+    # ranges coalesced with it the same refusal: in a batch, they are read
+    # again alone and keep their own outcome.
+    proto = default_buffer_prototype()
+    objstore.put(zstore.store, "r", bytes(range(10)))
+    ok, past_end = await asyncio.gather(
+        zstore.get("r", proto, RangeByteRequest(2, 5)),
+        zstore.get("r", proto, OffsetByteRequest(50)),
+        return_exceptions=True,
+    )
+    assert ok.to_bytes() == bytes([2, 3, 4])
+    assert past_end.to_bytes() == b""  # zarr's slicing: nothing past the end
+    # One batch, then only single reads (of both, where the store coalesced
+    # the two ranges into one read; the past-end one until its size is known).
+    assert len(read_many_calls[0]) == 2 and all(len(c) == 1 for c in read_many_calls[1:])
+
+
+async def test_a_batch_that_fails_whole_is_read_request_by_request(zstore: ZarrStore, monkeypatch) -> None:
+    import objstore.zarr as zarr_adapter
+
+    real = zarr_adapter._io.read_many
+
+    async def refuses_batches(store, requests):
+        if len(requests) > 1:
+            raise RuntimeError("the batch failed")
+        return await real(store, requests)
+
+    monkeypatch.setattr(zarr_adapter._io, "read_many", refuses_batches)
+    proto = default_buffer_prototype()
+    objstore.put(zstore.store, "x", b"xx")
+    got = await asyncio.gather(zstore.get("x", proto), zstore.get("gone", proto), zstore.get("x", proto, RangeByteRequest(1, 2)))
+    assert [g if g is None else g.to_bytes() for g in got] == [b"xx", None, b"x"]
+
+
+async def test_cancelled_readers_leave_the_batch_to_the_others(zstore: ZarrStore, monkeypatch) -> None:
+    import objstore.zarr as zarr_adapter
+
+    release = asyncio.Event()
+    fetches: list[asyncio.Task] = []
+    real = zarr_adapter._io.read_many
+
+    async def slow(store, requests):
+        fetches.append(asyncio.current_task())
+        await release.wait()
+        return await real(store, requests)
+
+    monkeypatch.setattr(zarr_adapter._io, "read_many", slow)
+    proto = default_buffer_prototype()
+    objstore.put(zstore.store, "k", b"value")
+    # One of two readers cancelled: the other still gets its bytes.
+    keep, drop = asyncio.ensure_future(zstore.get("k", proto)), asyncio.ensure_future(zstore.get("k", proto))
+    await asyncio.sleep(0.01)
+    drop.cancel()
+    release.set()
+    assert (await keep).to_bytes() == b"value"
+    assert drop.cancelled() and not fetches[0].cancelled()
+    # Every reader cancelled: the fetch itself is cancelled.
+    release.clear()
+    lone = asyncio.ensure_future(zstore.get("k", proto))
+    await asyncio.sleep(0.01)
+    lone.cancel()
+    await asyncio.sleep(0.01)
+    assert lone.cancelled() and fetches[1].cancelled()
+
+
+def test_reads_from_two_event_loops_at_once(tmp_path) -> None:
+    import threading
+
+    store = ZarrStore(LocalStore(tmp_path, mkdir=True))
+    for i in range(50):
+        objstore.put(store.store, f"k/{i}", str(i).encode())
+    proto = default_buffer_prototype()
+    results: dict[int, list] = {}
+
+    def reader(n: int) -> None:
+        async def run():
+            return [b.to_bytes() for b in await asyncio.gather(*(store.get(f"k/{i}", proto) for i in range(50)))]
+
+        results[n] = asyncio.run(run())
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert [results.get(n) for n in range(4)] == [[str(i).encode() for i in range(50)]] * 4
+    # Nothing of those loops' batches is kept, and none of it is pickled.
+    assert not store._reads.open
+    assert pickle.loads(pickle.dumps(store)) == store

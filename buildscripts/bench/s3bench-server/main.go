@@ -1,27 +1,52 @@
-// Command s3bench-server is a minimal in-memory S3 responder for benchmarks
-// and for what no real server does on purpose: it answers GET/HEAD (with
-// ranges), PUT, DELETE, DeleteObjects, multipart uploads and ListObjectsV2
-// on path-style URLs, ignores authentication and keeps nothing on disk.
-// Third-party fakes serve only a few thousand small GETs per second on two
-// shared cores, so every client ties at the server's limit; this one does
-// as little per request as it can so that the clients are measured.
+// Command s3bench-server is a minimal in-memory object-store responder for
+// benchmarks and for what no real server does on purpose. On -addr it
+// answers S3: GET/HEAD (with ranges), PUT, DELETE, DeleteObjects, multipart
+// uploads and ListObjectsV2, on path-style URLs and on virtual-hosted ones
+// (the bucket in the Host, as BUCKET.s3.REGION.amazonaws.com), ignoring
+// authentication and keeping nothing on disk. Third-party fakes serve only a
+// few thousand small GETs per second on two shared cores, so every client
+// ties at the server's limit; this one does as little per request as it can
+// so that the clients are measured.
+//
+// The same objects can be read through other services' wire protocols, each
+// on its own listener: -gcs-addr answers Google Cloud Storage reads (the JSON
+// API's media and metadata GETs, and the XML API's GET /BUCKET/OBJECT),
+// -azure-addr Azure Blob reads (GET/HEAD /ACCOUNT/CONTAINER/BLOB). A GCS
+// bucket or Azure container is the S3 bucket of the same name, so objects
+// written through S3 are read through all three.
+//
+// With -tls-ca-out FILE the S3 listener is also a forward proxy for HTTPS:
+// a CONNECT to any host is answered by the server itself, which terminates
+// TLS with a certificate for that host issued by a test CA made at start
+// (its PEM is written to FILE, for the clients' root_certificate option) and
+// serves S3 inside the tunnel. Clients configured exactly as for AWS (no
+// endpoint, virtual-hosted addressing) but with proxy_url pointing here thus
+// reach this server without any change to the system's files.
 //
 // With -throttle-rate it also behaves like an overloaded S3 partition:
 // requests beyond that rate (a token bucket of -throttle-burst requests)
 // are refused with 503 SlowDown (or -throttle-status 429), with a
-// Retry-After header when -retry-after is set. GET /?stats reports how many
-// requests were served and refused, as JSON.
+// Retry-After header when -retry-after is set.
 //
-//	s3bench-server -addr 127.0.0.1:PORT [-throttle-rate N [-throttle-burst B] [-throttle-status 503|429] [-retry-after]]
+// GET /?stats reports, as JSON, how many S3 requests came virtual-hosted,
+// path-style and over TLS (so a benchmark can check how its clients
+// addressed the server) and, when throttling, how many were served and
+// refused.
+//
+//	s3bench-server -addr 127.0.0.1:PORT [-gcs-addr ADDR] [-azure-addr ADDR] [-tls-ca-out FILE]
+//	               [-throttle-rate N [-throttle-burst B] [-throttle-status 503|429] [-retry-after]]
 package main
 
 import (
 	"crypto/md5" //nolint:gosec // an ETag, not security
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log"
 	"math"
@@ -40,6 +65,25 @@ type object struct {
 	etag         string // quoted
 	lastModified string // HTTP date
 	lastISO      string // for listings
+	generation   int64  // GCS's generation: unique per stored version
+
+	sumsOnce    sync.Once
+	md5, crc32c string // base64, as GCS and Azure send them; see checksums
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksums are the object's MD5 and CRC32C (big-endian), base64, computed
+// on the first read that sends them: S3 clients never pay for them.
+func (o *object) checksums() (md5sum, crc string) {
+	o.sumsOnce.Do(func() {
+		m := md5.Sum(o.data) //nolint:gosec // a stored checksum, not security
+		o.md5 = base64.StdEncoding.EncodeToString(m[:])
+		var c [4]byte
+		binary.BigEndian.PutUint32(c[:], crc32.Checksum(o.data, castagnoli))
+		o.crc32c = base64.StdEncoding.EncodeToString(c[:])
+	})
+	return o.md5, o.crc32c
 }
 
 type upload struct {
@@ -59,7 +103,10 @@ type server struct {
 	buckets  map[string]*bucket
 	uploads  sync.Map // upload id -> *upload
 	uploadID atomic.Uint64
+	lastGen  atomic.Int64
+	counts   addressing
 	throttle *throttle // nil: never refuses
+	tunnels  *tunnels  // nil: CONNECT refused (no -tls-ca-out)
 }
 
 // throttle is a token bucket of requests: rate per second, at most burst
@@ -111,12 +158,33 @@ func main() {
 	burst := flag.Float64("throttle-burst", 0, "requests that may arrive at once (default: a tenth of a second's rate, at least 1)")
 	status := flag.Int("throttle-status", http.StatusServiceUnavailable, "status of a refused request: 503 (SlowDown) or 429")
 	retryAfter := flag.Bool("retry-after", false, "send Retry-After (whole seconds until a token is there) with refusals")
+	gcsAddr := flag.String("gcs-addr", "", "also answer GCS reads (JSON and XML API) on this address")
+	azureAddr := flag.String("azure-addr", "", "also answer Azure Blob reads on this address")
+	caOut := flag.String("tls-ca-out", "", "accept CONNECT and serve S3 over TLS inside it, writing the test CA's PEM to this file")
 	flag.Parse()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	s := &server{buckets: map[string]*bucket{}}
+	if *caOut != "" {
+		if s.tunnels, err = newTunnels(s, *caOut); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, l := range []struct {
+		addr    string
+		handler http.Handler
+	}{{*gcsAddr, gcsHandler{s}}, {*azureAddr, azureHandler{s}}} {
+		if l.addr == "" {
+			continue
+		}
+		other, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		go func() { log.Fatal(serve(other, l.handler)) }()
+	}
 	if *rate > 0 {
 		if *status != http.StatusServiceUnavailable && *status != http.StatusTooManyRequests {
 			log.Fatal("-throttle-status must be 503 or 429")
@@ -127,8 +195,12 @@ func main() {
 		}
 		s.throttle = &throttle{rate: *rate, burst: b, status: *status, retryAfter: *retryAfter, tokens: b, last: time.Now()}
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: time.Minute, ErrorLog: log.New(io.Discard, "", 0)}
-	log.Fatal(srv.Serve(ln))
+	log.Fatal(serve(ln, s))
+}
+
+func serve(ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: time.Minute, ErrorLog: log.New(io.Discard, "", 0)}
+	return srv.Serve(ln)
 }
 
 func (s *server) bucket(name string, create bool) *bucket {
@@ -147,11 +219,45 @@ func (s *server) bucket(name string, create bool) *bucket {
 	return b
 }
 
+// virtualHostedBucket is the bucket named by a virtual-hosted Host
+// (BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-REGION..., BUCKET.s3.example):
+// the first label, when the second starts with "s3". "" for path-style.
+func virtualHostedBucket(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	bucket, rest, ok := strings.Cut(host, ".")
+	if !ok || bucket == "" || !strings.HasPrefix(rest, "s3") || net.ParseIP(host) != nil {
+		return ""
+	}
+	return bucket
+}
+
+// addressing counts S3 requests by how they reached the server.
+type addressing struct {
+	virtualHosted, pathStyle, tls atomic.Int64
+}
+
+func (s *server) stats(w http.ResponseWriter) {
+	st := map[string]int64{
+		"virtual_hosted": s.counts.virtualHosted.Load(), "path_style": s.counts.pathStyle.Load(), "tls": s.counts.tls.Load(),
+	}
+	if s.throttle != nil {
+		st["served"], st["refused"] = s.throttle.served.Load(), s.throttle.refused.Load()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(st) //nolint:errcheck
+}
+
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/" || r.URL.Path == "" {
-		if _, ok := r.URL.Query()["stats"]; ok && s.throttle != nil {
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(map[string]int64{"served": s.throttle.served.Load(), "refused": s.throttle.refused.Load()}) //nolint:errcheck
+	if r.Method == http.MethodConnect {
+		s.tunnels.accept(w, r)
+		return
+	}
+	vhost := virtualHostedBucket(r.Host)
+	if vhost == "" && (r.URL.Path == "/" || r.URL.Path == "") {
+		if _, ok := r.URL.Query()["stats"]; ok {
+			s.stats(w)
 			return
 		}
 		w.WriteHeader(http.StatusOK) // readiness probe, never throttled
@@ -164,7 +270,18 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	name, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if vhost != "" {
+		s.counts.virtualHosted.Add(1)
+	} else {
+		s.counts.pathStyle.Add(1)
+	}
+	if r.TLS != nil {
+		s.counts.tls.Add(1)
+	}
+	name, key := vhost, strings.TrimPrefix(r.URL.Path, "/")
+	if vhost == "" {
+		name, key, _ = strings.Cut(key, "/")
+	}
 	if key == "" {
 		s.serveBucket(w, r, name)
 		return
@@ -239,7 +356,8 @@ func (s *server) store(name, key string, data []byte, w http.ResponseWriter) {
 
 func (s *server) storeWithETag(name, key string, data []byte, etag string) {
 	now := time.Now().UTC()
-	o := &object{data: data, etag: etag, lastModified: now.Format(http.TimeFormat), lastISO: now.Format("2006-01-02T15:04:05.000Z")}
+	o := &object{data: data, etag: etag, lastModified: now.Format(http.TimeFormat), lastISO: now.Format("2006-01-02T15:04:05.000Z"),
+		generation: s.nextGeneration(now)}
 	b := s.bucket(name, true)
 	b.mu.Lock()
 	if _, existed := b.objects[key]; !existed {
@@ -249,32 +367,64 @@ func (s *server) storeWithETag(name, key string, data []byte, etag string) {
 	b.mu.Unlock()
 }
 
-func (s *server) get(w http.ResponseWriter, r *http.Request, name, key string) {
+// nextGeneration is a GCS-style generation (microseconds since the epoch),
+// strictly increasing.
+func (s *server) nextGeneration(now time.Time) int64 {
+	for {
+		last, gen := s.lastGen.Load(), now.UnixMicro()
+		if gen <= last {
+			gen = last + 1
+		}
+		if s.lastGen.CompareAndSwap(last, gen) {
+			return gen
+		}
+	}
+}
+
+// object is the stored object, or nil with the error code of its absence.
+func (s *server) object(name, key string) (*object, string) {
 	b := s.bucket(name, false)
 	if b == nil {
-		fail(w, http.StatusNotFound, "NoSuchBucket")
-		return
+		return nil, "NoSuchBucket"
 	}
 	b.mu.RLock()
 	o := b.objects[key]
 	b.mu.RUnlock()
 	if o == nil {
-		fail(w, http.StatusNotFound, "NoSuchKey")
+		return nil, "NoSuchKey"
+	}
+	return o, ""
+}
+
+func (s *server) get(w http.ResponseWriter, r *http.Request, name, key string) {
+	o, missing := s.object(name, key)
+	if o == nil {
+		fail(w, http.StatusNotFound, missing)
 		return
 	}
 	h := w.Header()
 	h["Etag"] = []string{o.etag}
 	h["Last-Modified"] = []string{o.lastModified}
+	serveContent(w, r, o, r.Header.Get("Range"), func() {
+		fail(w, http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+	})
+}
+
+// serveContent answers a read of o, whole or the one range rangeSpec names,
+// after the caller set the protocol's own headers; refused is called (with
+// Content-Range already set) for a range o does not satisfy.
+func serveContent(w http.ResponseWriter, r *http.Request, o *object, rangeSpec string, refused func()) {
+	h := w.Header()
 	h["Accept-Ranges"] = []string{"bytes"}
 	h["Content-Type"] = []string{"application/octet-stream"}
 	size := int64(len(o.data))
 	start, end, status := int64(0), size, http.StatusOK
-	if rg := r.Header.Get("Range"); rg != "" {
+	if rangeSpec != "" {
 		var ok bool
-		start, end, ok = parseRange(rg, size)
+		start, end, ok = parseRange(rangeSpec, size)
 		if !ok {
 			h["Content-Range"] = []string{"bytes */" + strconv.FormatInt(size, 10)}
-			fail(w, http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+			refused()
 			return
 		}
 		h["Content-Range"] = []string{fmt.Sprintf("bytes %d-%d/%d", start, end-1, size)}

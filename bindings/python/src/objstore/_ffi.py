@@ -137,6 +137,7 @@ _SIGNATURES = {
     "objstore_version": (c_char_p, []),
     "objstore_code_name": (c_char_p, [c_int]),
     "objstore_store_new": (c_int, [c_char_p, c_char_p, _PP, _ERRPP]),
+    "objstore_store_wrap": (c_int, [c_char_p, _P, _PP, _ERRPP]),
     "objstore_store_free": (c_int, [_P]),
     "objstore_store_config_json": (c_int, [_P, _PP, _ERRPP]),
     "objstore_config_normalize": (c_int, [c_char_p, _PP, _ERRPP]),

@@ -69,12 +69,35 @@ def environment_json(kind: str) -> str:
     return json.dumps(env, sort_keys=True, separators=(",", ":"))
 
 
-def open_store(kind: str, canonical: str) -> _ffi.StoreHandle:
-    """A new handle on the store the canonical document describes."""
+def open_store(kind: str, canonical: str, credential_provider: Any = None) -> _ffi.StoreHandle:
+    """A new handle on the store the canonical document describes, with its
+    credentials from credential_provider when one is given (see _asks)."""
     env = environment_json(kind)
+    if credential_provider is not None:
+        from . import _asks
+
+        h = _asks.open_store(canonical, env, kind, credential_provider)
+        _all.add(h)
+        return h
     out = _c_void_p()
     err = _ffi.new_err()
     rc = _ffi.lib().objstore_store_new(canonical.encode(), env.encode(), _byref(out), _byref(err))
+    if rc:
+        _ffi.raise_error(rc, err)
+    h = _ffi.StoreHandle(out.value)
+    _all.add(h)
+    return h
+
+
+def wrap_store(canonical: str, inner: _ffi.StoreHandle) -> _ffi.StoreHandle:
+    """A new handle on the wrapping store (cache, limit, prefix) the
+    canonical document describes, built over an open inner handle: the
+    inner store object's own, so that a wrapper over a MemoryStore reads
+    that store (``objstore_store_wrap``). A wrapper reads no environment
+    variable; its inner store was opened with its own."""
+    out = _c_void_p()
+    err = _ffi.new_err()
+    rc = _ffi.lib().objstore_store_wrap(canonical.encode(), inner.ref, _byref(out), _byref(err))
     if rc:
         _ffi.raise_error(rc, err)
     h = _ffi.StoreHandle(out.value)

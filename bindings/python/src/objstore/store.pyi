@@ -50,6 +50,7 @@ __all__ = [
     "AzureSASToken", "AzureStore", "BackoffConfig", "ClientConfig", "GCSConfig", "GCSCredential",
     "GCSCredentialProvider", "GCSStore", "HTTPStore", "LocalStore", "MemoryStore", "ObjectStore",
     "ObjectStoreMethods", "RetryConfig", "S3Config", "S3Credential", "S3CredentialProvider", "S3Store",
+    "CachingStore", "LimitStore", "PrefixStore",
     "from_config", "from_url", "parse_scheme",
 ]
 
@@ -466,6 +467,59 @@ class MemoryStore(ObjectStore):
 
     def __init__(self) -> None:
         """A new, empty store."""
+
+
+# ---- Wrapping stores: built over another store ("inner") --------------------
+
+
+class CachingStore(ObjectStore):
+    """A read-through cache of ``inner``'s objects, whole and in ranges, in
+    memory and optionally in a directory that processes share."""
+
+    def __init__(
+        self,
+        inner: ObjectStore,
+        *,
+        memory_bytes: int | str | None = None,
+        disk_dir: str | Path | None = None,
+        disk_bytes: int | str | None = None,
+        ttl: timedelta | float | str | None = None,
+        block_bytes: int | str | None = None,
+    ) -> None:
+        """Sizes as ints or strings such as ``"64MiB"`` (memory 256 MiB, disk
+        10 GiB, blocks 4 MiB by default); ``ttl``, how long what a request
+        told of an object is trusted before it is checked again (1 minute)."""
+    @property
+    def inner(self) -> ObjectStore:
+        """The store this one caches."""
+
+
+class LimitStore(ObjectStore):
+    """``inner`` with every operation held within limits."""
+
+    def __init__(
+        self,
+        inner: ObjectStore,
+        *,
+        max_in_flight: int | None = None,
+        requests_per_second: float | None = None,
+        bytes_per_second: int | str | None = None,
+    ) -> None:
+        """Operations in flight at most, operations a second, bytes a second
+        (an int or a string such as ``"20MiB"``); at least one."""
+    @property
+    def inner(self) -> ObjectStore:
+        """The store this one limits."""
+
+
+class PrefixStore(ObjectStore):
+    """``inner`` seen under a prefix (whole path segments)."""
+
+    def __init__(self, inner: ObjectStore, prefix: str) -> None:
+        """Paths given are joined to ``prefix``; paths returned are relative to it."""
+    @property
+    def inner(self) -> ObjectStore:
+        """The store under the prefix."""
 
 
 @overload

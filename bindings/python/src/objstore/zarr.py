@@ -11,10 +11,14 @@
 
 :class:`ZarrStore` implements ``zarr.abc.store.Store`` (and zarr's synchronous
 ``get_sync`` / ``set_sync`` / ``delete_sync`` protocol). Reads hand zarr the
-library's buffers without copying; ``get_partial_values`` fetches every
-requested range, across objects, concurrently. It pickles as its objstore
-store does (so it travels to Dask workers), and two ZarrStores are equal when
-their objstore stores are equal and both are (or both are not) read-only.
+library's buffers without copying. zarr reads an array's chunks as many
+concurrent ``get`` calls (``async.concurrency`` at a time); the reads that
+the store is asked for during one turn of the event loop are fetched
+together by one ``get_many`` (one library call and one completion instead
+of two of each per chunk), and ``get_partial_values`` joins the same batch.
+It pickles as its objstore store does (so it travels to Dask workers), and
+two ZarrStores are equal when their objstore stores are equal and both are
+(or both are not) read-only.
 
 Byte requests follow zarr's stores (Python slicing of the value): a range or
 offset that starts at or past the end of a value, or an empty range, gives an
@@ -111,6 +115,132 @@ def _segment_prefix(prefix: str) -> str | None:
     return prefix or None
 
 
+class _Turn:
+    """The reads asked for during one event-loop turn: their (path, range)
+    requests, and who waits for which. A waiter is (future, first, count):
+    a single read's future gets its bytes or exception, a group's future
+    gets the list of its requests' outcomes."""
+
+    __slots__ = ("requests", "waiters", "waiting", "task")
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, _io.ByteRange]] = []
+        self.waiters: list[tuple[asyncio.Future, int, int]] = []
+        self.waiting = 0  # waiters not cancelled
+        self.task: asyncio.Task | None = None
+
+    def abandon(self) -> None:
+        """A waiter was cancelled; with none left, the fetch is cancelled too."""
+        self.waiting -= 1
+        if self.waiting == 0 and self.task is not None:
+            self.task.cancel()
+
+
+class _TurnReads:
+    """Reads of one objstore store, batched per event-loop turn.
+
+    The first read of a turn opens a batch and schedules its fetch with
+    ``call_soon``, which runs after every callback already due in this turn:
+    the reads that zarr's concurrently woken tasks ask for meanwhile join
+    it, and the batch goes out as one ``get_many`` (coalescing ranges of one
+    object, each request's outcome its own). Each event loop has its own
+    batch. No timer is involved: a read waits at most for the callbacks that
+    were already due when it was asked for.
+    """
+
+    __slots__ = ("store", "open")
+
+    def __init__(self, store: _ObjstoreStore) -> None:
+        self.store = store
+        self.open: dict[asyncio.AbstractEventLoop, _Turn] = {}
+
+    def _join(self, requests: list[tuple[str, _io.ByteRange]], single: bool) -> tuple[_Turn, asyncio.Future]:
+        loop = asyncio.get_running_loop()
+        turn = self.open.get(loop)
+        if turn is None:
+            turn = self.open[loop] = _Turn()
+            loop.call_soon(self._flush, loop)
+        fut = loop.create_future()
+        turn.waiters.append((fut, len(turn.requests), 0 if single else len(requests)))
+        turn.requests += requests
+        turn.waiting += 1
+        return turn, fut
+
+    async def read(self, key: str, byte_range: _io.ByteRange) -> Any:
+        """The bytes of one read (its exception raised)."""
+        turn, fut = self._join([(key, byte_range)], single=True)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            turn.abandon()
+            raise
+
+    async def read_all(self, requests: list[tuple[str, _io.ByteRange]]) -> list[Any]:
+        """The outcome of each read: its bytes or its exception."""
+        if not requests:
+            return []
+        turn, fut = self._join(requests, single=False)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            turn.abandon()
+            raise
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        turn = self.open.pop(loop)
+        turn.task = loop.create_task(self._fetch(turn))
+
+    async def _fetch(self, turn: _Turn) -> None:
+        requests = turn.requests
+        try:
+            results = await self._read_many(requests)
+        except asyncio.CancelledError:  # no waiter left, or the loop is closing
+            for fut, _, _ in turn.waiters:
+                fut.cancel()
+            raise
+        except Exception as e:  # a single read failed as a whole
+            for fut, _, _ in turn.waiters:
+                if not fut.done():
+                    fut.set_exception(e)
+            return
+        for fut, first, count in turn.waiters:
+            if fut.done():  # its waiter was cancelled
+                continue
+            if count:
+                fut.set_result(results[first : first + count])
+            elif isinstance(results[first], BaseException):
+                fut.set_exception(results[first])
+            else:
+                fut.set_result(results[first])
+
+    async def _read_many(self, requests: list[tuple[str, _io.ByteRange]]) -> list[Any]:
+        """Every request's outcome, from one get_many. The library refuses a
+        range that starts past its object's end, and gives the other ranges
+        coalesced with it into one read the same refusal: such a request is
+        read again alone, so that each outcome is its own. If the batch fails
+        as a whole, each request is read alone, for the same reason."""
+        try:
+            results = await _io.read_many(self.store, requests)
+        except Exception:
+            if len(requests) == 1:
+                raise
+            return await asyncio.gather(*(self._read_alone(r) for r in requests))
+        keys = [key for key, _ in requests]
+        again = [
+            i for i, r in enumerate(results)
+            if isinstance(r, _exc.InvalidArgumentError) and keys.count(keys[i]) > 1
+        ]
+        for i, result in zip(again, await asyncio.gather(*(self._read_alone(requests[i]) for i in again))):
+            results[i] = result
+        return results
+
+    async def _read_alone(self, request: tuple[str, _io.ByteRange]) -> Any:
+        try:
+            return (await _io.read_many(self.store, [request]))[0]
+        except Exception as e:
+            return e
+
+
 class ZarrStore(Store):
     """A zarr v3 store backed by an objstore store.
 
@@ -133,6 +263,16 @@ class ZarrStore(Store):
             raise TypeError(f"store must be an objstore store or a URL, not {type(store).__name__}")
         super().__init__(read_only=read_only)
         self.store = store
+        self._reads = _TurnReads(store)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_reads"]  # batches in flight belong to this process's loops
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._reads = _TurnReads(self.store)
 
     # -- identity ----------------------------------------------------------------------
 
@@ -178,6 +318,15 @@ class ZarrStore(Store):
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
         """The value at `key` (or part of it), or None if there is none."""
+        if not _is_empty_range(byte_range):  # the common read: straight into the turn's batch
+            try:
+                data = await self._reads.read(key, _byte_range(byte_range))
+            except FileNotFoundError:
+                return None
+            except _exc.InvalidArgumentError:  # refused: maybe it starts past the end
+                pass
+            else:
+                return prototype.buffer.from_bytes(data)
         data = (await self._read_many([(key, byte_range)]))[0]
         return None if data is None else prototype.buffer.from_bytes(data)
 
@@ -215,15 +364,10 @@ class ZarrStore(Store):
         await self._read_into(results, requests, again)
 
     async def _read_into(self, results: list[Any], requests: list[tuple[str, ByteRequest | None]], which: list[int]) -> None:
-        """Reads requests[i] for each i in `which` into results[i]: its bytes or its error."""
-        if len(which) == 1:  # one read: the plain call, not get_many
-            key, r = requests[which[0]]
-            try:
-                results[which[0]] = await _io.read(self.store, key, _byte_range(r))
-            except Exception as e:  # sorted out by the caller, as get_many's results are
-                results[which[0]] = e
-        elif which:
-            read = await _io.read_many(self.store, [(requests[i][0], _byte_range(requests[i][1])) for i in which])
+        """Reads requests[i] for each i in `which` into results[i] (its bytes
+        or its error), in the current event-loop turn's batch."""
+        if which:
+            read = await self._reads.read_all([(requests[i][0], _byte_range(requests[i][1])) for i in which])
             for i, result in zip(which, read):
                 results[i] = result
 

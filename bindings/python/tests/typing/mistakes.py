@@ -10,7 +10,7 @@ from datetime import timedelta
 import obspec
 
 import objstore as obs
-from objstore.store import MemoryStore, S3Store
+from objstore.store import CachingStore, MemoryStore, PrefixStore, S3Store
 
 
 class PutWithoutMode:
@@ -30,3 +30,5 @@ one: list[str] = obs.sign(S3Store("b"), "GET", "a", timedelta(minutes=1))  # err
 metas: Sequence[int] = obs.list(MemoryStore()).collect()  # error: list
 takes_put(PutWithoutMode())  # error: obspec
 S3Store("b", client_options={"timeout": 30})  # error: timeout
+CachingStore(S3Store("b"), memory_byte=1 << 20)  # error: memory_byte
+PrefixStore(S3Store("b"))  # error: prefix missing

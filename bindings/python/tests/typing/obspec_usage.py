@@ -6,7 +6,9 @@ from typing import Protocol
 import obspec
 from obspec_utils.protocols import ReadableStore
 
-from objstore.store import AzureStore, GCSStore, HTTPStore, LocalStore, MemoryStore, ObjectStore, S3Store
+from objstore.store import (
+    AzureStore, CachingStore, GCSStore, HTTPStore, LimitStore, LocalStore, MemoryStore, ObjectStore, PrefixStore, S3Store,
+)
 
 
 class AllOfObspec(
@@ -26,7 +28,12 @@ def takes_a_readable_store(store: ReadableStore) -> None:
     """obspec-utils' read protocol."""
 
 
-def check(s3: S3Store, gcs: GCSStore, azure: AzureStore, http: HTTPStore, local: LocalStore, memory: MemoryStore, any_store: ObjectStore) -> None:
+def check(s3: S3Store, gcs: GCSStore, azure: AzureStore, http: HTTPStore, local: LocalStore, memory: MemoryStore, any_store: ObjectStore,
+          cached: CachingStore, limited: LimitStore, prefixed: PrefixStore) -> None:
+    takes_any_obspec_store(cached)
+    takes_any_obspec_store(limited)
+    takes_any_obspec_store(prefixed)
+    takes_a_readable_store(cached)
     takes_any_obspec_store(s3)
     takes_any_obspec_store(gcs)
     takes_any_obspec_store(azure)

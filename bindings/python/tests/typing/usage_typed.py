@@ -15,6 +15,9 @@ from objstore import Bytes, GetOptions, GetResult, ListResult, ListStream, Objec
 from objstore.exceptions import AlreadyExistsError, JoinError, NotFoundError
 from objstore.store import (
     AzureStore,
+    CachingStore,
+    LimitStore,
+    PrefixStore,
     BackoffConfig,
     ClientConfig,
     GCSStore,
@@ -53,13 +56,17 @@ def configs() -> list[ObjectStore]:
         LocalStore.from_url("file:///tmp", automatic_cleanup=True),
         MemoryStore(),
         from_url("memory:///"),
+        CachingStore(S3Store("b"), memory_bytes="64MiB", disk_dir=Path("/tmp/c"), ttl=timedelta(minutes=5)),
+        LimitStore(MemoryStore(), max_in_flight=8, requests_per_second=50.5, bytes_per_second=20 << 20),
+        PrefixStore(CachingStore(LocalStore()), "a/b"),
     ]
+    inner: ObjectStore = PrefixStore(MemoryStore(), "p").inner
     s3 = S3Store("b")
     region: str | None = s3.config.get("region")
     prefix: Path | None = LocalStore().prefix
     url: str = HTTPStore("https://example.com").url
     retry_out: RetryConfig | None = s3.retry_config
-    print(region, prefix, url, retry_out)
+    print(region, prefix, url, retry_out, inner)
     return stores
 
 
