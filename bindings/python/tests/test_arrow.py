@@ -3,8 +3,11 @@ kind against its real server (memory, local, MinIO, fake-gcs-server,
 Azurite, nginx WebDAV): the Arrow listing equals the dict listing of the
 same store, with arro3-core and with pyarrow; obstore's schema; chunk
 sizes; zero rows; tricky keys; one-level listings and their common
-prefixes; prefix stores; async twins; the PyCapsule interface; and that
-the batches are imported without a copy and freed when dropped.
+prefixes; prefix stores; async twins; the PyCapsule interface; that
+the batches are imported without a copy and freed when dropped; listings
+of thousands of keys over many server pages (100,000 on memory); and
+errors typed as the dict listing's (missing bucket or container, refused
+key, no server, a bad key met mid-listing).
 
 Run via: buildscripts/with-servers.sh minio fakegcs azurite nginx --
 python3 -m pytest bindings/python/tests/test_arrow.py
@@ -17,8 +20,11 @@ import gc
 import os
 import sys
 import threading
+import time
+import urllib.parse
+import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import arro3.core
@@ -351,3 +357,151 @@ def test_neither_arrow_library_is_a_clear_import_error():
     )
     r = run_python(code)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+# ---- large listings: many server pages, many batches -----------------------------------
+
+# Enough keys that each server answers in several pages (MinIO and
+# fake-gcs-server 1,000 keys a page, Azurite 5,000) and the batches cross
+# page boundaries; 100,000 on the memory store (the benchmark's size).
+LARGE = {"memory": 100_000, "local": 3_000, "s3": 2_345, "gcs": 2_050, "azure": 5_050, "http": 1_234}
+
+
+def _large_keys(n: int) -> list[str]:
+    # flat and nested keys, paths of different lengths, some non-ASCII
+    return [f"big/{i % 7}/{i:06d}" + ("-é" * (i % 3)) for i in range(n)]
+
+
+def _fill(store, keys: list[str]) -> None:
+    if isinstance(store, MemoryStore):
+        for key in keys:
+            objstore.put(store, key, b"")
+        return
+
+    async def main():
+        gate = asyncio.Semaphore(32)
+
+        async def put(i, key):
+            async with gate:
+                await objstore.put_async(store, key, b"s" * (i % 5))
+
+        await asyncio.gather(*(put(i, k) for i, k in enumerate(keys)))
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_large_listing_equals_dict_listing(kind, tmp_path):
+    store = new_store(kind, tmp_path)
+    keys = _large_keys(LARGE[kind])
+    _fill(store, keys)
+    dicts = objstore.list(store, "big", chunk_size=1000).collect()
+    assert [m["path"] for m in dicts] == sorted(keys)
+    batches = list(objstore.list(store, "big", chunk_size=1000, return_arrow=True))
+    full, rest = divmod(len(keys), 1000)
+    assert [b.num_rows for b in batches] == [1000] * full + ([rest] if rest else [])
+    got = pa.Table.from_batches([as_pyarrow(b) for b in batches])
+    assert got.schema.equals(SCHEMA)
+    assert got.to_pylist() == dicts
+    whole = as_pyarrow(objstore.list(store, "big", return_arrow=True).collect())
+    assert whole.num_rows == len(keys) and whole.column("path").to_pylist() == sorted(keys)
+    # one level: the seven directories, and all of one of them
+    level = objstore.list_with_delimiter(store, "big", return_arrow=True)
+    assert level["common_prefixes"] == [f"big/{d}" for d in range(7)] and level["objects"].num_rows == 0
+    level = objstore.list_with_delimiter(store, "big/3", return_arrow=True)
+    assert pa.table(level["objects"]).to_pylist() == objstore.list_with_delimiter(store, "big/3")["objects"]
+    assert level["objects"].num_rows == len([k for k in keys if k.startswith("big/3/")])
+
+
+# ---- errors: typed as the dict listing's, nothing partial --------------------------------
+
+
+def _error_of(call) -> BaseException:
+    with pytest.raises(objstore.exceptions.BaseError) as info:
+        call()
+    return info.value
+
+
+def _same_errors(store, one_level: bool = True):
+    """Each Arrow listing call fails with the dict listing's error class."""
+    want = type(_error_of(lambda: objstore.list(store).collect()))
+    calls = [
+        lambda: objstore.list(store, return_arrow=True).collect(),
+        lambda: list(objstore.list(store, chunk_size=1, return_arrow=True)),
+        lambda: asyncio.run(objstore.list(store, return_arrow=True).collect_async()),
+    ]
+    if one_level:
+        assert type(_error_of(lambda: objstore.list_with_delimiter(store))) is want
+        calls += [
+            lambda: objstore.list_with_delimiter(store, return_arrow=True),
+            lambda: asyncio.run(objstore.list_with_delimiter_async(store, return_arrow=True)),
+        ]
+    for call in calls:
+        assert type(_error_of(call)) is want
+    return want
+
+
+def test_missing_bucket_or_container_is_not_found():
+    m = minio_store()
+    missing_bucket = objstore.store.S3Store(
+        "no-such-bucket-" + uuid.uuid4().hex[:8], endpoint=m.config["endpoint"],
+        access_key_id=m.config["access_key_id"], secret_access_key=m.config["secret_access_key"],
+        region="us-east-1", client_options={"allow_http": True},
+    )
+    assert _same_errors(missing_bucket) is objstore.exceptions.NotFoundError
+    missing_container = AzureStore("no-such-" + uuid.uuid4().hex[:8], use_emulator=True, endpoint=azurite_endpoint())
+    assert _same_errors(missing_container) is objstore.exceptions.NotFoundError
+
+
+def test_refused_credentials_are_typed():
+    m = minio_store()
+    wrong_key = objstore.store.S3Store(
+        m.config["bucket"], endpoint=m.config["endpoint"], access_key_id=m.config["access_key_id"],
+        secret_access_key="not-the-secret", region="us-east-1", client_options={"allow_http": True},
+    )
+    assert _same_errors(wrong_key) in (objstore.exceptions.PermissionDeniedError, objstore.exceptions.UnauthenticatedError)
+
+
+def test_unreachable_server_is_a_bounded_typed_error():
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = objstore.store.S3Store(
+        "b", endpoint=f"http://127.0.0.1:{port}", access_key_id="k", secret_access_key="s", region="us-east-1",
+        client_options={"allow_http": True, "timeout": "5s", "connect_timeout": "2s"},
+        retry_config={"max_retries": 1, "retry_timeout": timedelta(seconds=3)},
+    )
+    started = time.monotonic()
+    _same_errors(store)
+    assert time.monotonic() - started < 120  # bounded: it does not hang
+
+
+def test_a_bad_key_met_mid_listing_ends_it_with_a_typed_error():
+    """fake-gcs-server keeps a name the path model refuses ("bad//key"): a
+    listing yields the batches before it, then fails with InvalidPathError
+    (the dict listing likewise); nothing after it is returned as if whole."""
+    store = new_store("gcs", Path("/nonexistent"))
+    prefix = store.prefix
+    for key in ("a/1", "a/2", "a/3"):
+        objstore.put(store, key, b"1")
+    bucket, endpoint = _env("OBJSTORE_TEST_GCS_BUCKET"), _env("OBJSTORE_TEST_GCS_ENDPOINT")
+    name = urllib.parse.quote(f"{prefix}/bad//key", safe="")
+    req = urllib.request.Request(
+        f"{endpoint}/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}", data=b"x", method="POST"
+    )
+    urllib.request.urlopen(req, timeout=30).read()
+    stream = objstore.list(store, chunk_size=1, return_arrow=True)
+    first = next(iter(stream))
+    assert first.num_rows == 1 and as_pyarrow(first).column("path").to_pylist() == ["a/1"]
+    with pytest.raises(objstore.exceptions.InvalidPathError):
+        for _ in stream:
+            pass
+    assert _same_errors(store, one_level=False) is objstore.exceptions.InvalidPathError
+    # one level above it, the bad name is only a common prefix: as the dict listing has it
+    for level in (None, "bad"):
+        got = objstore.list_with_delimiter(store, level, return_arrow=True)
+        want = objstore.list_with_delimiter(store, level)
+        assert got["common_prefixes"] == want["common_prefixes"]
+        assert pa.table(got["objects"]).to_pylist() == want["objects"]
