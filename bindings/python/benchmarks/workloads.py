@@ -372,6 +372,27 @@ def list_keys(variant: str, arrow: bool = False):
     return t, n, 0
 
 
+def list_memory(variant: str, arrow: bool = False):
+    """The same listing on a MemoryStore (filled before timing): the
+    libraries' own cost, no server."""
+    if variant.startswith("ours"):
+        import objstore as lib
+        from objstore.store import MemoryStore
+    else:
+        import obstore as lib
+        from obstore.store import MemoryStore
+    store = MemoryStore()
+    for i in range(LIST_COUNT):
+        lib.put(store, f"{LIST_PREFIX}/{i // 1000:03d}/{i:06d}", b"x")
+    lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()  # warm-up
+    with Timer() as t:
+        items = lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()
+    n = items.num_rows if arrow else len(items)
+    if n != LIST_COUNT:
+        raise SystemExit(f"{variant}: listed {n} objects, expected {LIST_COUNT}")
+    return t, n, 0
+
+
 def get_ranges(variant: str):
     lib, store = library(variant)
     starts, ends = ranges()
@@ -537,6 +558,8 @@ WORKLOADS = {
     "big_put": big_put,
     "list": list_keys,
     "list_arrow": lambda v: list_keys(v, arrow=True),
+    "list_memory": list_memory,
+    "list_arrow_memory": lambda v: list_memory(v, arrow=True),
     "memory_get": lambda v: memory_calls(v, "get"),
     "memory_put": lambda v: memory_calls(v, "put"),
     "memory_head": lambda v: memory_calls(v, "head"),
@@ -560,7 +583,7 @@ def unavailable(workload: str, variant: str) -> str | None:
 
     if variant == "ours-get_many" and not hasattr(objstore, "get_many"):
         return "objstore.get_many is not available in this build"
-    if workload == "list_arrow":
+    if workload in ("list_arrow", "list_arrow_memory"):
         from objstore.store import MemoryStore
 
         try:
