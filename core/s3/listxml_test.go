@@ -75,6 +75,9 @@ func TestParseListPageAgreesWithTheSDK(t *testing.T) {
 			if err := parseListPage([]byte(doc), &got); err != nil {
 				t.Fatal(err)
 			}
+			if token, ok := peekNextToken([]byte(doc)); token != want.NextToken || ok != (want.NextToken != "") {
+				t.Fatalf("peeked token %q (%v), the SDK read %q", token, ok, want.NextToken)
+			}
 			if len(want.Objects) == 0 {
 				want.Objects = got.Objects[:0]
 			}
@@ -155,7 +158,7 @@ func TestFastListOnServers(t *testing.T) {
 				var buf bytes.Buffer
 				sdkPages := s3.NewListObjectsV2Paginator(st.c.api, q.sdkInput(&bucket))
 				for pageNo := 0; ; pageNo++ {
-					handled, err := st.c.fast.list(ctx, q, &buf, &fast)
+					handled, err := st.c.fast.list(ctx, q, &buf, &fast, nil)
 					if err != nil || !handled {
 						t.Fatalf("%+v page %d: handled %v, %v", q, pageNo, handled, err)
 					}
