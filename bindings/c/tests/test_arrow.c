@@ -15,14 +15,6 @@
 #include "harness.h"
 #include "tests.h"
 
-static objstore_stats arrow_stats(void) {
-    objstore_stats st;
-    memset(&st, 0, sizeof st);
-    st.version = OBJSTORE_STATS_VERSION;
-    EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
-    return st;
-}
-
 static void put_text(const char *path, const char *text) {
     OK(objstore_put(S, path, (const uint8_t *)text, strlen(text), NULL, NULL, NULL, &err));
 }
@@ -116,7 +108,7 @@ static void put_listing(void) {
 
 static void test_pages(void) {
     put_listing();
-    objstore_stats before = arrow_stats();
+    objstore_stats before = harness_stats();
     objstore_list *l = NULL, *ref = NULL;
     OK(objstore_list_new(S, "arrow", NULL, &l, &err));
     OK(objstore_list_new(S, "arrow", NULL, &ref, &err));
@@ -157,7 +149,7 @@ static void test_pages(void) {
     all.release(&all);
     EXPECT(objstore_list_free(l), OBJSTORE_OK);
 
-    objstore_stats after = arrow_stats();
+    objstore_stats after = harness_stats();
     CHECK(after.arrow_arrays == before.arrow_arrays && after.arrow_bytes == before.arrow_bytes);
 }
 
@@ -168,7 +160,7 @@ static void *release_in_thread(void *arg) {
 }
 
 static void test_release_anywhere(void) {
-    objstore_stats before = arrow_stats();
+    objstore_stats before = harness_stats();
     objstore_list *l = NULL;
     struct ArrowArray b;
     size_t n = 0;
@@ -176,25 +168,25 @@ static void test_release_anywhere(void) {
     OK(objstore_list_next_arrow(l, 0, &b, &n, &err));
     EXPECT(objstore_list_free(l), OBJSTORE_OK);
     CHECK(n == 27);
-    CHECK(arrow_stats().arrow_arrays == before.arrow_arrays + 1 && arrow_stats().arrow_bytes > before.arrow_bytes);
+    CHECK(harness_stats().arrow_arrays == before.arrow_arrays + 1 && harness_stats().arrow_bytes > before.arrow_bytes);
 
     /* children moved out outlive the parent, and the store */
     struct ArrowArray path = *b.children[0], size = *b.children[2];
     b.children[0]->release = NULL;
     b.children[2]->release = NULL;
     b.release(&b);
-    CHECK(b.release == NULL && arrow_stats().arrow_arrays == before.arrow_arrays + 1);
+    CHECK(b.release == NULL && harness_stats().arrow_arrays == before.arrow_arrays + 1);
     char got[64];
     CHECK(utf8_at(&path, 26, got, sizeof got) && strcmp(got, "arrow/\xc3\xbcnicode \xf0\x9f\x98\x80") == 0);
     CHECK(((const uint64_t *)size.buffers[1])[26] == 3);
     path.release(&path);
-    CHECK(arrow_stats().arrow_arrays == before.arrow_arrays + 1);
+    CHECK(harness_stats().arrow_arrays == before.arrow_arrays + 1);
     /* the last reference, released on a thread the library never saw */
     pthread_t t;
     CHECK(pthread_create(&t, NULL, release_in_thread, &size) == 0);
     pthread_join(t, NULL);
     CHECK(size.release == NULL);
-    objstore_stats after = arrow_stats();
+    objstore_stats after = harness_stats();
     CHECK(after.arrow_arrays == before.arrow_arrays && after.arrow_bytes == before.arrow_bytes);
 
     /* in a forked child: no Go, but the schema and releases work */
@@ -227,7 +219,7 @@ static void test_release_anywhere(void) {
 }
 
 static void test_one_level(void) {
-    objstore_stats before = arrow_stats();
+    objstore_stats before = harness_stats();
     struct ArrowArray objects, prefixes;
     OK(objstore_list_with_delimiter_arrow(S, "arrow", &objects, &prefixes, &err));
     objstore_meta_list *ml = NULL;
@@ -268,7 +260,7 @@ static void test_one_level(void) {
     FAILS(objstore_list_next_arrow(l, 0, &objects, NULL, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_list_next_arrow((objstore_list *)S, 0, &objects, &rows, &err), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_list_free(l), OBJSTORE_OK);
-    objstore_stats after = arrow_stats();
+    objstore_stats after = harness_stats();
     CHECK(after.arrow_arrays == before.arrow_arrays && after.arrow_bytes == before.arrow_bytes);
 }
 
@@ -282,7 +274,7 @@ static objstore_completion wait_for(uint64_t id) {
 }
 
 static void test_async(void) {
-    objstore_stats before = arrow_stats();
+    objstore_stats before = harness_stats();
     objstore_list *l = NULL;
     OK(objstore_list_new(S, "arrow", NULL, &l, &err));
     size_t want[] = {20, 7, 0};
@@ -307,7 +299,7 @@ static void test_async(void) {
     /* a failing request completes with its error and leaves the arrays released */
     FAILS(objstore_submit_list_with_delimiter_arrow(S, "a//b", &objects, &prefixes, 911, &err), OBJSTORE_E_INVALID_PATH);
     CHECK(objects.release == NULL && prefixes.release == NULL);
-    objstore_stats after = arrow_stats();
+    objstore_stats after = harness_stats();
     CHECK(after.arrow_arrays == before.arrow_arrays && after.arrow_bytes == before.arrow_bytes);
 }
 

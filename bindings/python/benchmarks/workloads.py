@@ -364,6 +364,11 @@ def big_put(variant: str):
 def list_keys(variant: str, arrow: bool = False):
     lib, store = library(variant)
     lib.get(store, SMALL_KEYS[0]).bytes()  # connect
+    return timed_listing(variant, lib, store, arrow)
+
+
+def timed_listing(variant: str, lib, store, arrow: bool):
+    """list(LIST_PREFIX, chunk_size=1000).collect(), timed and checked."""
     with Timer() as t:
         items = lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()
     n = items.num_rows if arrow else len(items)
@@ -385,12 +390,7 @@ def list_memory(variant: str, arrow: bool = False):
     for i in range(LIST_COUNT):
         lib.put(store, f"{LIST_PREFIX}/{i // 1000:03d}/{i:06d}", b"x")
     lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()  # warm-up
-    with Timer() as t:
-        items = lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()
-    n = items.num_rows if arrow else len(items)
-    if n != LIST_COUNT:
-        raise SystemExit(f"{variant}: listed {n} objects, expected {LIST_COUNT}")
-    return t, n, 0
+    return timed_listing(variant, lib, store, arrow)
 
 
 def get_ranges(variant: str):
