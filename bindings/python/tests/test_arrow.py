@@ -505,3 +505,30 @@ def test_a_bad_key_met_mid_listing_ends_it_with_a_typed_error():
         want = objstore.list_with_delimiter(store, level)
         assert got["common_prefixes"] == want["common_prefixes"]
         assert pa.table(got["objects"]).to_pylist() == want["objects"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "s3"])
+def test_wrapping_stores(kind, tmp_path, arrow_lib):
+    """PrefixStore, LimitStore and CachingStore over a store list as it
+    does, paths relative to the PrefixStore's prefix."""
+    from objstore.store import CachingStore, LimitStore, PrefixStore
+
+    inner = new_store(kind, tmp_path)
+    for i, key in enumerate(KEYS):
+        objstore.put(inner, f"p/{key}", b"x" * i)
+    objstore.put(inner, "outside", b"1")
+    wrapped = {
+        "prefix": PrefixStore(inner, "p"),
+        "limit": PrefixStore(LimitStore(inner, max_in_flight=4), "p"),
+        "cache": PrefixStore(CachingStore(inner), "p"),
+    }
+    for name, store in wrapped.items():
+        dicts = objstore.list(store).collect()
+        assert [m["path"] for m in dicts] == sorted(KEYS), name
+        batches = list(objstore.list(store, chunk_size=3, return_arrow=True))
+        check_type(batches[0], arrow_lib, "batch")
+        assert [r for b in batches for r in rows_of(b)] == dicts, name
+        level = objstore.list_with_delimiter(store, "dir", return_arrow=True)
+        want = objstore.list_with_delimiter(store, "dir")
+        assert level["common_prefixes"] == want["common_prefixes"] == ["dir/sub"], name
+        assert pa.table(level["objects"]).to_pylist() == want["objects"], name
