@@ -3,11 +3,14 @@
 # virtualenv $CACHE_DIR/venvs/NAME, made with PYTHON and holding what
 # REQUIREMENTS_FILE asks for.
 #
-# The venv is rebuilt only when its key changes: the interpreter (path and
-# version) and the text of the requirements file and of every file it
-# includes with -r. Otherwise this is a file check. Each rebuild takes the
-# newest versions the requirements allow; the versions installed are kept in
-# the venv's freeze.txt.
+# The venv is built once per key: the interpreter (path and version) and the
+# text of the requirements file and of every file it includes with -r. The
+# key is part of the venv's folder (NAME-KEY), so checkouts asking for
+# different requirements (worktrees, branches) never rebuild a venv another
+# run is using; venvs of NAME not asked for in a week are removed. Otherwise
+# this is a file check. Each build takes the newest versions the
+# requirements allow; the versions installed are kept in the venv's
+# freeze.txt.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -28,11 +31,11 @@ requirements_text() {
   done <"$file"
 }
 
-venv="$CACHE_DIR/venvs/$name"
 key=$({
   "$python" -c 'import sys; print(sys.executable, sys.version, sys.abiflags)'
   requirements_text "$requirements"
 } | sha256sum | cut -d' ' -f1)
+venv="$CACHE_DIR/venvs/$name-${key:0:16}"
 
 build_venv() {
   [ -f "$venv/stamp" ] && [ "$(cat "$venv/stamp")" = "$key" ] && return 0  # built while we waited
@@ -49,4 +52,7 @@ build_venv() {
 if ! [ -f "$venv/stamp" ] || [ "$(cat "$venv/stamp")" != "$key" ]; then
   locked "$CACHE_DIR/locks/venv-$name.lock" build_venv
 fi
+touch "$venv/stamp"  # asked for now: kept by the pruning below
+find "$CACHE_DIR/venvs" -mindepth 2 -maxdepth 2 -name stamp -path "$CACHE_DIR/venvs/$name-*" -mtime +7 \
+  -printf '%h\n' 2>/dev/null | xargs -r rm -rf
 printf '%s\n' "$venv/bin/python"
