@@ -353,8 +353,8 @@ func objstoreGo_debug_stats(out *C.objstore_stats) C.int {
 			return err
 		}
 		version := out.version
-		if version != 1 && version != C.OBJSTORE_STATS_VERSION {
-			return core.Errorf(core.InvalidArgument, "objstore_stats.version is %d, expected %d (or 1)", uint(version), C.OBJSTORE_STATS_VERSION)
+		if err := checkStructVersion("objstore_stats", uint(version), C.OBJSTORE_STATS_VERSION); err != nil {
+			return err
 		}
 		live := func(k handleKind) C.uint64_t { return C.uint64_t(liveHandles[k].Load()) }
 		out.goroutines = C.uint64_t(runtime.NumGoroutine())
@@ -371,6 +371,10 @@ func objstoreGo_debug_stats(out *C.objstore_stats) C.int {
 		out.completions_queued = C.uint64_t(cq.len())
 		if version >= 2 { // a version 1 struct ends before this field
 			out.shared_stores = C.uint64_t(stores.SharedCount())
+		}
+		if version >= 3 {
+			arrays, bytes := arrowLive()
+			out.arrow_arrays, out.arrow_bytes = C.uint64_t(arrays), C.uint64_t(bytes)
 		}
 		return nil
 	})

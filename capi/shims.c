@@ -633,6 +633,48 @@ int objstore_debug_stats(objstore_stats *out) {
     return objstoreGo_debug_stats(out);
 }
 
+/* ---- Listings as Arrow record batches (arrow.go; the schemas and release
+ * callbacks are plain C in arrow.c) ---- */
+
+int objstore_list_next_arrow(objstore_list *list, size_t max_items,
+                             struct ArrowArray *out, size_t *n,
+                             objstore_error **err) {
+    if (out) out->release = NULL;
+    REFUSE_IF_FORKED();
+    return objstoreGo_list_next_arrow(list, max_items, out, n, err);
+}
+
+int objstore_list_with_delimiter_arrow(objstore_store *store, const char *prefix,
+                                       struct ArrowArray *objects,
+                                       struct ArrowArray *common_prefixes,
+                                       objstore_error **err) {
+    if (objects) objects->release = NULL;
+    if (common_prefixes) common_prefixes->release = NULL;
+    REFUSE_IF_FORKED();
+    return objstoreGo_list_with_delimiter_arrow(store, (char *)prefix, objects, common_prefixes, err);
+}
+
+int objstore_submit_list_next_arrow(objstore_list *list, size_t max_items,
+                                    struct ArrowArray *out, uint64_t request_id,
+                                    objstore_error **err) {
+    if (out) out->release = NULL;
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_list_next_arrow(list, max_items, out, request_id, err);
+}
+
+int objstore_submit_list_with_delimiter_arrow(objstore_store *store,
+                                              const char *prefix,
+                                              struct ArrowArray *objects,
+                                              struct ArrowArray *common_prefixes,
+                                              uint64_t request_id,
+                                              objstore_error **err) {
+    if (objects) objects->release = NULL;
+    if (common_prefixes) common_prefixes->release = NULL;
+    REFUSE_IF_FORKED();
+    return objstoreGo_submit_list_with_delimiter_arrow(store, (char *)prefix, objects, common_prefixes,
+                                                       request_id, err);
+}
+
 /* ---- Credential providers and the ask queue ---- */
 
 int objstore_store_open(const char *config_json, const char *env_json,

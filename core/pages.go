@@ -8,8 +8,8 @@ import (
 // DefaultPageSize is a Pager's page size when none is asked for.
 const DefaultPageSize = 1000
 
-// maxPageSize bounds one page, whatever the caller asks.
-const maxPageSize = 1 << 20
+// MaxPageSize bounds one page, whatever the caller asks.
+const MaxPageSize = 1 << 20
 
 // Pager hands out a listing a page at a time, for callers that pull pages
 // on demand (the C ABI's list handles, the bindings' lazy listings). Pages
@@ -18,7 +18,8 @@ const maxPageSize = 1 << 20
 // back and returned by the next call, which ends the listing. Nothing is
 // fetched before the first Next, nor beyond the page asked for.
 type Pager struct {
-	next    func(limit int) ([]pulled, bool)
+	next    func(limit int, reuse []ObjectMeta) (page, bool)
+	last    []ObjectMeta // the page handed out last, reused for the next
 	stop    func()
 	pending error
 	done    bool
@@ -33,7 +34,9 @@ func NewPager(seq iter.Seq2[ObjectMeta, error]) *Pager {
 }
 
 // Next returns up to limit more entries (0: DefaultPageSize); none at the
-// end of the listing.
+// end of the listing. The entries are valid until the next call: their
+// slice is reused (a large listing otherwise allocates a page per call,
+// and the collections that brings cost more than the listing itself).
 func (p *Pager) Next(limit int) ([]ObjectMeta, error) {
 	if p.pending != nil {
 		err := p.pending
@@ -43,28 +46,24 @@ func (p *Pager) Next(limit int) ([]ObjectMeta, error) {
 	if limit <= 0 {
 		limit = DefaultPageSize
 	}
-	limit = min(limit, maxPageSize)
+	limit = min(limit, MaxPageSize)
 	if p.done {
 		return nil, nil
 	}
-	batch, ok := p.next(limit)
+	pg, ok := p.next(limit, p.last)
+	p.last = pg.metas
 	if !ok {
 		p.done = true
 		return nil, nil
 	}
-	metas := make([]ObjectMeta, 0, len(batch))
-	for _, e := range batch {
-		if e.err != nil {
-			if len(metas) == 0 {
-				p.done = true
-				return nil, e.err
-			}
-			p.pending = e.err
-			break
+	if pg.err != nil {
+		if len(pg.metas) == 0 {
+			p.done = true
+			return nil, pg.err
 		}
-		metas = append(metas, e.meta)
+		p.pending = pg.err
 	}
-	return metas, nil
+	return pg.metas, nil
 }
 
 // Close stops the listing; Next then returns nothing.
@@ -73,71 +72,92 @@ func (p *Pager) Close() {
 	p.done = true
 }
 
-// pulled is one entry of a listing, or the error that ended it.
-type pulled struct {
-	meta ObjectMeta
-	err  error
+// page is a batch of a listing's entries, and the error that ended the
+// listing after them, if one did.
+type page struct {
+	metas []ObjectMeta
+	err   error
 }
+
+// pageCapacity is the most entries a page's slice is allocated for up
+// front: small listings asked for large pages should not get them.
+const pageCapacity = 4096
 
 // pull turns a listing into a next/stop pair, like iter.Pull2 but on a
 // plain goroutine: iter.Pull2's coroutines must be resumed from goroutines
 // with the same OS-thread locking as their creator, and cgo calls (one
 // locked goroutine per calling C thread) and async requests (unlocked
 // workers) resume them from anywhere. next(limit) returns the next limit
-// entries (fewer only at the end, or when an error ends the batch), false
+// entries (fewer only at the end, or when an error ends the page), false
 // once the listing is over. Entries are handed over a page at a time: one
 // channel handoff per entry cost a thread wakeup each, more than the entry.
-func pull(seq iter.Seq2[ObjectMeta, error]) (next func(limit int) ([]pulled, bool), stop func()) {
-	want := make(chan int)
-	batches := make(chan []pulled)
+func pull(seq iter.Seq2[ObjectMeta, error]) (next func(limit int, reuse []ObjectMeta) (page, bool), stop func()) {
+	type request struct {
+		limit int
+		reuse []ObjectMeta // a slice the caller is done with, or nil
+	}
+	want := make(chan request)
+	pages := make(chan page)
 	done := make(chan struct{})   // closed by stop
 	exited := make(chan struct{}) // closed when the goroutine ends
-	wait := func() (int, bool) {
+	wait := func() (int, []ObjectMeta, bool) {
 		select {
-		case n := <-want:
-			return max(n, 1), true
+		case r := <-want:
+			limit := max(r.limit, 1)
+			if cap(r.reuse) < min(limit, pageCapacity) {
+				r.reuse = make([]ObjectMeta, 0, min(limit, pageCapacity))
+			}
+			clear(r.reuse) // the old entries' strings may go
+			return limit, r.reuse[:0], true
 		case <-done:
-			return 0, false
+			return 0, nil, false
 		}
 	}
 	go func() {
 		defer close(exited)
-		defer close(batches)
-		limit, ok := wait()
+		defer close(pages)
+		limit, buf, ok := wait()
 		if !ok {
 			return
 		}
-		var batch []pulled
+		pg := page{metas: buf}
 		for meta, err := range seq {
-			batch = append(batch, pulled{meta, err})
-			if len(batch) < limit && err == nil {
-				continue
+			if err != nil {
+				pg.err = err
+			} else {
+				pg.metas = append(pg.metas, meta)
+				if len(pg.metas) < limit {
+					continue
+				}
 			}
 			select {
-			case batches <- batch:
+			case pages <- pg:
 			case <-done:
 				return
 			}
-			batch = nil
-			if limit, ok = wait(); !ok {
+			if err != nil {
 				return
 			}
+			if limit, buf, ok = wait(); !ok {
+				return
+			}
+			pg = page{metas: buf}
 		}
-		if len(batch) > 0 {
+		if len(pg.metas) > 0 {
 			select {
-			case batches <- batch:
+			case pages <- pg:
 			case <-done:
 			}
 		}
 	}()
-	next = func(limit int) ([]pulled, bool) {
+	next = func(limit int, reuse []ObjectMeta) (page, bool) {
 		select {
-		case want <- limit:
+		case want <- request{limit, reuse}:
 		case <-exited:
-			return nil, false
+			return page{}, false
 		}
-		b, ok := <-batches
-		return b, ok
+		pg, ok := <-pages
+		return pg, ok
 	}
 	var once sync.Once
 	stop = func() { once.Do(func() { close(done) }) }

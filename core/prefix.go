@@ -108,6 +108,9 @@ func (p *prefixStore) Delete(ctx context.Context, path Path) error {
 }
 
 func (p *prefixStore) List(ctx context.Context, prefix Path, opts ListOptions) iter.Seq2[ObjectMeta, error] {
+	if p.prefix == "" { // nothing to join or strip: one layer less per entry of a large listing
+		return p.inner.List(ctx, prefix, opts)
+	}
 	inner := ListOptions{}
 	if opts.Offset != "" {
 		inner.Offset = p.full(opts.Offset)

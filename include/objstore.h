@@ -730,7 +730,9 @@ enum objstore_op {
     OBJSTORE_OP_UPLOAD_PUT_PART,   /* submit_upload_put_part */
     OBJSTORE_OP_UPLOAD_COMPLETE,   /* submit_upload_complete: e_tag, version */
     OBJSTORE_OP_UPLOAD_ABORT,      /* submit_upload_abort */
-    OBJSTORE_OP_CLEANUP_UPLOADS    /* submit_cleanup_uploads: meta_list, pending_uploads, n_items */
+    OBJSTORE_OP_CLEANUP_UPLOADS,   /* submit_cleanup_uploads: meta_list, pending_uploads, n_items */
+    OBJSTORE_OP_LIST_NEXT_ARROW,   /* submit_list_next_arrow: n_items; the caller's ArrowArray */
+    OBJSTORE_OP_LIST_WITH_DELIMITER_ARROW /* n_items, n_prefixes; the caller's ArrowArrays */
 };
 
 /*
@@ -946,6 +948,121 @@ int objstore_submit_cleanup_uploads(objstore_store *store, const char *prefix,
                                     uint64_t older_than_ms, unsigned int flags,
                                     uint64_t request_id, objstore_error **err);
 
+/* ---- Listings as Arrow record batches (Arrow C Data Interface) ------------- */
+
+/*
+ * A listing page as an Arrow record batch in the Arrow C Data Interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html): pyarrow,
+ * arro3, nanoarrow, arrow-rs, DuckDB, Polars... import it without a copy
+ * per object. The batch is a struct array (format "+s"), one row per
+ * object, with obstore's columns:
+ *
+ *   path           utf8 ("u"), not null      relative to the store's prefix
+ *   last_modified  timestamp[us, tz=UTC] ("tsu:UTC"), not null
+ *   size           uint64 ("L"), not null
+ *   e_tag          utf8, null where the store has none
+ *   version        utf8, null where unversioned
+ *
+ * objstore_list_arrow_schema() describes it. Common prefixes of a
+ * one-level listing are a plain utf8 array (not null).
+ *
+ * Ownership: the functions fill a struct ArrowArray the caller provides.
+ * The caller owns what is filled and calls its release callback exactly
+ * once, as the interface says (or moves it, or moves children out and
+ * releases them separately). The buffers are C memory owned by the array
+ * alone, 16-byte aligned and never NULL (but an absent validity bitmap):
+ * an array outlives the list and store handles it came from. release may
+ * be called from any thread, also one the library never saw and a child
+ * after fork(): it only frees memory. objstore_debug_stats counts arrays
+ * not yet released (arrow_arrays, arrow_bytes).
+ *
+ * On failure, and on entry, the caller's structs are set released
+ * (release == NULL): nothing to free. Utf8 offsets are 32-bit: a batch
+ * stops before its path column reaches 2 GiB, and the rest of the page
+ * comes with the next call.
+ */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+/* Fills *out with the schema of listing batches (a struct of the five
+ * columns above); the caller releases it. Needs no Go: also works in a
+ * forked child. OBJSTORE_E_BAD_HANDLE for a NULL out, OBJSTORE_E_GENERIC
+ * when out of memory. */
+int objstore_list_arrow_schema(struct ArrowSchema *out);
+
+/* Fills *out with the schema of common prefixes: utf8, not null, named
+ * "common_prefixes". As objstore_list_arrow_schema. */
+int objstore_list_arrow_prefixes_schema(struct ArrowSchema *out);
+
+/* objstore_list_next as a record batch: the next max_items entries of the
+ * listing (0: 1000; SIZE_MAX: all that remain), fewer only at the end (or
+ * at the 2 GiB bound above). *out always receives a batch, *n its rows: 0
+ * at the end of the listing (still release the empty batch). A listing
+ * error met after some entries is returned by the next call, which ends
+ * the listing. Calls on one list run one at a time, as objstore_list_next;
+ * a list may mix both. */
+int objstore_list_next_arrow(objstore_list *list, size_t max_items,
+                             struct ArrowArray *out, size_t *n,
+                             objstore_error **err);
+
+/* objstore_list_with_delimiter as Arrow: *objects receives the batch of
+ * the objects directly under prefix, *common_prefixes the utf8 array of
+ * the deeper prefixes, both sorted; the caller releases both. */
+int objstore_list_with_delimiter_arrow(objstore_store *store, const char *prefix,
+                                       struct ArrowArray *objects,
+                                       struct ArrowArray *common_prefixes,
+                                       objstore_error **err);
+
+/* objstore_list_next_arrow as a request: *out (caller memory, valid until
+ * the completion is taken) is filled before the completion is posted, with
+ * n_items its rows; the caller then releases it. On failure or
+ * cancellation it stays released. One request at a time per list. */
+int objstore_submit_list_next_arrow(objstore_list *list, size_t max_items,
+                                    struct ArrowArray *out, uint64_t request_id,
+                                    objstore_error **err);
+
+/* objstore_list_with_delimiter_arrow as a request: *objects and
+ * *common_prefixes (caller memory, as above) are filled before the
+ * completion is posted, with n_items and n_prefixes their lengths. */
+int objstore_submit_list_with_delimiter_arrow(objstore_store *store,
+                                              const char *prefix,
+                                              struct ArrowArray *objects,
+                                              struct ArrowArray *common_prefixes,
+                                              uint64_t request_id,
+                                              objstore_error **err);
+
 /* ---- Credential providers -------------------------------------------------- */
 
 /*
@@ -1108,11 +1225,12 @@ int objstore_set_max_procs(int n, int *previous);
  * before the call. */
 int objstore_set_memory_limit(int64_t bytes, int64_t *previous);
 
-#define OBJSTORE_STATS_VERSION 2
+#define OBJSTORE_STATS_VERSION 3
 
 /* Counts of what is alive in the library, for leak checks. Initialize with
- * OBJSTORE_STATS_INIT (a caller built against version 1, whose struct ends
- * at completions_queued, still gets those fields). */
+ * OBJSTORE_STATS_INIT (a caller built against an older version gets the
+ * fields its struct has: version 1 ends at completions_queued, version 2 at
+ * shared_stores). */
 typedef struct objstore_stats {
     unsigned int version;
     uint64_t goroutines;          /* Go goroutines (includes the runtime's own) */
@@ -1124,6 +1242,9 @@ typedef struct objstore_stats {
     uint64_t completions_queued;  /* posted, not yet taken by cq_poll */
     /* since version 2 */
     uint64_t shared_stores;       /* open clients shared by the store handles of equal documents */
+    /* since version 3 */
+    uint64_t arrow_arrays;        /* exported Arrow arrays not yet released (with all their children) */
+    uint64_t arrow_bytes;         /* the C memory they hold */
 } objstore_stats;
 
 #define OBJSTORE_STATS_INIT {.version = OBJSTORE_STATS_VERSION}

@@ -132,21 +132,8 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 	} else {
 		h[checksumModeHeader] = checksumModeEnabled
 	}
-	if f.userAgent != "" {
-		h["User-Agent"] = []string{f.userAgent}
-	}
-	if f.payer {
-		h["X-Amz-Request-Payer"] = []string{"requester"}
-	}
-	if !f.anonymous {
-		creds, err := f.creds.Retrieve(ctx)
-		if err != nil {
-			return nil, false, nil
-		}
-		h["X-Amz-Content-Sha256"] = []string{emptyPayloadHash}
-		if err := f.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", f.region, time.Now()); err != nil {
-			return nil, false, nil
-		}
+	if !f.prepare(ctx, req) {
+		return nil, false, nil
 	}
 	resp, err := f.http.Do(req)
 	if err != nil {
@@ -164,6 +151,27 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 	}
 	resp.Body.Close()
 	return nil, false, nil
+}
+
+// prepare adds the headers every request of the fast path carries and
+// signs it; false when it cannot (the SDK then sends the request).
+func (f *fastGetter) prepare(ctx context.Context, req *http.Request) bool {
+	h := req.Header
+	if f.userAgent != "" {
+		h["User-Agent"] = []string{f.userAgent}
+	}
+	if f.payer {
+		h["X-Amz-Request-Payer"] = []string{"requester"}
+	}
+	if f.anonymous {
+		return true
+	}
+	creds, err := f.creds.Retrieve(ctx)
+	if err != nil {
+		return false
+	}
+	h["X-Amz-Content-Sha256"] = []string{emptyPayloadHash}
+	return f.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", f.region, time.Now()) == nil
 }
 
 // serviceError reads an S3 error document (<Error><Code>…</Code>…), or nil

@@ -381,28 +381,21 @@ func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h ob
 }
 
 // listPrefix is the S3 string prefix for a whole-segment prefix.
-func listPrefix(prefix core.Path) *string {
+func listPrefix(prefix core.Path) string {
 	if prefix == "" {
-		return nil
+		return ""
 	}
-	return aws.String(string(prefix) + "/")
+	return string(prefix) + "/"
 }
 
 func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOptions) iter.Seq2[core.ObjectMeta, error] {
 	return func(yield func(core.ObjectMeta, error) bool) {
-		in := &s3.ListObjectsV2Input{Bucket: &s.c.bucket, Prefix: listPrefix(prefix)}
-		if opts.Offset != "" {
-			in.StartAfter = aws.String(string(opts.Offset)) // exclusive, as our contract
-		}
-		pages := s3.NewListObjectsV2Paginator(s.c.api, in)
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				yield(core.ObjectMeta{}, s.c.mapError("ListObjectsV2", prefix, err, opRead))
-				return
-			}
-			for _, obj := range page.Contents {
-				meta, ok, err := objectMeta(obj)
+		// start-after is exclusive, as our contract
+		q := listQuery{prefix: listPrefix(prefix), startAfter: string(opts.Offset)}
+		stopped := false
+		err := s.c.listPages(ctx, q, func(page *listPage) bool {
+			for i := range page.Objects {
+				meta, ok, err := objectMeta(&page.Objects[i])
 				if !ok {
 					continue
 				}
@@ -410,17 +403,22 @@ func (s *Store) List(ctx context.Context, prefix core.Path, opts core.ListOption
 					continue // a server ignoring start-after must not break the contract
 				}
 				if !yield(meta, err) || err != nil {
-					return
+					stopped = true
+					return false
 				}
 			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(core.ObjectMeta{}, s.c.mapError("ListObjectsV2", prefix, err, opRead))
 		}
 	}
 }
 
 // objectMeta converts a listed object; ok is false for keys that are not
 // objects of this model (directory markers ending in "/").
-func objectMeta(obj types.Object) (core.ObjectMeta, bool, error) {
-	key := aws.ToString(obj.Key)
+func objectMeta(obj *listedObject) (core.ObjectMeta, bool, error) {
+	key := obj.Key
 	if strings.HasSuffix(key, "/") {
 		return core.ObjectMeta{}, false, nil
 	}
@@ -430,39 +428,44 @@ func objectMeta(obj types.Object) (core.ObjectMeta, bool, error) {
 	}
 	return core.ObjectMeta{
 		Location:     p,
-		LastModified: aws.ToTime(obj.LastModified),
-		Size:         uint64(aws.ToInt64(obj.Size)),
-		ETag:         aws.ToString(obj.ETag),
+		LastModified: obj.LastModified,
+		Size:         uint64(obj.Size),
+		ETag:         obj.ETag,
 	}, true, nil
 }
 
 func (s *Store) ListWithDelimiter(ctx context.Context, prefix core.Path) (core.ListResult, error) {
-	var res core.ListResult
-	pages := s3.NewListObjectsV2Paginator(s.c.api, &s3.ListObjectsV2Input{
-		Bucket: &s.c.bucket, Prefix: listPrefix(prefix), Delimiter: aws.String("/"),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return core.ListResult{}, s.c.mapError("ListObjectsV2", prefix, err, opRead)
-		}
+	var (
+		res    core.ListResult
+		badKey error
+	)
+	err := s.c.listPages(ctx, listQuery{prefix: listPrefix(prefix), delimiter: "/"}, func(page *listPage) bool {
 		for _, cp := range page.CommonPrefixes {
-			key := strings.TrimSuffix(aws.ToString(cp.Prefix), "/")
+			key := strings.TrimSuffix(cp, "/")
 			p, err := core.ParsePath(key)
 			if err != nil || string(p) != key {
-				return core.ListResult{}, &core.Error{Kind: core.InvalidPath, Store: storeName, Path: key, Msg: "the bucket holds a key that is not a valid path"}
+				badKey = &core.Error{Kind: core.InvalidPath, Store: storeName, Path: key, Msg: "the bucket holds a key that is not a valid path"}
+				return false
 			}
 			res.CommonPrefixes = append(res.CommonPrefixes, p)
 		}
-		for _, obj := range page.Contents {
-			meta, ok, err := objectMeta(obj)
+		for i := range page.Objects {
+			meta, ok, err := objectMeta(&page.Objects[i])
 			if err != nil {
-				return core.ListResult{}, err
+				badKey = err
+				return false
 			}
 			if ok {
 				res.Objects = append(res.Objects, meta)
 			}
 		}
+		return true
+	})
+	if err != nil {
+		return core.ListResult{}, s.c.mapError("ListObjectsV2", prefix, err, opRead)
+	}
+	if badKey != nil {
+		return core.ListResult{}, badKey
 	}
 	res.Sort()
 	return res, nil

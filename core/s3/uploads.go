@@ -23,7 +23,7 @@ var _ core.UploadCleaner = (*Store)(nil)
 // nothing is tried again as a listing of the bucket, filtered here.
 func (s *Store) ListUploads(ctx context.Context, prefix core.Path) iter.Seq2[core.PendingUpload, error] {
 	return func(yield func(core.PendingUpload, error) bool) {
-		found, stopped := s.listUploads(ctx, prefix, listPrefix(prefix), yield)
+		found, stopped := s.listUploads(ctx, prefix, optString(listPrefix(prefix)), yield)
 		if !found && !stopped && prefix != "" {
 			s.listUploads(ctx, prefix, nil, yield)
 		}

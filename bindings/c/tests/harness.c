@@ -29,3 +29,12 @@ int harness_summary(void) {
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
+
+objstore_stats harness_stats(void) {
+    objstore_stats st;
+    memset(&st, 0, sizeof st);
+    st.version = OBJSTORE_STATS_VERSION;
+    long got = objstore_debug_stats(&st);
+    if (got != OBJSTORE_OK) harness_fail(__FILE__, __LINE__, "objstore_debug_stats(&st)", got, OBJSTORE_OK);
+    return st;
+}

@@ -13,6 +13,7 @@ extern int harness_failures; /* failed checks in the current test */
 void harness_fail(const char *file, int line, const char *what, long got, long want);
 void harness_run(const char *name, void (*fn)(void));
 int harness_summary(void); /* prints the closing line; returns the exit status */
+objstore_stats harness_stats(void); /* objstore_debug_stats, checked */
 
 #define RUN(fn) harness_run(#fn, fn)
 

@@ -28,6 +28,7 @@ int main(void) {
     if (open_store("{\"kind\":\"memory\"}")) {
         store_is_local = 0;
         run_store_tests();
+        run_arrow_tests();
         EXPECT(objstore_store_free(S), OBJSTORE_OK);
     } else {
         return 1;
@@ -51,6 +52,7 @@ int main(void) {
     if (open_store(config)) {
         store_is_local = 1;
         run_store_tests();
+        run_arrow_tests();
         EXPECT(objstore_store_free(S), OBJSTORE_OK);
     } else {
         return 1;

@@ -17,14 +17,6 @@
 
 static objstore_store *A; /* the store of these tests */
 
-static objstore_stats stats(void) {
-    objstore_stats st;
-    memset(&st, 0, sizeof st);
-    st.version = OBJSTORE_STATS_VERSION;
-    EXPECT(objstore_debug_stats(&st), OBJSTORE_OK);
-    return st;
-}
-
 /* Waits for the one completion expected next and checks its id. */
 static objstore_completion wait_one(uint64_t id) {
     objstore_completion c;
@@ -112,7 +104,7 @@ static void test_thousand_gets_with_poll(void) {
 
 /* Misuse is reported by the submit itself; nothing is queued. */
 static void test_submit_validates_synchronously(void) {
-    objstore_stats before = stats();
+    objstore_stats before = harness_stats();
     FAILS(objstore_submit_get(NULL, "a", NULL, 0, 1, &err), OBJSTORE_E_BAD_HANDLE);
     FAILS(objstore_submit_get(A, "a//b", NULL, 0, 1, &err), OBJSTORE_E_INVALID_PATH);
     FAILS(objstore_submit_get(A, NULL, NULL, 0, 1, &err), OBJSTORE_E_INVALID_PATH);
@@ -125,7 +117,7 @@ static void test_submit_validates_synchronously(void) {
     OK(objstore_store_new("{\"kind\":\"memory\"}", NULL, &freed, &err));
     EXPECT(objstore_store_free(freed), OBJSTORE_OK);
     FAILS(objstore_submit_delete(freed, "a", 1, &err), OBJSTORE_E_BAD_HANDLE);
-    objstore_stats after = stats();
+    objstore_stats after = harness_stats();
     CHECK(after.requests_in_flight == 0 && after.completions_queued == 0);
     CHECK(after.errors == before.errors);
     size_t n = 1;
@@ -384,7 +376,7 @@ static void test_cancel(void) {
     for (int i = 1; i < K; i++)
         OK(objstore_submit_get(A, "many/0003", NULL, 0, 9000 + (uint64_t)i, &err));
     FAILS(objstore_submit_get(A, "many/0003", NULL, 0, 9000 + K - 1, &err), OBJSTORE_E_INVALID_ARGUMENT); /* duplicate id */
-    objstore_stats st = stats();
+    objstore_stats st = harness_stats();
     CHECK(st.requests_in_flight == K && st.requests_running == 1);
     for (int i = K - 1; i >= 0; i--) EXPECT(objstore_cancel(9000 + (uint64_t)i), OBJSTORE_OK);
     EXPECT(objstore_cancel(9000 + K - 1), OBJSTORE_E_NOT_FOUND); /* completed already */
@@ -477,7 +469,7 @@ static void test_cleanup_uploads_async(void) {
 }
 
 static void test_nothing_leaks(void) {
-    objstore_stats end = stats();
+    objstore_stats end = harness_stats();
     CHECK(end.buffers == base.buffers && end.buffer_bytes == base.buffer_bytes);
     CHECK(end.readers == base.readers && end.meta_lists == base.meta_lists && end.errors == base.errors);
     CHECK(end.uploads == base.uploads && end.lists == base.lists);
@@ -492,7 +484,7 @@ void run_async_tests(void) {
         harness_fail(__FILE__, __LINE__, "open store", 0, 0);
         return;
     }
-    base = stats();
+    base = harness_stats();
     RUN(test_thousand_gets_with_poll);
     RUN(test_submit_validates_synchronously);
     RUN(test_every_operation);

@@ -118,6 +118,22 @@ static void test_s3_minio(void) {
 
 /* On MinIO: an upload left open is found and aborted under the store's
  * prefix. */
+/* The Arrow listing tests (test_arrow.c) with S on MinIO, under a prefix
+ * of their own (pages read on the fast ListObjectsV2 path). */
+static void arrow_on_minio(void) {
+    char prefix[128], config[1024];
+    snprintf(prefix, sizeof prefix, "%s/arrow", run_prefix());
+    if (!minio_config(config, sizeof config, prefix)) return;
+    objstore_store *outer = S;
+    S = NULL;
+    OK(objstore_store_new(config, "{}", &S, &err));
+    if (S) {
+        run_arrow_tests();
+        EXPECT(objstore_store_free(S), OBJSTORE_OK);
+    }
+    S = outer;
+}
+
 static void test_s3_cleanup_uploads(void) {
     char prefix[128], config[1024];
     snprintf(prefix, sizeof prefix, "%s/cleanup", run_prefix());
@@ -166,6 +182,8 @@ static void test_http_webdav(void) {
 void run_cloud_tests(void) {
     RUN(test_s3_minio);
     RUN(test_s3_cleanup_uploads);
+    printf("-- Arrow listings on MinIO\n");
+    arrow_on_minio();
     RUN(test_gcs_emulator);
     RUN(test_http_webdav);
 }

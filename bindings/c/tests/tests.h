@@ -9,6 +9,7 @@ extern int store_is_local;
 
 void run_config_tests(void);
 void run_store_tests(void);
+void run_arrow_tests(void); /* on S, after run_store_tests */
 void run_misuse_tests(void);
 void run_async_tests(void);
 void run_cloud_tests(void);

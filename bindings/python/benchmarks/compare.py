@@ -115,6 +115,8 @@ ROWS = [
     Row(SYNC, "memory_get_range", "get_range() of 512 bytes", "ours", "obstore", "call", (speed(0.5),)),
     Row(LISTING, "list", "list 100,000 keys, dicts: list(prefix).collect()", "ours", "obstore", "key", (speed(1.3),)),
     Row(LISTING, "list_arrow", "list 100,000 keys, Arrow: list(prefix, return_arrow=True).collect()", "ours", "obstore", "key", (speed(2.0),)),
+    Row(LISTING, "list_memory", "MemoryStore: list 100,000 keys, dicts", "ours", "obstore", "key", (speed(1.3),)),
+    Row(LISTING, "list_arrow_memory", "MemoryStore: list 100,000 keys, Arrow", "ours", "obstore", "key", (speed(2.0),)),
     Row(LARGE, "big_get", "1 GiB GET", "ours", "obstore", "GiB", (speed(1.2), cpu(0.8), Target("rss_gib", 1 + 64 / 1024))),
     Row(LARGE, "big_put", "1 GiB multipart PUT", "ours", "obstore", "GiB", (speed(1.2), cpu(0.8))),
     Row(LARGE, "local_read", "LocalStore 256 MiB get().bytes()", "ours", "obstore", "GiB", (speed(1.0),)),
@@ -612,7 +614,8 @@ def write_report(out: Path, raw: dict) -> None:
         "- `memory_*`: MemoryStore, one 1 KiB object, one synchronous call per operation (`get().bytes()`, `put()`,"
         " `head()`, `get_range(start=256, end=768)`), 20,000 calls.",
         "- `list` / `list_arrow`: `list(prefix, chunk_size=1000).collect()` over 100,000 keys (dicts), and the same with"
-        " `return_arrow=True` (an Arrow record batch).",
+        " `return_arrow=True` (an Arrow record batch); `list_memory` / `list_arrow_memory`: the same on a MemoryStore"
+        " filled before timing (no server: the libraries' own cost).",
         "- `big_get` / `big_put`: one 1 GiB object: `get().bytes()`; `put()` of a 1 GiB buffer as a multipart upload"
         " (8 MiB parts, 12 in flight, both libraries given the same arguments).",
         "- `local_read`: LocalStore file of 256 MiB on tmpfs, `get().bytes()`, 4 reads per run; readinto:"

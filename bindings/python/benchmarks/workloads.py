@@ -364,12 +364,33 @@ def big_put(variant: str):
 def list_keys(variant: str, arrow: bool = False):
     lib, store = library(variant)
     lib.get(store, SMALL_KEYS[0]).bytes()  # connect
+    return timed_listing(variant, lib, store, arrow)
+
+
+def timed_listing(variant: str, lib, store, arrow: bool):
+    """list(LIST_PREFIX, chunk_size=1000).collect(), timed and checked."""
     with Timer() as t:
         items = lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()
     n = items.num_rows if arrow else len(items)
     if n != LIST_COUNT:
         raise SystemExit(f"{variant}: listed {n} objects, expected {LIST_COUNT}")
     return t, n, 0
+
+
+def list_memory(variant: str, arrow: bool = False):
+    """The same listing on a MemoryStore (filled before timing): the
+    libraries' own cost, no server."""
+    if variant.startswith("ours"):
+        import objstore as lib
+        from objstore.store import MemoryStore
+    else:
+        import obstore as lib
+        from obstore.store import MemoryStore
+    store = MemoryStore()
+    for i in range(LIST_COUNT):
+        lib.put(store, f"{LIST_PREFIX}/{i // 1000:03d}/{i:06d}", b"x")
+    lib.list(store, LIST_PREFIX, chunk_size=1000, return_arrow=arrow).collect()  # warm-up
+    return timed_listing(variant, lib, store, arrow)
 
 
 def get_ranges(variant: str):
@@ -591,6 +612,8 @@ WORKLOADS = {
     "big_put": big_put,
     "list": list_keys,
     "list_arrow": lambda v: list_keys(v, arrow=True),
+    "list_memory": list_memory,
+    "list_arrow_memory": lambda v: list_memory(v, arrow=True),
     "memory_get": lambda v: memory_calls(v, "get"),
     "memory_put": lambda v: memory_calls(v, "put"),
     "memory_head": lambda v: memory_calls(v, "head"),
@@ -616,7 +639,7 @@ def unavailable(workload: str, variant: str) -> str | None:
 
     if variant == "ours-get_many" and not hasattr(objstore, "get_many"):
         return "objstore.get_many is not available in this build"
-    if workload == "list_arrow":
+    if workload in ("list_arrow", "list_arrow_memory"):
         from objstore.store import MemoryStore
 
         try:

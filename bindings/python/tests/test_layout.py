@@ -93,7 +93,7 @@ def test_no_import_cycle_in_the_package():
 LAYERS = [
     {"exceptions", "_defaults", "_types", "_config_types", "_bytes"},
     {"_ffi"},  # the C ABI
-    {"_async", "_asks"},  # the completion queue; the ask queue and its answering thread
+    {"_async", "_asks", "_arrow"},  # the completion queue; the ask queue and its answering thread; listing pages as Arrow batches
     {"_args", "_config", "_events"},  # argument checks; config documents; request events
     {"_results", "_native"},  # what the library hands back; store handles
     {"_get", "_head", "_put", "_list", "_delete", "_copy", "_sign", "_get_many", "_uploads", "_metrics"},  # one room per operation
@@ -112,8 +112,8 @@ def test_layers_import_only_downwards():
 
 
 def test_results_depend_only_on_the_ffi_layer():
-    allowed = {"objstore._ffi", "objstore._async", "objstore._bytes", "objstore._args", "objstore._defaults",
-               "objstore._types", "objstore.exceptions"}
+    allowed = {"objstore._ffi", "objstore._async", "objstore._arrow", "objstore._bytes", "objstore._args",
+               "objstore._defaults", "objstore._types", "objstore.exceptions"}
     assert imports_of("objstore._results") <= allowed
 
 

@@ -57,7 +57,7 @@ class Completion(ctypes.Structure):
     ]
 
 
-STATS_VERSION = 2
+STATS_VERSION = 3
 
 
 class Stats(ctypes.Structure):
@@ -80,6 +80,8 @@ class Stats(ctypes.Structure):
             "requests_running",
             "completions_queued",
             "shared_stores",
+            "arrow_arrays",
+            "arrow_bytes",
         )
     ]
 

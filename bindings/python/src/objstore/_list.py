@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import ctypes
 
-from . import _args, _ffi
-from . import exceptions as _exc
+from . import _args, _arrow, _ffi
 from ._async import submit
 from ._defaults import LIST_CHUNK_SIZE
-from ._results import ListStream, list_result, list_result_of
+from ._results import ListStream
 from ._types import ListResult, StoreLike
 
 _byref = ctypes.byref
-
-
-def _no_arrow(return_arrow: bool) -> None:
-    if return_arrow:
-        raise _exc.OperationNotImplementedError("return_arrow=True is not supported yet")
 
 
 def list(
@@ -30,45 +24,65 @@ def list(
 ) -> ListStream:
     """List every object under `prefix` (whole path segments), lazily, in
     chunks of `chunk_size`. With `offset`, only paths after it. Iterate the
-    stream with ``for`` or ``async for``."""
-    _no_arrow(return_arrow)
+    stream with ``for`` or ``async for``. With `return_arrow`, each chunk
+    is an Arrow RecordBatch (arro3-core's, or pyarrow's without arro3)."""
     _args.check_store(store)
     return ListStream(
         store,
         _args.optional_path(prefix, "prefix"),
         _args.optional_path(offset, "offset"),
         _args.positive_int(chunk_size, "chunk_size"),
+        _arrow_flag(return_arrow),
     )
+
+
+def _arrow_flag(return_arrow: bool) -> bool:
+    if not isinstance(return_arrow, bool):
+        raise TypeError(f"return_arrow must be a bool, got {type(return_arrow).__name__}")
+    if return_arrow:
+        _arrow.arrow_lib()  # ImportError now, naming what to install
+    return return_arrow
+
+
+def _level(objects: _arrow.Exported, prefixes: _arrow.Exported, arrow: bool) -> ListResult:
+    """A one-level listing from its two exported arrays (released here,
+    or owned by the returned table)."""
+    try:
+        common = _arrow.strings(prefixes.array)
+    finally:
+        prefixes.close()
+    return {"common_prefixes": common, "objects": _arrow.table(objects) if arrow else _arrow.rows(objects)}
 
 
 def list_with_delimiter(store: StoreLike, prefix: str | None = None, *, return_arrow: bool = False) -> ListResult:
-    """One level under `prefix`: ``{"common_prefixes": [...], "objects": [...]}``."""
-    _no_arrow(return_arrow)
+    """One level under `prefix`: ``{"common_prefixes": [...], "objects": [...]}``
+    (with `return_arrow`, objects is an Arrow Table)."""
+    arrow = _arrow_flag(return_arrow)
     p = _args.optional_path(prefix, "prefix")
     owner = _args.store_handle(store)
-    L = _ffi.lib()
-    out = ctypes.c_void_p()
-    objects = ctypes.POINTER(_ffi.ObjectMeta)()
-    n_objects = ctypes.c_size_t()
-    prefixes = ctypes.POINTER(ctypes.c_char_p)()
-    n_prefixes = ctypes.c_size_t()
-    err = _ffi.new_err()
-    rc = L.objstore_list_with_delimiter(
-        owner.ref, p, _byref(out), _byref(objects), _byref(n_objects), _byref(prefixes), _byref(n_prefixes), _byref(err)
-    )
+    objects, prefixes = _arrow.Exported(), _arrow.Exported()
+    t = _ffi.scratch()
+    rc = _arrow.lib().objstore_list_with_delimiter_arrow(owner.ref, p, objects.address, prefixes.address, t.r_err)
     if rc:
-        _ffi.raise_error(rc, err)
-    try:
-        return list_result(prefixes, n_prefixes.value, objects, n_objects.value)
-    finally:
-        L.objstore_meta_list_free(out.value)
+        objects.close()
+        prefixes.close()
+        _ffi.raise_error(rc, t.err)
+    return _level(objects, prefixes, arrow)
 
 
 async def list_with_delimiter_async(
     store: StoreLike, prefix: str | None = None, *, return_arrow: bool = False
 ) -> ListResult:
-    """One level under `prefix`: ``{"common_prefixes": [...], "objects": [...]}``."""
-    _no_arrow(return_arrow)
+    """One level under `prefix`: ``{"common_prefixes": [...], "objects": [...]}``
+    (with `return_arrow`, objects is an Arrow Table)."""
+    arrow = _arrow_flag(return_arrow)
     p = _args.optional_path(prefix, "prefix")
     owner = _args.store_handle(store)
-    return await submit("objstore_submit_list_with_delimiter", (owner.ref, p), list_result_of, keep=owner)
+    objects, prefixes = _arrow.Exported(), _arrow.Exported()
+    _arrow.lib()
+    return await submit(
+        "objstore_submit_list_with_delimiter_arrow",
+        (owner.ref, p, objects.address, prefixes.address),
+        lambda c: _level(objects, prefixes, arrow),
+        keep=(owner, objects, prefixes),
+    )

@@ -1,11 +1,11 @@
 """What the library hands back, as Python objects.
 
-Metadata dicts, put results and listing levels, converted from the C
-structs (of a call's out-parameters or of an async completion), and the
-streaming results :class:`GetResult`, :class:`BytesStream` and
-:class:`ListStream`, each with its synchronous and asynchronous methods
-side by side. This module sits on the FFI layer (``_ffi``, ``_async``,
-``_bytes``) and the argument checks; no operation module is imported here.
+Metadata dicts and put results, converted from the C structs (of a call's
+out-parameters or of an async completion), and the streaming results
+:class:`GetResult`, :class:`BytesStream` and :class:`ListStream`, each with
+its synchronous and asynchronous methods side by side. This module sits on
+the FFI layer (``_ffi``, ``_async``, ``_arrow``, ``_bytes``) and the
+argument checks; no operation module is imported here.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import ctypes
 from datetime import datetime, timezone
 from typing import Any, Generic
 
-from . import _args, _ffi
+from . import _args, _arrow, _ffi
 from . import exceptions as _exc
 from ._async import Completion, close_if_cancelled, submit
 from ._bytes import Bytes, _view
-from ._defaults import LIST_PAGE_SIZE, STREAM_CHUNK_SIZE
-from ._types import ListChunkType, ListResult, ObjectMeta, PutResult
+from ._defaults import STREAM_CHUNK_SIZE
+from ._types import ListChunkType, ObjectMeta, PutResult
 
 _c_void_p = ctypes.c_void_p
 _c_size_t = ctypes.c_size_t
@@ -72,14 +72,6 @@ def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
     return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
 
 
-def list_result(prefixes, n_prefixes: int, items, n_items: int) -> ListResult[builtins.list[ObjectMeta]]:
-    """One level of a listing; the caller frees the meta list afterwards."""
-    return {
-        "common_prefixes": [prefixes[i].decode("utf-8", "surrogateescape") for i in range(n_prefixes)],
-        "objects": metas(items, n_items),
-    }
-
-
 # ---- the same, from async completions (each takes what the completion carries) ----------
 
 
@@ -97,13 +89,6 @@ def metas_of(c: Completion) -> builtins.list[ObjectMeta]:
 
 def meta_of(c: Completion) -> ObjectMeta:
     return metas_of(c)[0]
-
-
-def list_result_of(c: Completion) -> ListResult[builtins.list[ObjectMeta]]:
-    try:
-        return list_result(c.common_prefixes, c.n_prefixes, c.items, c.n_items)
-    finally:
-        _ffi.lib().objstore_meta_list_free(c.meta_list)
 
 
 def put_result_of(c: Completion) -> PutResult:
@@ -348,13 +333,17 @@ class BytesStream:
 
 class ListStream(Generic[ListChunkType]):
     """A lazy listing: iterate (``for`` or ``async for``) to get chunks
-    (lists of ObjectMeta), or :meth:`collect` / :meth:`collect_async`
-    everything that remains. Nothing is requested before the first chunk is
-    asked for."""
+    (lists of ObjectMeta, or with ``return_arrow=True`` Arrow record
+    batches), or :meth:`collect` / :meth:`collect_async` everything that
+    remains. Nothing is requested before the first chunk is asked for.
 
-    __slots__ = ("_store", "_prefix", "_offset", "_chunk", "_handle", "_done", "_store_owner")
+    Each chunk is one page the library builds as an Arrow batch
+    (``objstore_list_next_arrow``): imported as it is for Arrow, read
+    column by column into dicts otherwise."""
 
-    def __init__(self, store: Any, prefix: bytes | None, offset: bytes | None, chunk_size: int):
+    __slots__ = ("_store", "_prefix", "_offset", "_chunk", "_handle", "_done", "_store_owner", "_arrow")
+
+    def __init__(self, store: Any, prefix: bytes | None, offset: bytes | None, chunk_size: int, arrow: bool = False):
         self._store = store
         self._prefix = prefix
         self._offset = offset
@@ -362,6 +351,7 @@ class ListStream(Generic[ListChunkType]):
         self._handle = None
         self._done = False
         self._store_owner = None
+        self._arrow = arrow
 
     def _open(self) -> _ffi.ListHandle:
         owner = _args.store_handle(self._store)
@@ -373,31 +363,54 @@ class ListStream(Generic[ListChunkType]):
         self._handle = _ffi.ListHandle(out.value)
         return self._handle
 
-    def _fetch(self, want: int) -> builtins.list[ObjectMeta]:
-        """Up to `want` entries (fewer only at the end of the listing)."""
+    def _convert(self, exported: _arrow.Exported, rows: int) -> Any:
+        """A page as the chunk this stream yields; None at the end."""
+        if rows == 0:
+            exported.close()
+            self._finish()
+            return None
+        return _arrow.record_batch(exported) if self._arrow else _arrow.rows(exported)
+
+    def _fetch(self, want: int) -> Any:
+        """The next `want` entries (fewer only at the end) as one chunk;
+        None at the end."""
         if self._done:
-            return []
+            return None
+        if self._arrow:
+            _arrow.arrow_lib()  # no Arrow library: fail before anything is listed
         handle = self._handle or self._open()
-        F = _fast()
-        free = _ffi.lib().objstore_meta_list_free
-        result: builtins.list[ObjectMeta] = []
-        while len(result) < want:
-            t = _scratch()
-            rc = F.list_next(handle.ref, _c_size_t(want - len(result)), t.r_out, t.r_items, t.r_size, t.r_err)
-            if rc:
-                self._finish()
-                _raise(rc, t.err)
-            page, n = t.out.value, t.size.value
-            if n == 0:
-                if page:
-                    free(page)
-                self._finish()
-                break
-            try:
-                result.extend(metas(t.items, n))
-            finally:
-                free(page)
-        return result
+        exported = _arrow.Exported()
+        t = _scratch()
+        rc = _arrow.lib().objstore_list_next_arrow(handle.ref, want, exported.address, t.r_size, t.r_err)
+        if rc:
+            exported.close()
+            self._finish()
+            _raise(rc, t.err)
+        return self._convert(exported, t.size.value)
+
+    async def _fetch_async(self, want: int) -> Any:
+        if self._done:
+            return None
+        if self._arrow:
+            _arrow.arrow_lib()
+        handle = self._handle or self._open()
+        exported = _arrow.Exported()
+        _arrow.lib()  # the Arrow functions' signatures
+        try:
+            return await submit(
+                "objstore_submit_list_next_arrow",
+                (handle.handle, want, exported.address),
+                lambda c: self._convert(exported, c.n_items),
+                keep=exported,
+                after=close_if_cancelled(handle),
+            )
+        except asyncio.CancelledError:
+            # the handle is freed once the cancelled request ends (after)
+            self._done, self._handle = True, None
+            raise
+        except BaseException:
+            self._finish()
+            raise
 
     def _finish(self) -> None:
         self._done = True
@@ -408,54 +421,49 @@ class ListStream(Generic[ListChunkType]):
     def __iter__(self) -> ListStream:
         return self
 
-    def __next__(self) -> builtins.list[ObjectMeta]:
+    def __next__(self) -> Any:
         chunk = self._fetch(self._chunk)
-        if not chunk:
+        if chunk is None:
             raise StopIteration
         return chunk
 
     def __aiter__(self) -> ListStream:
         return self
 
-    async def __anext__(self) -> builtins.list[ObjectMeta]:
-        if self._done:
+    async def __anext__(self) -> Any:
+        chunk = await self._fetch_async(self._chunk)
+        if chunk is None:
             raise StopAsyncIteration
-        handle = self._handle or self._open()
-        want = self._chunk
-        result: builtins.list[ObjectMeta] = []
-        closing = close_if_cancelled(handle)
-        while len(result) < want:
-            try:
-                page = await submit("objstore_submit_list_next", (handle.handle, want - len(result)), metas_of, after=closing)
-            except asyncio.CancelledError:
-                # the handle is freed once the cancelled request ends (closing)
-                self._done, self._handle = True, None
-                raise
-            except BaseException:
-                self._finish()
-                raise
-            if not page:
-                self._finish()
-                break
-            result.extend(page)
-        if not result:
-            raise StopAsyncIteration
-        return result
+        return chunk
 
-    def collect(self) -> builtins.list[ObjectMeta]:
-        """Every remaining entry in one list (ignores chunk_size)."""
-        out: builtins.list[ObjectMeta] = []
-        while True:
-            chunk = self._fetch(LIST_PAGE_SIZE)
-            if not chunk:
-                return out
-            out.extend(chunk)
+    def _collected(self, chunk: Any, more: Any) -> Any:
+        """What collect returns for Arrow, given the whole rest in one
+        batch and whatever a further call gave (nothing, unless the rest
+        passed Arrow's 2 GiB per batch)."""
+        if more is not None:
+            raise _exc.GenericError(
+                "the listing's strings exceed 2 GiB, more than one Arrow record batch holds: "
+                "iterate over its chunks instead of collecting it"
+            )
+        return _arrow.empty_batch() if chunk is None else chunk
 
-    async def collect_async(self) -> builtins.list[ObjectMeta]:
-        """Every remaining entry in one list, without blocking the event
-        loop (ignores chunk_size)."""
-        self._chunk = LIST_PAGE_SIZE  # the whole listing is wanted: big pages
+    def collect(self) -> Any:
+        """Every remaining entry in one list (with ``return_arrow=True``,
+        one record batch). Ignores chunk_size."""
+        if self._arrow:
+            return self._collected(self._fetch(_arrow.ALL), self._fetch(_arrow.ALL))
         out: builtins.list[ObjectMeta] = []
-        async for chunk in self:
-            out.extend(chunk)
+        while (chunk := self._fetch(_arrow.ALL)) is not None:
+            out += chunk
+        return out
+
+    async def collect_async(self) -> Any:
+        """Every remaining entry in one list (with ``return_arrow=True``,
+        one record batch), without blocking the event loop. Ignores
+        chunk_size."""
+        if self._arrow:
+            return self._collected(await self._fetch_async(_arrow.ALL), await self._fetch_async(_arrow.ALL))
+        out: builtins.list[ObjectMeta] = []
+        while (chunk := await self._fetch_async(_arrow.ALL)) is not None:
+            out += chunk
         return out

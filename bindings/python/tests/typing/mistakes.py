@@ -28,6 +28,8 @@ obs.put(MemoryStore(), "a", 3)  # error: put
 many: str = obs.sign(S3Store("b"), "GET", ["a"], timedelta(minutes=1))  # error: sign
 one: list[str] = obs.sign(S3Store("b"), "GET", "a", timedelta(minutes=1))  # error: sign
 metas: Sequence[int] = obs.list(MemoryStore()).collect()  # error: list
+arrow_metas: Sequence[obs.ObjectMeta] = obs.list(MemoryStore(), return_arrow=True).collect()  # error: return_arrow batch
+arrow_level: obs.ListResult[Sequence[obs.ObjectMeta]] = obs.list_with_delimiter(MemoryStore(), return_arrow=True)  # error: return_arrow table
 takes_put(PutWithoutMode())  # error: obspec
 S3Store("b", client_options={"timeout": 30})  # error: timeout
 CachingStore(S3Store("b"), memory_byte=1 << 20)  # error: memory_byte

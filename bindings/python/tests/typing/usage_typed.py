@@ -86,6 +86,10 @@ def sync_use(store: ObjectStore) -> None:
     arrow: ListStream[RecordBatch] = store.list(return_arrow=True)
     level: ListResult[Sequence[ObjectMeta]] = store.list_with_delimiter("a")
     table_level: ListResult[Table] = obs.list_with_delimiter(store, return_arrow=True)
+    whole: RecordBatch = obs.list(store, "a", chunk_size=100, return_arrow=True).collect()
+    rows: int = whole.num_rows + sum(batch.num_rows for batch in obs.list(store, return_arrow=True))
+    prefixes: Sequence[str] = table_level["common_prefixes"]
+    print(rows, prefixes, table_level["objects"].num_rows)
     one_url: str = obs.sign(S3Store("b"), "GET", "k", timedelta(hours=1))
     many_urls: Sequence[str] = S3Store("b").sign("PUT", ["k1", "k2"], timedelta(hours=1))
     with obs.open_writer(store, "w.bin", buffer_size=5 * 1024 * 1024) as writer:
@@ -116,6 +120,10 @@ async def async_use(store: ObjectStore) -> None:
     meta: ObjectMeta = await obs.head_async(store, "x")
     part: Bytes = await store.get_range_async("x", start=0, length=1)
     level = await store.list_with_delimiter_async()
+    arrow_level: ListResult[Table] = await obs.list_with_delimiter_async(store, "x", return_arrow=True)
+    arrow_all: RecordBatch = await obs.list(store, return_arrow=True).collect_async()
+    async for batch in obs.list(store, chunk_size=10, return_arrow=True):
+        print(batch.num_rows, arrow_level["objects"], arrow_all)
     reader = await obs.open_reader_async(store, "x")
     line: Bytes = await reader.readline()
     async with obs.open_writer_async(store, "y") as writer:
