@@ -317,6 +317,12 @@ func (c *Store) current(ctx context.Context, path core.Path, opts core.GetOption
 			}
 			continue // its reader gave up; not a reason for this one to
 		}
+		// A check may have ended since known() looked: what it learned
+		// is remembered before the check is removed.
+		if e, _ := c.metas.get(path); e != nil && e != known && c.fresh(e) {
+			c.mu.Unlock()
+			return e, nil, nil
+		}
 		ch := &check{done: make(chan struct{})}
 		c.checks[path] = ch
 		c.mu.Unlock()
@@ -377,12 +383,16 @@ func (c *Store) learn(ctx context.Context, path core.Path, known *entry, opts co
 		return nil, nil, err
 	}
 	e := c.newEntry(path, res.Meta, res.Attributes, sent)
-	c.remember(e, gen)
 	if !c.cacheable(e) || res.Start%uint64(c.opts.BlockBytes) != 0 || (res.End != e.meta.Size && res.End%uint64(c.opts.BlockBytes) != 0) {
 		res.Body.Close()
+		c.remember(e, gen)
 		return e, nil, nil
 	}
-	return e, c.startRun(e, res, true), nil
+	// Claim the blocks before the entry is known: a reader finding the
+	// entry must find its blocks' flights too, or it would fetch them again.
+	run := c.startRun(e, res, true)
+	c.remember(e, gen)
+	return e, run, nil
 }
 
 // alignedRange widens the caller's range to whole blocks (nil: the whole
