@@ -18,6 +18,7 @@ import (
 
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/driver"
+	"github.com/libobjstore/objstore/core/s3/s3test"
 	"github.com/libobjstore/objstore/core/storetest"
 )
 
@@ -102,29 +103,8 @@ func (s server) newBucket(t *testing.T) string {
 	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
 		t.Fatalf("create bucket %s on %s: %v", bucket, s.name, err)
 	}
-	t.Cleanup(func() { removeBucket(api, bucket) })
+	t.Cleanup(func() { s3test.RemoveBucket(api, bucket) })
 	return bucket
-}
-
-func removeBucket(api *s3.Client, bucket string) {
-	ctx := context.Background()
-	uploads, err := api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket})
-	if err == nil {
-		for _, u := range uploads.Uploads {
-			_, _ = api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId})
-		}
-	}
-	pages := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: &bucket})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			break
-		}
-		for _, o := range page.Contents {
-			_, _ = api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: o.Key})
-		}
-	}
-	_, _ = api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
 }
 
 // capabilities are what each server cannot do (see the report in

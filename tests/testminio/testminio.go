@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/libobjstore/objstore/core/s3/s3test"
 )
 
 // Server is the running MinIO test server.
@@ -55,23 +57,6 @@ func (s Server) NewBucket(t testing.TB, prefix string) string {
 	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
-	t.Cleanup(func() {
-		if ups, err := api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket}); err == nil {
-			for _, u := range ups.Uploads {
-				_, _ = api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId})
-			}
-		}
-		pages := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: &bucket})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				break
-			}
-			for _, o := range page.Contents {
-				_, _ = api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: o.Key})
-			}
-		}
-		_, _ = api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
-	})
+	t.Cleanup(func() { s3test.RemoveBucket(api, bucket) })
 	return bucket
 }
