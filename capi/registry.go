@@ -12,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-
-	pointer "github.com/mattn/go-pointer"
 )
 
 // handleKind says what a handle stands for, so that a handle of one kind
@@ -46,9 +44,9 @@ func (k handleKind) String() string { return kindNames[k] }
 // (objstore_debug_stats).
 var liveHandles [len(kindNames)]atomic.Int64
 
-// handle is what a C handle address refers to. The address itself comes
-// from go-pointer (a 1-byte C allocation, so C never holds a Go pointer) and
-// go-pointer's table maps it back to this struct.
+// handle is what a C handle address refers to. The address is a byte of C
+// memory (so C never holds a Go pointer) that the registry maps back to
+// this struct.
 //
 // mu orders calls against free: calls hold it shared (or exclusive for
 // objects with a cursor, which are not safe for concurrent use), free holds
@@ -63,45 +61,107 @@ type handle struct {
 	release func() // frees what value owns; run once, by free
 }
 
+// registry maps handle addresses to their handles. Addresses are bytes of
+// C slabs that are never freed: an address comes back for reuse only
+// after quarantine (quarantineSize later frees), so a stale handle meets
+// its freed entry, or a live handle of another kind, or nothing, never
+// memory that C reused. Lookups (every call) share the lock; only handle
+// creation and release take it exclusively.
+var registry struct {
+	sync.RWMutex
+	live     map[unsafe.Pointer]*handle
+	spare    []unsafe.Pointer // addresses back from quarantine
+	slab     unsafe.Pointer   // the current slab's next address
+	slabLeft int
+}
+
+// slabSize is how many handle addresses one C allocation provides.
+const slabSize = 4096
+
 func newHandle(kind handleKind, value any, release func()) unsafe.Pointer {
 	h := &handle{kind: kind, value: value, release: release}
-	h.key = pointer.Save(h)
+	registry.Lock()
+	if n := len(registry.spare); n > 0 {
+		h.key = registry.spare[n-1]
+		registry.spare = registry.spare[:n-1]
+	} else {
+		if registry.slabLeft == 0 {
+			registry.slab = C.malloc(slabSize)
+			if registry.slab == nil {
+				registry.Unlock()
+				panic(outOfMemory(slabSize))
+			}
+			registry.slabLeft = slabSize
+		}
+		h.key = registry.slab
+		registry.slab = unsafe.Add(registry.slab, 1)
+		registry.slabLeft--
+	}
+	if registry.live == nil {
+		registry.live = map[unsafe.Pointer]*handle{}
+	}
+	registry.live[h.key] = h
+	registry.Unlock()
 	liveHandles[kind].Add(1)
 	return h.key
 }
 
+// restore is the handle registered at p (freed or not), or nil.
+func restore(p unsafe.Pointer) *handle {
+	registry.RLock()
+	h := registry.live[p]
+	registry.RUnlock()
+	return h
+}
+
+// unregister forgets the handle at key (out of quarantine) and keeps the
+// address for reuse.
+func unregister(key unsafe.Pointer) {
+	registry.Lock()
+	delete(registry.live, key)
+	registry.spare = append(registry.spare, key)
+	registry.Unlock()
+}
+
 // lookup finds a live handle of the given kind and locks it; the caller
-// runs the returned unlock. Any other address is a badHandle error.
-func lookup(p unsafe.Pointer, kind handleKind, exclusive bool) (*handle, func(), error) {
-	h, _ := pointer.Restore(p).(*handle)
+// unlocks it with h.unlock(exclusive). Any other address is a badHandle
+// error.
+func lookup(p unsafe.Pointer, kind handleKind, exclusive bool) (*handle, error) {
+	h := restore(p)
 	if h == nil {
 		if p == nil {
-			return nil, nil, badHandlef("%s is NULL", kind)
+			return nil, badHandlef("%s is NULL", kind)
 		}
-		return nil, nil, badHandlef("not a live %s handle (unknown, freed or never created)", kind)
+		return nil, badHandlef("not a live %s handle (unknown, freed or never created)", kind)
 	}
 	if h.kind != kind {
-		return nil, nil, badHandlef("%s handle passed where %s was expected", h.kind, kind)
+		return nil, badHandlef("%s handle passed where %s was expected", h.kind, kind)
 	}
-	unlock := h.mu.RUnlock
 	if exclusive {
 		h.mu.Lock()
-		unlock = h.mu.Unlock
 	} else {
 		h.mu.RLock()
 	}
 	if h.freed {
-		unlock()
-		return nil, nil, badHandlef("%s handle was already freed", kind)
+		h.unlock(exclusive)
+		return nil, badHandlef("%s handle was already freed", kind)
 	}
-	return h, unlock, nil
+	return h, nil
+}
+
+func (h *handle) unlock(exclusive bool) {
+	if exclusive {
+		h.mu.Unlock()
+	} else {
+		h.mu.RUnlock()
+	}
 }
 
 // freeHandle releases a handle once; later uses and frees are badHandle.
 // Its address stays reserved in quarantine so it is not handed out again
 // for a long while.
 func freeHandle(p unsafe.Pointer, kind handleKind) error {
-	h, unlock, err := lookup(p, kind, true)
+	h, err := lookup(p, kind, true)
 	if err != nil {
 		return err
 	}
@@ -109,11 +169,11 @@ func freeHandle(p unsafe.Pointer, kind handleKind) error {
 	liveHandles[h.kind].Add(-1)
 	release := h.release
 	h.value, h.release = nil, nil
-	unlock()
+	h.mu.Unlock()
 	if release != nil {
 		release()
 	}
-	quarantine(func() { pointer.Unref(h.key) })
+	quarantine(quarantined{handleKey: h.key})
 	return nil
 }
 
@@ -135,20 +195,31 @@ func freeExport(p unsafe.Pointer, kind handleKind) C.int {
 // entry costs a few dozen bytes.
 const quarantineSize = 1 << 16
 
-var quarantined struct {
+// quarantined is one freed address: a handle's, whose release is
+// unregistering it, or another's with its release function.
+type quarantined struct {
+	handleKey unsafe.Pointer
+	release   func()
+}
+
+var quarantineRing struct {
 	sync.Mutex
-	ring [quarantineSize]func()
+	ring [quarantineSize]quarantined
 	next int
 }
 
-func quarantine(release func()) {
-	quarantined.Lock()
-	old := quarantined.ring[quarantined.next]
-	quarantined.ring[quarantined.next] = release
-	quarantined.next = (quarantined.next + 1) % quarantineSize
-	quarantined.Unlock()
-	if old != nil {
-		old()
+func quarantine(q quarantined) {
+	r := &quarantineRing
+	r.Lock()
+	old := r.ring[r.next]
+	r.ring[r.next] = q
+	r.next = (r.next + 1) % quarantineSize
+	r.Unlock()
+	switch {
+	case old.handleKey != nil:
+		unregister(old.handleKey)
+	case old.release != nil:
+		old.release()
 	}
 }
 
@@ -156,11 +227,11 @@ func quarantine(release func()) {
 // locked.
 
 func withHandle[T any](p unsafe.Pointer, kind handleKind, exclusive bool, fn func(T) error) error {
-	h, unlock, err := lookup(p, kind, exclusive)
+	h, err := lookup(p, kind, exclusive)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer h.unlock(exclusive)
 	v, ok := h.value.(T)
 	if !ok {
 		panic(fmt.Sprintf("%s handle holds %T", kind, h.value))
