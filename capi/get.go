@@ -651,7 +651,15 @@ func objstoreGo_head_into(store unsafe.Pointer, path *C.char, meta *C.objstore_o
 		if err := errors.Join(needOut("meta", meta == nil), needOut("needed", needed == nil), needOut("strings", strs == nil && capacity > 0)); err != nil {
 			return err
 		}
-		return storeNow(store, headOp(path), func(m core.ObjectMeta) error {
+		return withStore(store, func(h *stores.Handle) error {
+			p, err := parsePath(path)
+			if err != nil {
+				return err
+			}
+			m, err := h.Store.Head(requestContext(), p)
+			if err != nil {
+				return err
+			}
 			n := len(m.Location) + 1 + optLen(m.ETag) + optLen(m.Version)
 			*needed = C.size_t(n)
 			if uint64(n) > uint64(capacity) {

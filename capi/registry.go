@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 )
 
@@ -44,9 +45,9 @@ func (k handleKind) String() string { return kindNames[k] }
 // (objstore_debug_stats).
 var liveHandles [len(kindNames)]atomic.Int64
 
-// handle is what a C handle address refers to. The address is a byte of C
-// memory (so C never holds a Go pointer) that the registry maps back to
-// this struct.
+// handle is what a C handle address refers to. The address is not Go
+// memory (C never holds a Go pointer): the registry maps it back to this
+// struct.
 //
 // mu orders calls against free: calls hold it shared (or exclusive for
 // objects with a cursor, which are not safe for concurrent use), free holds
@@ -61,66 +62,95 @@ type handle struct {
 	release func() // frees what value owns; run once, by free
 }
 
-// registry maps handle addresses to their handles. Addresses are bytes of
-// C slabs that are never freed: an address comes back for reuse only
-// after quarantine (quarantineSize later frees), so a stale handle meets
-// its freed entry, or a live handle of another kind, or nothing, never
-// memory that C reused. Lookups (every call) share the lock; only handle
-// creation and release take it exclusively.
+// Handle addresses are bytes of an address range reserved at start and
+// never mapped (so no C or Go object can ever have one, and nothing reads
+// or writes them): handle i is reservation+i, and its entry is slot i of a
+// table found by arithmetic, without a lock. An address comes back for
+// reuse only after quarantine (quarantineSize later frees), so a stale
+// handle meets its freed entry, a live handle (possibly of another kind),
+// or nothing.
+const (
+	chunkBits  = 12
+	chunkSize  = 1 << chunkBits
+	maxHandles = 1 << 24 // live and quarantined at once
+)
+
+// handleChunk holds the entries of chunkSize consecutive addresses.
+type handleChunk [chunkSize]atomic.Pointer[handle]
+
 var registry struct {
-	sync.RWMutex
-	live     map[unsafe.Pointer]*handle
-	spare    []unsafe.Pointer // addresses back from quarantine
-	slab     unsafe.Pointer   // the current slab's next address
-	slabLeft int
+	base   unsafe.Pointer // the reserved range [base, base+maxHandles)
+	chunks [maxHandles / chunkSize]atomic.Pointer[handleChunk]
+
+	mu    sync.Mutex // guards what follows: handing out addresses
+	next  uintptr    // indexes never handed out start here
+	spare []uintptr  // indexes back from quarantine
 }
 
-// slabSize is how many handle addresses one C allocation provides.
-const slabSize = 4096
+func init() {
+	// Address space only: PROT_NONE and MAP_NORESERVE take no memory.
+	mem, err := syscall.Mmap(-1, 0, maxHandles, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+	if err != nil {
+		panic(fmt.Sprintf("libobjstore: reserving handle addresses: %v", err))
+	}
+	registry.base = unsafe.Pointer(unsafe.SliceData(mem))
+}
+
+// slot is the entry of address p, or nil when p is not a handle address.
+func slot(p unsafe.Pointer) *atomic.Pointer[handle] {
+	i := uintptr(p) - uintptr(registry.base) // wraps around below base
+	if i >= maxHandles {
+		return nil
+	}
+	c := registry.chunks[i>>chunkBits].Load()
+	if c == nil {
+		return nil
+	}
+	return &c[i&(chunkSize-1)]
+}
 
 func newHandle(kind handleKind, value any, release func()) unsafe.Pointer {
 	h := &handle{kind: kind, value: value, release: release}
-	registry.Lock()
-	if n := len(registry.spare); n > 0 {
-		h.key = registry.spare[n-1]
-		registry.spare = registry.spare[:n-1]
+	r := &registry
+	r.mu.Lock()
+	var i uintptr
+	if n := len(r.spare); n > 0 {
+		i = r.spare[n-1]
+		r.spare = r.spare[:n-1]
 	} else {
-		if registry.slabLeft == 0 {
-			registry.slab = C.malloc(slabSize)
-			if registry.slab == nil {
-				registry.Unlock()
-				panic(outOfMemory(slabSize))
-			}
-			registry.slabLeft = slabSize
+		if r.next == maxHandles {
+			r.mu.Unlock()
+			panic(fmt.Sprintf("libobjstore: more than %d handles live or recently freed", maxHandles))
 		}
-		h.key = registry.slab
-		registry.slab = unsafe.Add(registry.slab, 1)
-		registry.slabLeft--
+		i = r.next
+		r.next++
+		if r.chunks[i>>chunkBits].Load() == nil {
+			r.chunks[i>>chunkBits].Store(new(handleChunk))
+		}
 	}
-	if registry.live == nil {
-		registry.live = map[unsafe.Pointer]*handle{}
-	}
-	registry.live[h.key] = h
-	registry.Unlock()
+	r.mu.Unlock()
+	h.key = unsafe.Add(r.base, i)
+	r.chunks[i>>chunkBits].Load()[i&(chunkSize-1)].Store(h)
 	liveHandles[kind].Add(1)
 	return h.key
 }
 
 // restore is the handle registered at p (freed or not), or nil.
 func restore(p unsafe.Pointer) *handle {
-	registry.RLock()
-	h := registry.live[p]
-	registry.RUnlock()
-	return h
+	if s := slot(p); s != nil {
+		return s.Load()
+	}
+	return nil
 }
 
 // unregister forgets the handle at key (out of quarantine) and keeps the
 // address for reuse.
 func unregister(key unsafe.Pointer) {
-	registry.Lock()
-	delete(registry.live, key)
-	registry.spare = append(registry.spare, key)
-	registry.Unlock()
+	slot(key).Store(nil)
+	r := &registry
+	r.mu.Lock()
+	r.spare = append(r.spare, uintptr(key)-uintptr(r.base))
+	r.mu.Unlock()
 }
 
 // lookup finds a live handle of the given kind and locks it; the caller
