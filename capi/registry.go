@@ -59,8 +59,12 @@ type handle struct {
 	key     unsafe.Pointer
 	freed   bool
 	value   any
-	release func() // frees what value owns; run once, by free
+	release func() // frees what value owns; run once, by free (nil: value's own, if a releaser)
 }
+
+// releaser is a handle value that frees what it owns itself, which spares
+// newHandle a closure.
+type releaser interface{ release() }
 
 // Handle addresses are bytes of an address range reserved at start and
 // never mapped (so no C or Go object can ever have one, and nothing reads
@@ -197,11 +201,13 @@ func freeHandle(p unsafe.Pointer, kind handleKind) error {
 	}
 	h.freed = true
 	liveHandles[h.kind].Add(-1)
-	release := h.release
+	release, value := h.release, h.value
 	h.value, h.release = nil, nil
 	h.mu.Unlock()
 	if release != nil {
 		release()
+	} else if r, ok := value.(releaser); ok {
+		r.release()
 	}
 	quarantine(quarantined{handleKey: h.key})
 	return nil

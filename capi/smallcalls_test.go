@@ -92,3 +92,28 @@ func BenchmarkSmallCalls(b *testing.B) {
 		})
 	}
 }
+
+// smallCallAllocs is the most Go allocations each small call may make on a
+// MemoryStore (issue 17): the handle, the buffer, the store's result, the
+// metrics' operation record and the path string for a get; a range adds
+// its options; head the operation record and the path; put also the
+// stored copy and its object. A change that adds a closure, a context or a
+// registry entry per call fails here.
+var smallCallAllocs = map[string]float64{
+	"get_small": 6,
+	"get_range": 7,
+	"head":      2,
+	"put":       4,
+}
+
+func TestSmallCallAllocs(t *testing.T) {
+	store := memoryStore(t)
+	calls := smallCalls(t, store)
+	for name, limit := range smallCallAllocs {
+		f := calls[name]
+		f() // warm: the first call may grow tables
+		if got := testing.AllocsPerRun(200, f); got > limit {
+			t.Errorf("%s: %.1f allocations per call, want at most %.0f", name, got, limit)
+		}
+	}
+}
