@@ -147,14 +147,26 @@ func restore(p unsafe.Pointer) *handle {
 	return nil
 }
 
-// unregister forgets the handle at key (out of quarantine) and keeps the
-// address for reuse.
-func unregister(key unsafe.Pointer) {
-	slot(key).Store(nil)
+// unregister forgets the handle at index i (out of quarantine) and keeps
+// the address for reuse.
+func unregister(i uintptr) {
+	slot(unsafe.Add(registry.base, i)).Store(nil)
 	r := &registry
 	r.mu.Lock()
-	r.spare = append(r.spare, uintptr(key)-uintptr(r.base))
+	r.spare = append(r.spare, i)
 	r.mu.Unlock()
+}
+
+// freedHandles stand, one per kind, for every freed handle in quarantine:
+// a use or free of it is still a precise error, and the freed handle's own
+// struct is garbage at once (tens of thousands of them would otherwise stay
+// for the collector to mark at every cycle).
+var freedHandles [len(kindNames)]handle
+
+func init() {
+	for k := range freedHandles {
+		freedHandles[k].kind, freedHandles[k].freed = handleKind(k), true
+	}
 }
 
 // lookup finds a live handle of the given kind and locks it; the caller
@@ -209,7 +221,8 @@ func freeHandle(p unsafe.Pointer, kind handleKind) error {
 	} else if r, ok := value.(releaser); ok {
 		r.release()
 	}
-	quarantine(quarantined{handleKey: h.key})
+	slot(h.key).Store(&freedHandles[h.kind])
+	quarantine(quarantined{handle: uintptr(h.key) - uintptr(registry.base) + 1})
 	return nil
 }
 
@@ -234,8 +247,8 @@ const quarantineSize = 1 << 16
 // quarantined is one freed address: a handle's, whose release is
 // unregistering it, or another's with its release function.
 type quarantined struct {
-	handleKey unsafe.Pointer
-	release   func()
+	handle  uintptr // 1 + the handle's index; 0: not a handle
+	release func()
 }
 
 var quarantineRing struct {
@@ -252,8 +265,8 @@ func quarantine(q quarantined) {
 	r.next = (r.next + 1) % quarantineSize
 	r.Unlock()
 	switch {
-	case old.handleKey != nil:
-		unregister(old.handleKey)
+	case old.handle != 0:
+		unregister(old.handle - 1)
 	case old.release != nil:
 		old.release()
 	}
