@@ -76,7 +76,7 @@ type releaser interface{ release() }
 const (
 	chunkBits  = 12
 	chunkSize  = 1 << chunkBits
-	maxHandles = 1 << 24 // live and quarantined at once
+	maxHandles = 1 << 26 // live and quarantined at once
 )
 
 // handleChunk holds the entries of chunkSize consecutive addresses.
