@@ -13,8 +13,6 @@ import (
 	"sync"
 	"unsafe"
 
-	pointer "github.com/mattn/go-pointer"
-
 	"github.com/libobjstore/objstore/core"
 	"github.com/libobjstore/objstore/core/stores"
 )
@@ -263,7 +261,7 @@ func setLimit(limit int) int {
 func tryLookup(p unsafe.Pointer, kind handleKind, exclusive bool) (*handle, func(), error) {
 	h, _ := lookupEntry(p, kind)
 	if h == nil {
-		_, _, err := lookup(p, kind, false) // the precise bad-handle error
+		_, err := lookup(p, kind, false) // the precise bad-handle error
 		return nil, nil, err
 	}
 	if exclusive {
@@ -386,7 +384,7 @@ func lookupEntry(p unsafe.Pointer, kind handleKind) (*handle, error) {
 	if p == nil {
 		return nil, nil
 	}
-	h, _ := pointer.Restore(p).(*handle)
+	h := restore(p)
 	if h == nil || h.kind != kind {
 		return nil, nil
 	}

@@ -9,6 +9,8 @@ void objstoreInternal_free(void *p, size_t n);
 import "C"
 
 import (
+	"math/bits"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -19,9 +21,11 @@ import (
 var liveBufferBytes atomic.Int64
 
 // cMemory hands out C memory for bodies to be read into directly (a
-// core.Allocator) and remembers it so the buffer handle can free it.
+// core.Allocator) and remembers it so the buffer handle can free it. Most
+// buffers have one block: it is kept inline.
 type cMemory struct {
-	blocks []cBlock
+	first cBlock
+	more  []cBlock
 }
 
 type cBlock struct {
@@ -30,21 +34,27 @@ type cBlock struct {
 }
 
 func (m *cMemory) alloc(n int) []byte {
-	size := uintptr(max(n, 1)) // malloc(0) may return NULL; data is never NULL
-	p := C.objstoreInternal_alloc(C.size_t(size))
-	if p == nil {
-		panic(outOfMemory(size))
+	blk := allocBlock(uintptr(max(n, 1))) // malloc(0) may return NULL; data is never NULL
+	if m.first.p == nil {
+		m.first = blk
+	} else {
+		m.more = append(m.more, blk)
 	}
-	liveBufferBytes.Add(int64(size))
-	m.blocks = append(m.blocks, cBlock{p, size})
-	return unsafe.Slice((*byte)(p), n)
+	return unsafe.Slice((*byte)(blk.p), n)
 }
 
 // owns reports whether b lies in memory m handed out.
 func (m *cMemory) owns(b []byte) bool {
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	for _, blk := range m.blocks {
-		if base := uintptr(blk.p); start >= base && start+uintptr(len(b)) <= base+blk.n {
+	in := func(blk cBlock) bool {
+		base := uintptr(blk.p)
+		return blk.p != nil && start >= base && start+uintptr(len(b)) <= base+blk.n
+	}
+	if in(m.first) {
+		return true
+	}
+	for _, blk := range m.more {
+		if in(blk) {
 			return true
 		}
 	}
@@ -52,11 +62,77 @@ func (m *cMemory) owns(b []byte) bool {
 }
 
 func (m *cMemory) free() {
-	for _, blk := range m.blocks {
-		C.objstoreInternal_free(blk.p, C.size_t(blk.n))
-		liveBufferBytes.Add(-int64(blk.n))
+	if m.first.p != nil {
+		freeBlock(m.first)
 	}
-	m.blocks = nil
+	for _, blk := range m.more {
+		freeBlock(blk)
+	}
+	m.first, m.more = cBlock{}, nil
+}
+
+// Small blocks come and go with every small read (a 1 KiB get is one
+// block for its body and info): freed ones are kept for reuse, by size
+// class (powers of two up to keptMax), which spares a cgo call to malloc
+// and one to free per read. A class keeps at most keptPerClass blocks.
+const (
+	keptMinShift = 6 // 64 bytes
+	keptMaxShift = 12
+	keptMax      = 1 << keptMaxShift
+	keptPerClass = 64
+)
+
+var keptBlocks [keptMaxShift - keptMinShift + 1]struct {
+	sync.Mutex
+	n      int
+	blocks [keptPerClass]unsafe.Pointer
+}
+
+// sizeClass is the index in keptBlocks of blocks of size (at most keptMax)
+// and the size they have.
+func sizeClass(size uintptr) (int, uintptr) {
+	shift := max(bits.Len(uint(size-1)), keptMinShift)
+	return shift - keptMinShift, 1 << shift
+}
+
+func allocBlock(size uintptr) cBlock {
+	if size <= keptMax {
+		class, classSize := sizeClass(size)
+		k := &keptBlocks[class]
+		k.Lock()
+		if k.n > 0 {
+			k.n--
+			p := k.blocks[k.n]
+			k.Unlock()
+			liveBufferBytes.Add(int64(classSize))
+			return cBlock{p, classSize}
+		}
+		k.Unlock()
+		size = classSize
+	}
+	p := C.objstoreInternal_alloc(C.size_t(size))
+	if p == nil {
+		panic(outOfMemory(size))
+	}
+	liveBufferBytes.Add(int64(size))
+	return cBlock{p, size}
+}
+
+func freeBlock(blk cBlock) {
+	liveBufferBytes.Add(-int64(blk.n))
+	if blk.n <= keptMax {
+		class, _ := sizeClass(blk.n)
+		k := &keptBlocks[class]
+		k.Lock()
+		if k.n < keptPerClass {
+			k.blocks[k.n] = blk.p
+			k.n++
+			k.Unlock()
+			return
+		}
+		k.Unlock()
+	}
+	C.objstoreInternal_free(blk.p, C.size_t(blk.n))
 }
 
 // buffer is the value of an objstore_buffer: bytes in C memory, plus the
@@ -76,7 +152,7 @@ func (b *buffer) hand(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) {
 		copy(own, b.data)
 		b.data = own
 	}
-	*out = newHandle(kindBuffer, b, func() { b.mem.free(); b.info.free() })
+	*out = newHandle(kindBuffer, b, nil)
 	if data != nil {
 		*data = (*C.uint8_t)(unsafe.SliceData(b.data))
 	}
@@ -95,9 +171,14 @@ func handBuffer(c *C.objstore_completion, b *buffer) {
 // freeBuffer frees a buffer never handed out (nil: nothing).
 func freeBuffer(b *buffer) {
 	if b != nil {
-		b.mem.free()
-		b.info.free()
+		b.release()
 	}
+}
+
+// release frees what the buffer holds (as its handle's releaser).
+func (b *buffer) release() {
+	b.mem.free()
+	b.info.free()
 }
 
 //export objstoreGo_buffer_data

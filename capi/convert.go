@@ -162,6 +162,13 @@ func (a *cArena) optStr(s string) *C.char {
 	return a.str(s)
 }
 
+// lend has the arena use p[0:size), memory it does not own (and free),
+// before any block of its own. It is zeroed, as the arena's own blocks are.
+func (a *cArena) lend(p unsafe.Pointer, size uintptr) {
+	clear(unsafe.Slice((*byte)(p), size))
+	a.cur, a.size, a.used = p, size, 0
+}
+
 func (a *cArena) free() {
 	for _, p := range a.blocks {
 		C.free(p)
@@ -199,6 +206,9 @@ func (a *cArena) strings(ss []string) **C.char {
 
 // kvs copies a map into a C objstore_kv array, sorted by key.
 func (a *cArena) kvs(m map[string]string) (*C.objstore_kv, C.size_t) {
+	if len(m) == 0 {
+		return nil, 0
+	}
 	keys := slices.Sorted(maps.Keys(m))
 	var kv C.objstore_kv
 	p := (*C.objstore_kv)(a.alloc(uintptr(len(keys))*unsafe.Sizeof(kv), unsafe.Alignof(kv)))

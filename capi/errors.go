@@ -138,10 +138,10 @@ func objstoreGo_error_free(e *C.objstore_error) C.int {
 		if !live {
 			return badHandlef("not a live objstore_error (freed already, or not from this library)")
 		}
-		quarantine(func() {
+		quarantine(quarantined{release: func() {
 			C.free(unsafe.Pointer(msg))
 			C.free(p)
-		})
+		}})
 		return nil
 	})
 }

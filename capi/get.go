@@ -74,6 +74,7 @@ func cRange(r C.objstore_range) (*core.Range, error) {
 func getInfo(a *cArena, res *core.GetResult) *C.objstore_get_info {
 	var gi C.objstore_get_info
 	p := (*C.objstore_get_info)(a.alloc(unsafe.Sizeof(gi), unsafe.Alignof(gi)))
+	*p = gi
 	a.fillMeta(&p.meta, res.Meta)
 	p.range_start = C.uint64_t(res.Start)
 	p.range_end = C.uint64_t(res.End)
@@ -81,27 +82,36 @@ func getInfo(a *cArena, res *core.GetResult) *C.objstore_get_info {
 	return p
 }
 
-// onGet prepares a get of path with the options o; read turns the open
-// answer into the operation's result (and owns its body).
-func onGet[T any](path *C.char, o *C.objstore_get_options, read func(ctx context.Context, h *stores.Handle, res *core.GetResult) (T, error)) preparer[*stores.Handle, T] {
-	return func(h *stores.Handle) (op[T], error) {
-		p, err := parsePath(path)
-		if err != nil {
-			return nil, err
+// infoSize is about the room getInfo takes for res in a fresh arena (it
+// takes more blocks if not).
+func infoSize(res *core.GetResult) uintptr {
+	var gi C.objstore_get_info
+	var kv C.objstore_kv
+	n := unsafe.Sizeof(gi) + uintptr(len(res.Meta.Location)+optLen(res.Meta.ETag)+optLen(res.Meta.Version)) + 1
+	if len(res.Attributes) > 0 {
+		n += unsafe.Alignof(kv) + uintptr(len(res.Attributes))*unsafe.Sizeof(kv)
+		for k, v := range res.Attributes {
+			n += uintptr(len(k) + len(v) + 2)
 		}
-		opts, err := getOptions(o)
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) (T, error) {
-			res, err := h.Store.Get(ctx, p, opts)
-			if err != nil {
-				var zero T
-				return zero, err
-			}
-			return read(ctx, h, res)
-		}, nil
 	}
+	return n
+}
+
+// getCall is a get of one path of a store, its arguments parsed. Blocking
+// exports run it inline; submits wrap it in an op.
+type getCall struct {
+	h    *stores.Handle
+	path core.Path
+	opts core.GetOptions
+}
+
+func prepareGet(h *stores.Handle, path *C.char, o *C.objstore_get_options) (getCall, error) {
+	p, err := parsePath(path)
+	if err != nil {
+		return getCall{}, err
+	}
+	opts, err := getOptions(o)
+	return getCall{h, p, opts}, err
 }
 
 // ---- objstore_get / objstore_submit_get_reader: an open body ----
@@ -136,49 +146,68 @@ type opened struct {
 // noPrefetch: objstore_get reads nothing of the body before it returns.
 const noPrefetch = -1
 
-// openReader prepares a get whose body is read later, through a reader. A
-// body of at most prefetch bytes is read at once; with bare, such a body
-// comes without a reader (nothing more to read, one handle fewer).
+// openReader prepares a get whose body is read later, through a reader (see
+// getCall.open).
 func openReader(path *C.char, o *C.objstore_get_options, prefetch int64, bare bool) preparer[*stores.Handle, opened] {
 	return func(h *stores.Handle) (op[opened], error) {
-		// The body outlives the call that opens it: it is read with a
-		// context of its own, cancelled when the reader is freed, and by
-		// the call's until the call returns.
-		get := onGet(path, o, func(ctx context.Context, h *stores.Handle, res *core.GetResult) (opened, error) {
-			if bare && prefetch >= 0 && res.Len() <= uint64(prefetch) {
-				g, err := wholeBody(res, true)
-				return opened{fetched: g.b, info: g.info}, err
-			}
-			rd := &reader{body: core.NewBodyReader(res)}
-			rd.infoPtr = getInfo(&rd.info, res)
-			var err error
-			var fetched *buffer
-			if prefetch >= 0 && res.Len() <= uint64(prefetch) {
-				if fetched, err = readRest(rd.body); err != nil {
-					rd.body.Close()
-					rd.info.free()
-					return opened{}, err
-				}
-			}
-			rd.store = h.Share()
-			return opened{rd: rd, fetched: fetched}, nil
-		})
-		run, err := get(h)
+		g, err := prepareGet(h, path, o)
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context) (opened, error) {
-			bodyCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			defer context.AfterFunc(ctx, cancel)()
-			res, err := run(bodyCtx)
-			if err != nil || res.rd == nil {
-				cancel()
-				return res, err
-			}
-			res.rd.cancel = cancel
-			return res, nil
-		}, nil
+		return func(ctx context.Context) (opened, error) { return g.open(ctx, prefetch, bare) }, nil
 	}
+}
+
+// noCancel is the cancel of a body read with a context that is never
+// cancelled.
+func noCancel() {}
+
+// open starts the get: a body of at most prefetch bytes is read at once;
+// with bare, such a body comes without a reader (nothing more to read, one
+// handle fewer).
+func (g getCall) open(ctx context.Context, prefetch int64, bare bool) (opened, error) {
+	if ctx.Done() == nil {
+		// A blocking call's context is never cancelled: a body read after
+		// the call returns can use it as it is (closing the body is what
+		// releases it), and a body read whole now needs nothing more.
+		return g.openWith(ctx, noCancel, prefetch, bare)
+	}
+	// A request's body outlives the request: it is read with a context of
+	// its own, cancelled when the reader is freed, and by the request's
+	// until the request is done.
+	bodyCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer context.AfterFunc(ctx, cancel)()
+	res, err := g.openWith(bodyCtx, cancel, prefetch, bare)
+	if err != nil || res.rd == nil {
+		cancel()
+	}
+	return res, err
+}
+
+// openWith is open with the body's context and its cancel, which the
+// reader (if any) owns.
+func (g getCall) openWith(ctx context.Context, cancel context.CancelFunc, prefetch int64, bare bool) (opened, error) {
+	res, err := g.h.Store.Get(ctx, g.path, g.opts)
+	if err != nil {
+		return opened{}, err
+	}
+	small := prefetch >= 0 && res.Len() <= uint64(prefetch)
+	if bare && small {
+		b, err := wholeBody(res, true)
+		return opened{fetched: b.b, info: b.info}, err
+	}
+	rd := &reader{body: core.NewBodyReader(res), cancel: cancel}
+	rd.infoPtr = getInfo(&rd.info, res)
+	var fetched *buffer
+	if small {
+		if fetched, err = readRest(rd.body); err != nil {
+			rd.body.Close()
+			rd.info.free()
+			return opened{}, err
+		}
+	}
+	rd.store = g.h.Share()
+	return opened{rd: rd, fetched: fetched}, nil
 }
 
 func newReaderHandle(rd *reader) unsafe.Pointer { return newHandle(kindReader, rd, rd.close) }
@@ -209,7 +238,15 @@ func objstoreGo_get_small(store unsafe.Pointer, path *C.char, opts *C.objstore_g
 			return err
 		}
 		prefetch := int64(min(uint64(limit), math.MaxInt64))
-		return storeNow(store, openReader(path, opts, prefetch, true), func(g opened) error {
+		return withStore(store, func(h *stores.Handle) error {
+			call, err := prepareGet(h, path, opts)
+			if err != nil {
+				return err
+			}
+			g, err := call.open(requestContext(), prefetch, true)
+			if err != nil {
+				return err
+			}
 			if g.rd != nil {
 				*reader, *out, *data, *n = newReaderHandle(g.rd), nil, nil, 0
 				if info != nil {
@@ -360,27 +397,54 @@ type gotBytes struct {
 }
 
 func getBytes(path *C.char, o *C.objstore_get_options, wantInfo bool) preparer[*stores.Handle, gotBytes] {
-	return onGet(path, o, func(_ context.Context, _ *stores.Handle, res *core.GetResult) (gotBytes, error) {
-		return wholeBody(res, wantInfo)
-	})
+	return func(h *stores.Handle) (op[gotBytes], error) {
+		g, err := prepareGet(h, path, o)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (gotBytes, error) { return g.bytes(ctx, wantInfo) }, nil
+	}
+}
+
+// bytes runs the get and reads the whole body.
+func (g getCall) bytes(ctx context.Context, wantInfo bool) (gotBytes, error) {
+	res, err := g.h.Store.Get(ctx, g.path, g.opts)
+	if err != nil {
+		return gotBytes{}, err
+	}
+	return wholeBody(res, wantInfo)
 }
 
 // wholeBody reads (and closes) res's body into a new buffer, with the info
-// in its arena when wanted.
+// in its arena when wanted: for a body under smallBody, in the same C
+// allocation, after the body (one malloc and one free instead of two).
 func wholeBody(res *core.GetResult, wantInfo bool) (gotBytes, error) {
 	b := &buffer{}
-	var info *C.objstore_get_info
-	if wantInfo {
-		info = getInfo(&b.info, res)
+	alloc := b.mem.alloc
+	if wantInfo && res.Len() < smallBody {
+		alloc = func(n int) []byte {
+			room := (uintptr(n) + 7) &^ 7 // the info is 8-byte aligned
+			whole := b.mem.alloc(int(room + infoSize(res)))
+			b.info.lend(unsafe.Add(unsafe.Pointer(unsafe.SliceData(whole)), room), uintptr(len(whole))-room)
+			return whole[:n:n]
+		}
 	}
-	body, err := core.ReadAll(res, b.mem.alloc)
+	body, err := core.ReadAll(res, alloc)
 	if err != nil {
 		freeBuffer(b)
 		return gotBytes{}, err
 	}
 	b.data = body
+	var info *C.objstore_get_info
+	if wantInfo {
+		info = getInfo(&b.info, res)
+	}
 	return gotBytes{b, info}, nil
 }
+
+// smallBody is the size under which a body and its info share one
+// allocation.
+const smallBody = 64 << 10
 
 //export objstoreGo_get_bytes
 func objstoreGo_get_bytes(store unsafe.Pointer, path *C.char, opts *C.objstore_get_options, out *unsafe.Pointer, data **C.uint8_t, n *C.size_t, info **C.objstore_get_info, errp **C.objstore_error) C.int {
@@ -388,7 +452,15 @@ func objstoreGo_get_bytes(store unsafe.Pointer, path *C.char, opts *C.objstore_g
 		if err := needBufferOuts(out, data, n); err != nil {
 			return err
 		}
-		return storeNow(store, getBytes(path, opts, info != nil), func(g gotBytes) error {
+		return withStore(store, func(h *stores.Handle) error {
+			call, err := prepareGet(h, path, opts)
+			if err != nil {
+				return err
+			}
+			g, err := call.bytes(requestContext(), info != nil)
+			if err != nil {
+				return err
+			}
 			g.b.hand(out, data, n)
 			if info != nil {
 				*info = g.info
@@ -579,7 +651,15 @@ func objstoreGo_head_into(store unsafe.Pointer, path *C.char, meta *C.objstore_o
 		if err := errors.Join(needOut("meta", meta == nil), needOut("needed", needed == nil), needOut("strings", strs == nil && capacity > 0)); err != nil {
 			return err
 		}
-		return storeNow(store, headOp(path), func(m core.ObjectMeta) error {
+		return withStore(store, func(h *stores.Handle) error {
+			p, err := parsePath(path)
+			if err != nil {
+				return err
+			}
+			m, err := h.Store.Head(requestContext(), p)
+			if err != nil {
+				return err
+			}
 			n := len(m.Location) + 1 + optLen(m.ETag) + optLen(m.Version)
 			*needed = C.size_t(n)
 			if uint64(n) > uint64(capacity) {

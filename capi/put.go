@@ -71,25 +71,54 @@ func pathAndPutOptions(path *C.char, o *C.objstore_put_options) (core.Path, core
 
 // ---- objstore_put / objstore_submit_put ----
 
-// putOp writes data[0..n), read in place while the op runs.
+// putCall is a put with its arguments parsed; data is read in place
+// while it runs.
+type putCall struct {
+	h    *stores.Handle
+	path core.Path
+	body []byte
+	opts core.PutOptions
+}
+
+func preparePut(h *stores.Handle, path *C.char, data *C.uint8_t, n C.size_t, o *C.objstore_put_options) (putCall, error) {
+	p, opts, err := pathAndPutOptions(path, o)
+	if err != nil {
+		return putCall{}, err
+	}
+	body, err := callerBytes(data, n)
+	return putCall{h, p, body, opts}, err
+}
+
+func (c putCall) run(ctx context.Context) (core.PutResult, error) {
+	return c.h.Store.Put(ctx, c.path, c.body, c.opts)
+}
+
 func putOp(path *C.char, data *C.uint8_t, n C.size_t, o *C.objstore_put_options) preparer[*stores.Handle, core.PutResult] {
 	return func(h *stores.Handle) (op[core.PutResult], error) {
-		p, opts, err := pathAndPutOptions(path, o)
+		c, err := preparePut(h, path, data, n, o)
 		if err != nil {
 			return nil, err
 		}
-		body, err := callerBytes(data, n)
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) (core.PutResult, error) { return h.Store.Put(ctx, p, body, opts) }, nil
+		return c.run, nil
 	}
 }
 
 //export objstoreGo_put
 func objstoreGo_put(store unsafe.Pointer, path *C.char, data *C.uint8_t, n C.size_t, opts *C.objstore_put_options, eTag, version **C.char, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		return storeNow(store, putOp(path, data, n, opts), handPutResult(eTag, version))
+		return withStore(store, func(h *stores.Handle) error {
+			c, err := preparePut(h, path, data, n, opts)
+			if err != nil {
+				return err
+			}
+			res, err := c.run(requestContext())
+			if err != nil {
+				return err
+			}
+			setString(eTag, res.ETag)
+			setString(version, res.Version)
+			return nil
+		})
 	})
 }
 

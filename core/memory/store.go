@@ -5,7 +5,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"io"
 	"iter"
 	"maps"
 	"slices"
@@ -121,15 +120,25 @@ func (s *Store) Get(ctx context.Context, path core.Path, opts core.GetOptions) (
 			return nil, core.Wrap(core.InvalidArgument, storeName, path, err)
 		}
 	}
-	res := &core.GetResult{Meta: o.meta, Start: start, End: end, Attributes: maps.Clone(o.attrs)}
 	if opts.Head {
-		res.Start, res.End = 0, 0
-		res.Body = io.NopCloser(bytes.NewReader(nil))
-	} else {
-		res.Body = io.NopCloser(bytes.NewReader(o.data[start:end]))
+		start, end = 0, 0
 	}
-	return res, nil
+	// One allocation: the result and its body.
+	g := &getting{res: core.GetResult{Meta: o.meta, Start: start, End: end, Attributes: maps.Clone(o.attrs)}}
+	g.body.Reset(o.data[start:end])
+	g.res.Body = &g.body
+	return &g.res, nil
 }
+
+// getting is a get's result with its body, a view of the stored bytes.
+type getting struct {
+	res  core.GetResult
+	body viewBody
+}
+
+type viewBody struct{ bytes.Reader }
+
+func (*viewBody) Close() error { return nil }
 
 func (s *Store) Head(ctx context.Context, path core.Path) (core.ObjectMeta, error) {
 	s.mu.RLock()
