@@ -2,14 +2,15 @@
  * mmap'd on demand: the read that fills it then takes one page fault per
  * 4 KiB, which costs as much as copying the bytes. Large buffers are mapped
  * with MAP_POPULATE instead, so the kernel supplies every page in the one
- * mmap call. (MADV_HUGEPAGE did better on an idle machine but paid for it
- * with direct compaction, several times slower, once memory was
- * fragmented.) Free with objstoreInternal_free and the same size. */
+ * mmap call (still ~1 µs of kernel work per page: buffers.go keeps freed
+ * ones mapped for a while to spare the next read even that). MADV_HUGEPAGE
+ * did better on an idle machine but paid for it with direct compaction,
+ * several times slower, once memory was fragmented. Free with
+ * objstoreInternal_free and the same size. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
-
-#define OBJSTORE_BIG_BUFFER ((size_t)8 << 20)
+#include "bigalloc.h"
 
 void *objstoreInternal_alloc(size_t n) {
     if (n < OBJSTORE_BIG_BUFFER) {
@@ -25,4 +26,12 @@ void objstoreInternal_free(void *p, size_t n) {
         return;
     }
     munmap(p, n);
+}
+
+/* Unmaps the pages of a large buffer of n bytes past its first keep bytes
+ * (keep: a multiple of the page size, at least OBJSTORE_BIG_BUFFER). */
+void objstoreInternal_shrink(void *p, size_t n, size_t keep) {
+    if (keep < n) {
+        munmap((char *)p + keep, n - keep);
+    }
 }

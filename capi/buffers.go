@@ -2,9 +2,7 @@ package main
 
 /*
 #include "capi.h"
-
-void *objstoreInternal_alloc(size_t n);
-void objstoreInternal_free(void *p, size_t n);
+#include "bigalloc.h"
 */
 import "C"
 
@@ -31,7 +29,14 @@ type cBlock struct {
 
 func (m *cMemory) alloc(n int) []byte {
 	size := uintptr(max(n, 1)) // malloc(0) may return NULL; data is never NULL
-	p := C.objstoreInternal_alloc(C.size_t(size))
+	var p unsafe.Pointer
+	if size >= bigBuffer {
+		size = bigSize(size)
+		p = bigBuffers.take(size)
+	}
+	if p == nil {
+		p = C.objstoreInternal_alloc(C.size_t(size))
+	}
 	if p == nil {
 		panic(outOfMemory(size))
 	}
@@ -53,7 +58,11 @@ func (m *cMemory) owns(b []byte) bool {
 
 func (m *cMemory) free() {
 	for _, blk := range m.blocks {
-		C.objstoreInternal_free(blk.p, C.size_t(blk.n))
+		if blk.n >= bigBuffer {
+			bigBuffers.put(blk)
+		} else {
+			C.objstoreInternal_free(blk.p, C.size_t(blk.n))
+		}
 		liveBufferBytes.Add(-int64(blk.n))
 	}
 	m.blocks = nil

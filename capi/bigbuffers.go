@@ -1,0 +1,117 @@
+package main
+
+/*
+#include "bigalloc.h"
+*/
+import "C"
+
+import (
+	"os"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Large read buffers are kept mapped for a short while after they are
+// freed: a fresh mapping costs the kernel about as much as the read that
+// fills it (bigalloc.c), so a program reading large objects one after
+// another (or a file per step) gets its next buffer with its pages present.
+// The bytes left in a reused buffer are overwritten before anyone sees
+// them: every reader fills the whole allocation or frees it.
+const (
+	bigBuffer       = uintptr(C.OBJSTORE_BIG_BUFFER)
+	bigCacheBytes   = uintptr(1 << 30) // the most kept mapped at once
+	bigCacheBuffers = 4                // and in how many buffers
+	bigCacheIdle    = 2 * time.Second  // a buffer unused this long is unmapped
+	bigCacheTick    = bigCacheIdle / 4 // how late an unused buffer may go
+)
+
+var pageSize = uintptr(os.Getpagesize())
+
+// bigSize is the mapped size of a large buffer of n bytes: whole pages.
+func bigSize(n uintptr) uintptr { return (n + pageSize - 1) &^ (pageSize - 1) }
+
+type idleBuffer struct {
+	cBlock
+	freed time.Time
+}
+
+type bigCache struct {
+	mu     sync.Mutex
+	idle   []idleBuffer // oldest first
+	bytes  uintptr
+	expiry *time.Timer // armed while idle is not empty
+}
+
+var bigBuffers bigCache
+
+// take returns a kept buffer of exactly size bytes (a page multiple of at
+// least bigBuffer), cut from the smallest one large enough; nil if none is.
+func (c *bigCache) take(size uintptr) unsafe.Pointer {
+	c.mu.Lock()
+	best := -1
+	for i, b := range c.idle {
+		if b.n >= size && (best < 0 || b.n < c.idle[best].n) {
+			best = i
+		}
+	}
+	if best < 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	b := c.idle[best]
+	c.idle = append(c.idle[:best], c.idle[best+1:]...)
+	c.bytes -= b.n
+	c.mu.Unlock()
+	C.objstoreInternal_shrink(b.p, C.size_t(b.n), C.size_t(size))
+	return b.p
+}
+
+// put keeps a freed large buffer, unmapping the oldest ones beyond the
+// cache's bounds.
+func (c *bigCache) put(b cBlock) {
+	if b.n > bigCacheBytes {
+		C.objstoreInternal_free(b.p, C.size_t(b.n))
+		return
+	}
+	c.mu.Lock()
+	c.idle = append(c.idle, idleBuffer{b, time.Now()})
+	c.bytes += b.n
+	var evicted []idleBuffer
+	for c.bytes > bigCacheBytes || len(c.idle) > bigCacheBuffers {
+		evicted = append(evicted, c.idle[0])
+		c.bytes -= c.idle[0].n
+		c.idle = c.idle[1:]
+	}
+	if c.expiry == nil {
+		c.expiry = time.AfterFunc(bigCacheIdle, c.expire)
+	}
+	c.mu.Unlock()
+	unmapAll(evicted)
+}
+
+// expire unmaps the buffers unused for bigCacheIdle (give or take a tick).
+func (c *bigCache) expire() {
+	c.mu.Lock()
+	cut := time.Now().Add(-bigCacheIdle + bigCacheTick)
+	n := 0
+	for n < len(c.idle) && c.idle[n].freed.Before(cut) {
+		c.bytes -= c.idle[n].n
+		n++
+	}
+	evicted := append([]idleBuffer(nil), c.idle[:n]...)
+	c.idle = append(c.idle[:0], c.idle[n:]...)
+	if len(c.idle) == 0 {
+		c.expiry = nil
+	} else {
+		c.expiry.Reset(time.Until(c.idle[0].freed.Add(bigCacheIdle)))
+	}
+	c.mu.Unlock()
+	unmapAll(evicted)
+}
+
+func unmapAll(bs []idleBuffer) {
+	for _, b := range bs {
+		C.objstoreInternal_free(b.p, C.size_t(b.n))
+	}
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"testing"
+	"time"
+	"unsafe"
+)
+
+func idleBuffers() (int, uintptr) {
+	bigBuffers.mu.Lock()
+	defer bigBuffers.mu.Unlock()
+	return len(bigBuffers.idle), bigBuffers.bytes
+}
+
+// A freed large buffer serves the next large allocation it can hold (cut
+// to size), the cache stays within its bounds, and what nobody takes is
+// unmapped once idle.
+func TestBigBuffersReusedBoundedAndReleased(t *testing.T) {
+	var first cMemory
+	b := first.alloc(int(bigBuffer) + 1<<20)
+	b[len(b)-1] = 1 // mapped and writable to its last byte
+	p := unsafe.Pointer(&b[0])
+	first.free()
+	if n, bytes := idleBuffers(); n != 1 || bytes != bigSize(bigBuffer+1<<20) {
+		t.Fatalf("after a free: %d idle buffers of %d bytes", n, bytes)
+	}
+
+	var second cMemory
+	c := second.alloc(int(bigBuffer) + 1)
+	if unsafe.Pointer(&c[0]) != p {
+		t.Fatal("the freed buffer was not reused")
+	}
+	if second.blocks[0].n != bigSize(bigBuffer+1) {
+		t.Fatalf("reused buffer is %d bytes, want %d", second.blocks[0].n, bigSize(bigBuffer+1))
+	}
+	c[len(c)-1] = 2
+	if n, _ := idleBuffers(); n != 0 {
+		t.Fatalf("%d idle buffers while the only one is in use", n)
+	}
+	second.free()
+
+	var many [bigCacheBuffers + 2]cMemory
+	for i := range many {
+		many[i].alloc(int(bigBuffer))
+	}
+	for i := range many {
+		many[i].free()
+	}
+	if n, bytes := idleBuffers(); n > bigCacheBuffers || bytes > bigCacheBytes {
+		t.Fatalf("%d idle buffers of %d bytes kept, bounds are %d and %d", n, bytes, bigCacheBuffers, bigCacheBytes)
+	}
+
+	deadline := time.Now().Add(bigCacheIdle + 10*time.Second) // generous: does not hang
+	for {
+		if n, bytes := idleBuffers(); n == 0 && bytes == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			n, bytes := idleBuffers()
+			t.Fatalf("%d idle buffers (%d bytes) still mapped after %v", n, bytes, bigCacheIdle)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
