@@ -9,4 +9,6 @@
 void *objstoreInternal_alloc(size_t n);
 void objstoreInternal_free(void *p, size_t n);
 void objstoreInternal_shrink(void *p, size_t n, size_t keep);
+void *objstoreInternal_map(size_t n);
+int objstoreInternal_populate(void *p, size_t n);
 #endif

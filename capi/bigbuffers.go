@@ -8,6 +8,8 @@ import "C"
 import (
 	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -26,7 +28,74 @@ const (
 	bigCacheTick    = bigCacheIdle / 4 // how late an unused buffer may go
 )
 
+// populateStep is how much of a new large buffer one call populates.
+const populateStep = uintptr(8 << 20)
+
 var pageSize = uintptr(os.Getpagesize())
+
+// populateUnsupported: the kernel has no MADV_POPULATE_WRITE (before 5.14);
+// new large buffers are then populated by mmap itself.
+var populateUnsupported atomic.Bool
+
+// newBigBuffer returns a large buffer of size bytes (a page multiple): one
+// kept mapped, or a new mapping whose first step is populated now and the
+// rest on another thread, ahead of the read that fills it (which faults in
+// whatever it reaches first). A zero cBlock if there is no memory.
+func newBigBuffer(size uintptr) cBlock {
+	if p := bigBuffers.take(size); p != nil {
+		return cBlock{p: p, n: size}
+	}
+	if !populateUnsupported.Load() {
+		p := C.objstoreInternal_map(C.size_t(size))
+		if p == nil {
+			return cBlock{}
+		}
+		first := min(size, populateStep)
+		switch C.objstoreInternal_populate(p, C.size_t(first)) {
+		case 0:
+			b := cBlock{p: p, n: size}
+			if first < size {
+				b.filling = populate(p, first, size)
+			}
+			return b
+		case C.int(syscall.EINVAL):
+			populateUnsupported.Store(true)
+		}
+		C.objstoreInternal_free(p, C.size_t(size))
+	}
+	return cBlock{p: C.objstoreInternal_alloc(C.size_t(size)), n: size}
+}
+
+// populator populates the pages of a new large buffer in the background.
+type populator struct {
+	stop atomic.Bool
+	done chan struct{}
+}
+
+// populate populates bytes [from, size) of the mapping at p, a step at a
+// time, until done or halted; a failure (no memory) leaves the rest to
+// the read's own page faults.
+func populate(p unsafe.Pointer, from, size uintptr) *populator {
+	f := &populator{done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for off := from; off < size && !f.stop.Load(); off += populateStep {
+			if C.objstoreInternal_populate(unsafe.Add(p, off), C.size_t(min(populateStep, size-off))) != 0 {
+				return
+			}
+		}
+	}()
+	return f
+}
+
+// halt stops the populating and waits for its last step, so the mapping
+// can be unmapped or reused (nil: nothing to stop).
+func (f *populator) halt() {
+	if f != nil {
+		f.stop.Store(true)
+		<-f.done
+	}
+}
 
 // bigSize is the mapped size of a large buffer of n bytes: whole pages.
 func bigSize(n uintptr) uintptr { return (n + pageSize - 1) &^ (pageSize - 1) }

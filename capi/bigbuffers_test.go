@@ -12,10 +12,49 @@ func idleBuffers() (int, uintptr) {
 	return len(bigBuffers.idle), bigBuffers.bytes
 }
 
+// unmapIdle unmaps every kept buffer now.
+func unmapIdle() {
+	bigBuffers.mu.Lock()
+	idle := bigBuffers.idle
+	bigBuffers.idle, bigBuffers.bytes = nil, 0
+	bigBuffers.mu.Unlock()
+	unmapAll(idle)
+}
+
+// A new large buffer can be written whole at once while its pages are
+// being populated, and freeing it stops the populating first.
+func TestNewBigBufferPopulatedBehindTheReader(t *testing.T) {
+	unmapIdle()
+	var m cMemory
+	b := m.alloc(64 << 20)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	for i := range b {
+		if b[i] != byte(i) {
+			t.Fatalf("byte %d changed while the buffer was populated", i)
+		}
+	}
+	f := m.blocks[0].filling
+	if f == nil && !populateUnsupported.Load() {
+		t.Fatal("a new 64 MiB buffer has no populator")
+	}
+	m.free()
+	if f != nil {
+		select {
+		case <-f.done:
+		default:
+			t.Fatal("the buffer was freed while its populator ran")
+		}
+	}
+	unmapIdle()
+}
+
 // A freed large buffer serves the next large allocation it can hold (cut
 // to size), the cache stays within its bounds, and what nobody takes is
 // unmapped once idle.
 func TestBigBuffersReusedBoundedAndReleased(t *testing.T) {
+	unmapIdle()
 	var first cMemory
 	b := first.alloc(int(bigBuffer) + 1<<20)
 	b[len(b)-1] = 1 // mapped and writable to its last byte

@@ -23,26 +23,25 @@ type cMemory struct {
 }
 
 type cBlock struct {
-	p unsafe.Pointer
-	n uintptr
+	p       unsafe.Pointer
+	n       uintptr
+	filling *populator // a new large buffer's pages being populated
 }
 
 func (m *cMemory) alloc(n int) []byte {
 	size := uintptr(max(n, 1)) // malloc(0) may return NULL; data is never NULL
-	var p unsafe.Pointer
+	var blk cBlock
 	if size >= bigBuffer {
-		size = bigSize(size)
-		p = bigBuffers.take(size)
+		blk = newBigBuffer(bigSize(size))
+	} else {
+		blk = cBlock{p: C.objstoreInternal_alloc(C.size_t(size)), n: size}
 	}
-	if p == nil {
-		p = C.objstoreInternal_alloc(C.size_t(size))
-	}
-	if p == nil {
+	if blk.p == nil {
 		panic(outOfMemory(size))
 	}
-	liveBufferBytes.Add(int64(size))
-	m.blocks = append(m.blocks, cBlock{p, size})
-	return unsafe.Slice((*byte)(p), n)
+	liveBufferBytes.Add(int64(blk.n))
+	m.blocks = append(m.blocks, blk)
+	return unsafe.Slice((*byte)(blk.p), n)
 }
 
 // owns reports whether b lies in memory m handed out.
@@ -59,6 +58,8 @@ func (m *cMemory) owns(b []byte) bool {
 func (m *cMemory) free() {
 	for _, blk := range m.blocks {
 		if blk.n >= bigBuffer {
+			blk.filling.halt()
+			blk.filling = nil
 			bigBuffers.put(blk)
 		} else {
 			C.objstoreInternal_free(blk.p, C.size_t(blk.n))
