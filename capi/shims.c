@@ -287,6 +287,12 @@ int objstore_writer_write(objstore_writer *w, const uint8_t *data, size_t len,
     return objstoreGo_writer_write(w, (uint8_t *)data, len, err);
 }
 
+int objstore_writer_write_borrowed(objstore_writer *w, const uint8_t *data,
+                                   size_t len, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_writer_write_borrowed(w, (uint8_t *)data, len, err);
+}
+
 int objstore_writer_close(objstore_writer *w, char **e_tag_out,
                           char **version_out, objstore_error **err) {
     REFUSE_IF_FORKED();

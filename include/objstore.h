@@ -529,6 +529,14 @@ int objstore_writer_new(objstore_store *store, const char *path,
 int objstore_writer_write(objstore_writer *w, const uint8_t *data, size_t len,
                           objstore_error **err);
 
+/* Appends data read in place: it must stay valid and unchanged until
+ * objstore_writer_close, objstore_writer_abort or objstore_writer_free
+ * returns. Every whole chunk of it is uploaded as a part straight from the
+ * caller's memory; only what completes a chunk begun by an earlier write,
+ * and the tail after the last whole chunk, are copied. */
+int objstore_writer_write_borrowed(objstore_writer *w, const uint8_t *data,
+                                   size_t len, objstore_error **err);
+
 /* Flushes and completes the object. Strings as objstore_put. */
 int objstore_writer_close(objstore_writer *w, char **e_tag_out,
                           char **version_out, objstore_error **err);

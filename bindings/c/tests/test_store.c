@@ -538,6 +538,25 @@ static void test_writer(void) {
     CHECK(len == sizeof expect && memcmp(data, expect, len) == 0);
     objstore_buffer_free(buf);
 
+    /* borrowed: whole chunks uploaded from the caller's memory, mixed with
+     * copied writes; the memory is left as it was */
+    char lent[4100];
+    for (size_t i = 0; i < sizeof lent; i++) lent[i] = (char)('A' + i % 23);
+    char lent_copy[sizeof lent];
+    memcpy(lent_copy, lent, sizeof lent);
+    OK(objstore_writer_new(S, "w/borrowed", &o, &w, &err));
+    OK(objstore_writer_write(w, (const uint8_t *)expect, 300, &err));
+    OK(objstore_writer_write_borrowed(w, (const uint8_t *)lent, sizeof lent, &err));
+    OK(objstore_writer_write(w, (const uint8_t *)expect, 50, &err));
+    FAILS(objstore_writer_write_borrowed(w, NULL, 5, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    OK(objstore_writer_close(w, NULL, NULL, &err));
+    EXPECT(objstore_writer_free(w), OBJSTORE_OK);
+    CHECK(memcmp(lent, lent_copy, sizeof lent) == 0);
+    OK(objstore_get_bytes(S, "w/borrowed", NULL, &buf, &data, &len, NULL, &err));
+    CHECK(len == 300 + sizeof lent + 50 && memcmp(data, expect, 300) == 0 &&
+          memcmp(data + 300, lent, sizeof lent) == 0 && memcmp(data + 300 + sizeof lent, expect, 50) == 0);
+    objstore_buffer_free(buf);
+
     /* small: one put, with default options */
     OK(objstore_writer_new(S, "w/small", NULL, &w, &err));
     OK(objstore_writer_write(w, (const uint8_t *)"tiny", 4, &err));

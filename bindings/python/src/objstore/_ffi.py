@@ -179,6 +179,7 @@ _SIGNATURES = {
     "objstore_upload_free": (c_int, [_P]),
     "objstore_writer_new": (c_int, [_P, c_char_p, POINTER(WriterOptions), _PP, _ERRPP]),
     "objstore_writer_write": (c_int, [_P, c_void_p, c_size_t, _ERRPP]),
+    "objstore_writer_write_borrowed": (c_int, [_P, c_void_p, c_size_t, _ERRPP]),
     "objstore_writer_close": (c_int, [_P, _PP, _PP, _ERRPP]),
     "objstore_writer_abort": (c_int, [_P, _ERRPP]),
     "objstore_writer_free": (c_int, [_P]),
