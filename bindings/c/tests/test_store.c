@@ -255,6 +255,25 @@ static void test_reader(void) {
     objstore_buffer_free(c);
     EXPECT(objstore_reader_free(r), OBJSTORE_OK);
 
+    /* into the caller's memory: 4 bytes, a chunk, then what is left of 4
+     * (2), then the end; NULL with room is refused */
+    OK(objstore_get(S, "abc", NULL, &r, NULL, &err));
+    uint8_t into[8] = {0};
+    size_t got = 99;
+    OK(objstore_reader_read_into(r, into, 0, &got, &err));
+    CHECK(got == 0);
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK_MEM(into, got, "abcd");
+    OK(objstore_reader_read_chunk(r, 4, &a, &data, &len, &err));
+    CHECK_MEM(data, len, "efgh");
+    objstore_buffer_free(a);
+    FAILS(objstore_reader_read_into(r, NULL, 4, &got, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK_MEM(into, got, "ij");
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK(got == 0);
+    EXPECT(objstore_reader_free(r), OBJSTORE_OK);
+
     /* freeing a reader before reading is fine */
     OK(objstore_get(S, "abc", NULL, &r, NULL, &err));
     EXPECT(objstore_reader_free(r), OBJSTORE_OK);

@@ -121,6 +121,7 @@ ROWS = [
     Row(LARGE, "big_put", "1 GiB multipart PUT", "ours", "obstore", "GiB", (speed(1.2), cpu(0.8))),
     Row(LARGE, "local_read", "LocalStore 256 MiB get().bytes()", "ours", "obstore", "GiB", (speed(1.0),)),
     Row(LARGE, "local_read", "LocalStore 256 MiB: vs file.readinto(preallocated bytearray)", "ours", "readinto", "GiB", (speed(0.9),)),
+    Row(LARGE, "local_read", "LocalStore 256 MiB: get().readinto(preallocated bytearray) vs file.readinto", "ours-readinto", "readinto", "GiB"),
     Row(ZARR, "zarr_read", "read: objstore.zarr.ZarrStore vs zarr's ObjectStore over obstore", "ours", "obstore", "chunk", (speed(2.0),)),
     Row(ZARR, "zarr_read", "read: objstore.zarr.ZarrStore vs zarr's FsspecStore over s3fs", "ours", "s3fs", "chunk"),
     Row(ZARR, "zarr_write", "write: objstore.zarr.ZarrStore vs zarr's ObjectStore over obstore", "ours", "obstore", "chunk"),
@@ -619,7 +620,8 @@ def write_report(out: Path, raw: dict) -> None:
         "- `big_get` / `big_put`: one 1 GiB object: `get().bytes()`; `put()` of a 1 GiB buffer as a multipart upload"
         " (8 MiB parts, 12 in flight, both libraries given the same arguments).",
         "- `local_read`: LocalStore file of 256 MiB on tmpfs, `get().bytes()`, 4 reads per run; readinto:"
-        " `open(..., buffering=0).readinto(bytearray)` into a buffer allocated before timing.",
+        " `open(..., buffering=0).readinto(bytearray)` into a buffer allocated before timing; ours-readinto:"
+        " `get().readinto(bytearray)` into such a buffer.",
         "- `zarr_read` / `zarr_write`: a zarr v3 float32 array of 40 × 40 chunks of 64 × 64 (16 KiB each, no compressor),"
         " each chunk one object, zarr's default configuration (`async.concurrency` 10). Read: `zarr.open_array(...)[:]`"
         " of the whole array after a warm-up row; write: `arr[:] = data` over an array created before timing. ours:"
