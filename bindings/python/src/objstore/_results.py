@@ -208,7 +208,7 @@ class GetResult:
 
     buffer = bytes
 
-    def readinto(self, buf: Any) -> int:
+    def readinto(self, buf: Any, /) -> int:
         """Read the next bytes of the body straight into ``buf`` (writable and
         C-contiguous: bytearray, memoryview, numpy array, mmap...): as many as
         it holds, fewer only at the end of the body. Returns how many; 0 at
