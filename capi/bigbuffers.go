@@ -19,7 +19,8 @@ import (
 // fills it (bigalloc.c), so a program reading large objects one after
 // another (or a file per step) gets its next buffer with its pages present.
 // The bytes left in a reused buffer are overwritten before anyone sees
-// them: every reader fills the whole allocation or frees it.
+// them: every reader fills the whole allocation (core.GetRangesWith zeroes
+// what a clamped range leaves) or frees it.
 const (
 	bigBuffer       = uintptr(C.OBJSTORE_BIG_BUFFER)
 	bigCacheBytes   = uintptr(1 << 30) // the most kept mapped at once

@@ -209,7 +209,12 @@ func TestGetRangesIntoOneAllocation(t *testing.T) {
 	}
 	ranges := []core.Range{core.Bounded(9000, 9010), core.Bounded(0, 5), core.Bounded(3, 8), core.Bounded(9995, 20000)}
 	var allocated int
-	got, err := core.GetRangesWith(ctx, s, "obj", ranges, func(n int) []byte { allocated += n; return make([]byte, n) }, core.RangeOptions{Coalesce: 100})
+	var whole []byte
+	got, err := core.GetRangesWith(ctx, s, "obj", ranges, func(n int) []byte {
+		allocated += n
+		whole = bytes.Repeat([]byte{0xEE}, n) // memory that held something else
+		return whole
+	}, core.RangeOptions{Coalesce: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +225,9 @@ func TestGetRangesIntoOneAllocation(t *testing.T) {
 	}
 	if allocated != 8+10+(20000-9995) {
 		t.Errorf("allocated %d bytes, want the merged spans' %d", allocated, 8+10+(20000-9995))
+	}
+	if bytes.IndexByte(whole, 0xEE) >= 0 {
+		t.Errorf("part of the allocation past the clamped end was left as it was")
 	}
 	// Views are capped: appending to one never overwrites its neighbour.
 	_ = append(got[1], 'X')
