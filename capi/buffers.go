@@ -2,9 +2,7 @@ package main
 
 /*
 #include "capi.h"
-
-void *objstoreInternal_alloc(size_t n);
-void objstoreInternal_free(void *p, size_t n);
+#include "bigalloc.h"
 */
 import "C"
 
@@ -29,8 +27,9 @@ type cMemory struct {
 }
 
 type cBlock struct {
-	p unsafe.Pointer
-	n uintptr
+	p       unsafe.Pointer
+	n       uintptr
+	filling *populator // a new large buffer's pages being populated
 }
 
 func (m *cMemory) alloc(n int) []byte {
@@ -96,6 +95,14 @@ func sizeClass(size uintptr) (int, uintptr) {
 }
 
 func allocBlock(size uintptr) cBlock {
+	if size >= bigBuffer {
+		blk := newBigBuffer(bigSize(size))
+		if blk.p == nil {
+			panic(outOfMemory(size))
+		}
+		liveBufferBytes.Add(int64(blk.n))
+		return blk
+	}
 	if size <= keptMax {
 		class, classSize := sizeClass(size)
 		k := &keptBlocks[class]
@@ -105,7 +112,7 @@ func allocBlock(size uintptr) cBlock {
 			p := k.blocks[k.n]
 			k.Unlock()
 			liveBufferBytes.Add(int64(classSize))
-			return cBlock{p, classSize}
+			return cBlock{p: p, n: classSize}
 		}
 		k.Unlock()
 		size = classSize
@@ -115,11 +122,17 @@ func allocBlock(size uintptr) cBlock {
 		panic(outOfMemory(size))
 	}
 	liveBufferBytes.Add(int64(size))
-	return cBlock{p, size}
+	return cBlock{p: p, n: size}
 }
 
 func freeBlock(blk cBlock) {
 	liveBufferBytes.Add(-int64(blk.n))
+	if blk.n >= bigBuffer {
+		blk.filling.halt()
+		blk.filling = nil
+		bigBuffers.put(blk)
+		return
+	}
 	if blk.n <= keptMax {
 		class, _ := sizeClass(blk.n)
 		k := &keptBlocks[class]

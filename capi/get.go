@@ -325,6 +325,37 @@ func readChunkOp(minSize C.size_t) preparer[*reader, *buffer] {
 	}
 }
 
+// readIntoOp reads the next bytes of the body straight into the caller's
+// memory, as many as it holds (fewer only at the end of the body; 0 there).
+func readIntoOp(dst *C.uint8_t, size C.size_t) preparer[*reader, int] {
+	return func(r *reader) (op[int], error) {
+		into, err := callerBytes(dst, size)
+		if err != nil {
+			return nil, err
+		}
+		return func(context.Context) (int, error) {
+			if len(into) == 0 {
+				return 0, nil
+			}
+			got, err := r.body.Next(uint64(len(into)), func(n int) []byte { return into[:n] })
+			return len(got), err
+		}, nil
+	}
+}
+
+//export objstoreGo_reader_read_into
+func objstoreGo_reader_read_into(rd unsafe.Pointer, dst *C.uint8_t, size C.size_t, n *C.size_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error {
+		if err := needOut("n", n == nil); err != nil {
+			return err
+		}
+		return runNow(rd, kindReader, true, readIntoOp(dst, size), func(got int) error {
+			*n = C.size_t(got)
+			return nil
+		})
+	})
+}
+
 // handRead hands a buffer read from a reader to out-parameters; nil (the
 // end of the body) as NULL and 0.
 func handRead(out *unsafe.Pointer, data **C.uint8_t, n *C.size_t) func(b *buffer) error {

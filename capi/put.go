@@ -336,15 +336,20 @@ func objstoreGo_writer_new(store unsafe.Pointer, path *C.char, opts *C.objstore_
 	})
 }
 
-// writeOp appends data[0..n), copied into the writer's buffer.
-func writeOp(data *C.uint8_t, n C.size_t) preparer[*writer, none] {
+// writeOp appends data[0..n), copied into the writer's buffer or, when
+// borrowed, uploaded from where it is in whole chunks.
+func writeOp(data *C.uint8_t, n C.size_t, borrowed bool) preparer[*writer, none] {
 	return func(w *writer) (op[none], error) {
 		body, err := callerBytes(data, n)
 		if err != nil {
 			return nil, err
 		}
+		write := w.w.Write
+		if borrowed {
+			write = w.w.WriteBorrowed
+		}
 		return func(context.Context) (none, error) {
-			_, err := w.w.Write(body)
+			_, err := write(body)
 			return done(err)
 		}, nil
 	}
@@ -356,13 +361,18 @@ func closeWriterOp(w *writer) (op[core.PutResult], error) {
 
 //export objstoreGo_writer_write
 func objstoreGo_writer_write(wh unsafe.Pointer, data *C.uint8_t, n C.size_t, errp **C.objstore_error) C.int {
-	return call(errp, func() error { return runNow(wh, kindWriter, true, writeOp(data, n), nil) })
+	return call(errp, func() error { return runNow(wh, kindWriter, true, writeOp(data, n, false), nil) })
+}
+
+//export objstoreGo_writer_write_borrowed
+func objstoreGo_writer_write_borrowed(wh unsafe.Pointer, data *C.uint8_t, n C.size_t, errp **C.objstore_error) C.int {
+	return call(errp, func() error { return runNow(wh, kindWriter, true, writeOp(data, n, true), nil) })
 }
 
 //export objstoreGo_submit_writer_write
 func objstoreGo_submit_writer_write(wh unsafe.Pointer, data *C.uint8_t, n C.size_t, id C.uint64_t, errp **C.objstore_error) C.int {
 	return call(errp, func() error {
-		return submitOp(wh, kindWriter, true, id, C.OBJSTORE_OP_WRITER_WRITE, writeOp(data, n), output[none]{})
+		return submitOp(wh, kindWriter, true, id, C.OBJSTORE_OP_WRITER_WRITE, writeOp(data, n, false), output[none]{})
 	})
 }
 

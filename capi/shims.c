@@ -168,6 +168,12 @@ int objstore_reader_read_all(objstore_reader *reader, objstore_buffer **out,
     return objstoreGo_reader_read_all(reader, (void **)out, (uint8_t **)data, len, err);
 }
 
+int objstore_reader_read_into(objstore_reader *reader, uint8_t *dst, size_t cap,
+                              size_t *n, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_reader_read_into(reader, dst, cap, n, err);
+}
+
 int objstore_reader_read_chunk(objstore_reader *reader, size_t min_size,
                                objstore_buffer **out, const uint8_t **data,
                                size_t *len, objstore_error **err) {
@@ -285,6 +291,12 @@ int objstore_writer_write(objstore_writer *w, const uint8_t *data, size_t len,
                           objstore_error **err) {
     REFUSE_IF_FORKED();
     return objstoreGo_writer_write(w, (uint8_t *)data, len, err);
+}
+
+int objstore_writer_write_borrowed(objstore_writer *w, const uint8_t *data,
+                                   size_t len, objstore_error **err) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_writer_write_borrowed(w, (uint8_t *)data, len, err);
 }
 
 int objstore_writer_close(objstore_writer *w, char **e_tag_out,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,7 +209,12 @@ func TestGetRangesIntoOneAllocation(t *testing.T) {
 	}
 	ranges := []core.Range{core.Bounded(9000, 9010), core.Bounded(0, 5), core.Bounded(3, 8), core.Bounded(9995, 20000)}
 	var allocated int
-	got, err := core.GetRangesWith(ctx, s, "obj", ranges, func(n int) []byte { allocated += n; return make([]byte, n) }, core.RangeOptions{Coalesce: 100})
+	var whole []byte
+	got, err := core.GetRangesWith(ctx, s, "obj", ranges, func(n int) []byte {
+		allocated += n
+		whole = bytes.Repeat([]byte{0xEE}, n) // memory that held something else
+		return whole
+	}, core.RangeOptions{Coalesce: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +225,9 @@ func TestGetRangesIntoOneAllocation(t *testing.T) {
 	}
 	if allocated != 8+10+(20000-9995) {
 		t.Errorf("allocated %d bytes, want the merged spans' %d", allocated, 8+10+(20000-9995))
+	}
+	if bytes.IndexByte(whole, 0xEE) >= 0 {
+		t.Errorf("part of the allocation past the clamped end was left as it was")
 	}
 	// Views are capped: appending to one never overwrites its neighbour.
 	_ = append(got[1], 'X')
@@ -307,6 +316,79 @@ func TestWriterSmallObjectIsOnePut(t *testing.T) {
 	}
 	if _, err := w.Write([]byte("x")); err == nil {
 		t.Fatalf("write after close succeeded")
+	}
+}
+
+// partsAt records where each uploaded part's bytes were.
+type partsAt struct {
+	core.Store
+	mu    sync.Mutex
+	where map[int]*byte
+}
+
+func (r *partsAt) PutMultipart(ctx context.Context, p core.Path, o core.MultipartOptions) (core.MultipartUpload, error) {
+	up, err := r.Store.PutMultipart(ctx, p, o)
+	return &partsAtUpload{up, r}, err
+}
+
+type partsAtUpload struct {
+	core.MultipartUpload
+	r *partsAt
+}
+
+func (u *partsAtUpload) PutPart(ctx context.Context, i int, data []byte) error {
+	u.r.mu.Lock()
+	u.r.where[i] = &data[0]
+	u.r.mu.Unlock()
+	return u.MultipartUpload.PutPart(ctx, i, data)
+}
+
+// WriteBorrowed uploads whole chunks of the caller's memory in place,
+// copies only what tops up or trails them, never writes into that memory
+// (lent chunks are not recycled as buffers), and mixes with Write.
+func TestWriterBorrowedChunksUploadInPlace(t *testing.T) {
+	ctx := context.Background()
+	rs := &partsAt{Store: memory.New(), where: map[int]*byte{}}
+	w := core.NewWriter(ctx, rs, "obj", core.WriterOptions{ChunkSize: 1000, MaxConcurrency: 1})
+	head := bytes.Repeat([]byte("h"), 300)
+	lent := make([]byte, 5800)
+	for i := range lent {
+		lent[i] = byte(i * 7)
+	}
+	orig := bytes.Clone(lent)
+	tail := bytes.Repeat([]byte("t"), 1500)
+	for _, step := range []func() (int, error){
+		func() (int, error) { return w.Write(head) },
+		func() (int, error) { return w.WriteBorrowed(lent) },
+		func() (int, error) { return w.Write(tail) },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(lent, orig) {
+		t.Fatal("the writer wrote into borrowed memory")
+	}
+	res, err := rs.Get(ctx, "obj", core.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := core.ReadAll(res, nil)
+	if want := slices.Concat(head, lent, tail); !bytes.Equal(got, want) {
+		t.Fatalf("stored %d bytes, not the %d written", len(got), len(want))
+	}
+	// Part 0 is head and lent[:700], copied; parts 1-5 are lent[700:5700]
+	// in place; lent's last 100 bytes and tail are copied.
+	for i := 1; i <= 5; i++ {
+		if rs.where[i] != &lent[700+(i-1)*1000] {
+			t.Errorf("part %d was copied, not uploaded in place", i)
+		}
+	}
+	if rs.where[0] == &lent[0] || rs.where[6] == &lent[5700] {
+		t.Errorf("a part that had to be copied was not")
 	}
 }
 

@@ -128,6 +128,9 @@ func GetRangesWith(ctx context.Context, s Store, path Path, ranges []Range, allo
 			if err := readExactly(res.Body, dst, path); err != nil {
 				return err
 			}
+			// Past a clamped end, the memory holds whatever alloc's did
+			// (a reused buffer: another read's bytes): zeros instead.
+			clear(buf[offsets[i]+res.Len() : offsets[i]+(sp.End-sp.Start)])
 			ends[i] = res.End
 			return nil
 		})

@@ -34,6 +34,7 @@ type Writer struct {
 	opts   WriterOptions
 
 	buf    []byte        // the chunk being filled
+	lent   bool          // buf is the caller's memory (WriteBorrowed), never reused
 	free   chan []byte   // chunk buffers whose part upload finished, for reuse
 	slots  chan struct{} // bounds the parts in flight
 	upload MultipartUpload
@@ -118,6 +119,35 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// WriteBorrowed is Write for memory that stays valid and unchanged until
+// Close or Abort returns: every whole chunk of p becomes a part uploaded
+// straight from p, without a copy. Only what tops up a chunk begun by an
+// earlier write, and the tail after p's last whole chunk, are copied.
+func (w *Writer) WriteBorrowed(p []byte) (int, error) {
+	size := w.opts.ChunkSize
+	written := 0
+	if w.buf != nil && len(w.buf) < size {
+		n, err := w.Write(p[:min(len(p), size-len(w.buf))])
+		written, p = n, p[n:]
+		if err != nil {
+			return written, err
+		}
+	}
+	for len(p) >= size {
+		if err := w.failed(); err != nil {
+			return written, err
+		}
+		if w.buf != nil { // full, and more bytes follow it
+			w.flush()
+		}
+		w.buf, w.lent = p[:size:size], true
+		p = p[size:]
+		written += size
+	}
+	n, err := w.Write(p)
+	return written + n, err
+}
+
 // ReadFrom reads r to its end straight into the chunk buffers (io.Copy
 // uses it).
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
@@ -173,8 +203,8 @@ func (w *Writer) flush() {
 		}
 		w.upload = up
 	}
-	chunk, index := w.buf, w.parts
-	w.buf = nil
+	chunk, lent, index := w.buf, w.lent, w.parts
+	w.buf, w.lent = nil, false
 	w.parts++
 	select {
 	case w.slots <- struct{}{}:
@@ -187,6 +217,9 @@ func (w *Writer) flush() {
 		defer func() { <-w.slots; w.wg.Done() }()
 		if err := w.upload.PutPart(w.ctx, index, chunk); err != nil {
 			w.fail(err)
+		}
+		if lent {
+			return
 		}
 		select {
 		case w.free <- chunk:
@@ -213,7 +246,7 @@ func (w *Writer) Close() (PutResult, error) {
 	}
 	if w.upload == nil {
 		res, err := w.store.Put(w.ctx, w.path, w.buf, PutOptions{Attributes: w.opts.Attributes, Tags: w.opts.Tags})
-		w.buf = nil
+		w.buf, w.lent = nil, false
 		return res, err
 	}
 	if len(w.buf) > 0 {
@@ -254,7 +287,7 @@ func (w *Writer) Abort() error {
 func (w *Writer) abort() error {
 	w.cancel()
 	w.wg.Wait()
-	w.buf = nil
+	w.buf, w.lent = nil, false
 	if w.upload == nil {
 		return nil
 	}

@@ -389,6 +389,14 @@ int objstore_reader_read_chunk(objstore_reader *reader, size_t min_size,
                                objstore_buffer **out, const uint8_t **data,
                                size_t *len, objstore_error **err);
 
+/* Reads the next bytes of the body straight into the caller's memory dst:
+ * cap bytes, fewer only at the end of the body; *n is how many (0 at the
+ * end, or with cap 0). With cap the body's size, the whole body is read
+ * with no copy but the kernel's. After an error, what dst holds is
+ * unspecified. Mixes with read_chunk and read_all, which go on from there. */
+int objstore_reader_read_into(objstore_reader *reader, uint8_t *dst, size_t cap,
+                              size_t *n, objstore_error **err);
+
 /* Closes the body and frees the reader and its info. Buffers already read
  * stay valid. NULL is a no-op returning OBJSTORE_OK. */
 int objstore_reader_free(objstore_reader *reader);
@@ -528,6 +536,14 @@ int objstore_writer_new(objstore_store *store, const char *path,
 /* Appends data (copied into the writer's buffer before returning). */
 int objstore_writer_write(objstore_writer *w, const uint8_t *data, size_t len,
                           objstore_error **err);
+
+/* Appends data read in place: it must stay valid and unchanged until
+ * objstore_writer_close, objstore_writer_abort or objstore_writer_free
+ * returns. Every whole chunk of it is uploaded as a part straight from the
+ * caller's memory; only what completes a chunk begun by an earlier write,
+ * and the tail after the last whole chunk, are copied. */
+int objstore_writer_write_borrowed(objstore_writer *w, const uint8_t *data,
+                                   size_t len, objstore_error **err);
 
 /* Flushes and completes the object. Strings as objstore_put. */
 int objstore_writer_close(objstore_writer *w, char **e_tag_out,

@@ -255,6 +255,25 @@ static void test_reader(void) {
     objstore_buffer_free(c);
     EXPECT(objstore_reader_free(r), OBJSTORE_OK);
 
+    /* into the caller's memory: 4 bytes, a chunk, then what is left of 4
+     * (2), then the end; NULL with room is refused */
+    OK(objstore_get(S, "abc", NULL, &r, NULL, &err));
+    uint8_t into[8] = {0};
+    size_t got = 99;
+    OK(objstore_reader_read_into(r, into, 0, &got, &err));
+    CHECK(got == 0);
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK_MEM(into, got, "abcd");
+    OK(objstore_reader_read_chunk(r, 4, &a, &data, &len, &err));
+    CHECK_MEM(data, len, "efgh");
+    objstore_buffer_free(a);
+    FAILS(objstore_reader_read_into(r, NULL, 4, &got, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK_MEM(into, got, "ij");
+    OK(objstore_reader_read_into(r, into, 4, &got, &err));
+    CHECK(got == 0);
+    EXPECT(objstore_reader_free(r), OBJSTORE_OK);
+
     /* freeing a reader before reading is fine */
     OK(objstore_get(S, "abc", NULL, &r, NULL, &err));
     EXPECT(objstore_reader_free(r), OBJSTORE_OK);
@@ -536,6 +555,25 @@ static void test_writer(void) {
     size_t len;
     OK(objstore_get_bytes(S, "w/big", NULL, &buf, &data, &len, NULL, &err));
     CHECK(len == sizeof expect && memcmp(data, expect, len) == 0);
+    objstore_buffer_free(buf);
+
+    /* borrowed: whole chunks uploaded from the caller's memory, mixed with
+     * copied writes; the memory is left as it was */
+    char lent[4100];
+    for (size_t i = 0; i < sizeof lent; i++) lent[i] = (char)('A' + i % 23);
+    char lent_copy[sizeof lent];
+    memcpy(lent_copy, lent, sizeof lent);
+    OK(objstore_writer_new(S, "w/borrowed", &o, &w, &err));
+    OK(objstore_writer_write(w, (const uint8_t *)expect, 300, &err));
+    OK(objstore_writer_write_borrowed(w, (const uint8_t *)lent, sizeof lent, &err));
+    OK(objstore_writer_write(w, (const uint8_t *)expect, 50, &err));
+    FAILS(objstore_writer_write_borrowed(w, NULL, 5, &err), OBJSTORE_E_INVALID_ARGUMENT);
+    OK(objstore_writer_close(w, NULL, NULL, &err));
+    EXPECT(objstore_writer_free(w), OBJSTORE_OK);
+    CHECK(memcmp(lent, lent_copy, sizeof lent) == 0);
+    OK(objstore_get_bytes(S, "w/borrowed", NULL, &buf, &data, &len, NULL, &err));
+    CHECK(len == 300 + sizeof lent + 50 && memcmp(data, expect, 300) == 0 &&
+          memcmp(data + 300, lent, sizeof lent) == 0 && memcmp(data + 300 + sizeof lent, expect, 50) == 0);
     objstore_buffer_free(buf);
 
     /* small: one put, with default options */

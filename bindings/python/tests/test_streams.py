@@ -21,6 +21,34 @@ def _data(n: int) -> bytes:
     return bytes(range(256)) * (n // 256) + bytes(range(n % 256))
 
 
+@pytest.mark.parametrize("size", [100, 3_000_000])  # with the response / through the reader
+def test_readinto_fills_the_callers_buffer(store, size):
+    data = _data(size)
+    objstore.put(store, "obj", data)
+    # whole, into a buffer of exactly the body's size, reused
+    buf = bytearray(size)
+    for _ in range(2):
+        r = objstore.get(store, "obj")
+        assert r.readinto(buf) == size and buf == data
+        assert r.readinto(buf) == 0
+        assert r.bytes() == b""  # nothing left
+    # in parts, into a memoryview; then the rest with bytes()
+    part = memoryview(bytearray(size // 3))
+    r = objstore.get(store, "obj")
+    assert r.readinto(part) == len(part) and part == data[: len(part)]
+    assert r.readinto(part[:10]) == 10 and part[:10] == data[len(part) : len(part) + 10]
+    assert r.bytes() == data[len(part) + 10 :]
+    # a buffer larger than the body takes it all and says how much
+    big = bytearray(size + 7)
+    assert objstore.get(store, "obj").readinto(big) == size and big[:size] == data and big[size:] == bytes(7)
+    with pytest.raises(TypeError, match="writable"):
+        objstore.get(store, "obj").readinto(data)  # bytes are read-only
+    r = objstore.get(store, "obj")
+    r.bytes()
+    with pytest.raises(objstore.exceptions.GenericError, match="already read"):
+        r.readinto(buf)
+
+
 def test_stream_chunks_are_zero_copy(store):
     data = _data(3_000_000)
     objstore.put(store, "big.bin", data)

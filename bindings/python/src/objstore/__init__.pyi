@@ -143,6 +143,9 @@ class GetResult:
         """The whole body, without blocking the event loop."""
     async def buffer_async(self) -> Bytes:
         """The whole body (obspec's name for :meth:`bytes_async`)."""
+    def readinto(self, buf: Buffer, /) -> int:
+        """The next bytes of the body, read straight into ``buf`` (writable):
+        as many as it holds, fewer only at the end; 0 at the end."""
     def stream(self, min_chunk_size: int = 10485760) -> BytesStream:
         """The body in chunks of at least ``min_chunk_size`` bytes (0: the
         library's choice)."""

@@ -292,18 +292,28 @@ _ReleaseBuffer = ctypes.pythonapi.PyBuffer_Release
 _ReleaseBuffer.argtypes = [ctypes.POINTER(_PyBuffer)]
 _ReleaseBuffer.restype = None
 _PyBUF_SIMPLE = 0
+_PyBUF_WRITABLE = 1
 
 
 class BorrowedBuffer:
     """The address and size of a bytes-like object's memory, held (not
-    copied) until release()."""
+    copied) until release(); writable: memory to write into."""
 
     __slots__ = ("address", "size", "_view", "_keep")
 
-    def __init__(self, obj: Any):
+    def __init__(self, obj: Any, writable: bool = False):
         self._view = None
         self._keep = obj
-        if type(obj) is bytes:
+        if writable:
+            view = _PyBuffer()
+            try:
+                _GetBuffer(obj, _byref(view), _PyBUF_WRITABLE)
+            except (BufferError, TypeError) as e:
+                raise TypeError(f"buffer must be writable and C-contiguous, not {type(obj).__name__} ({e})") from None
+            self._view = view
+            self.size = view.len
+            self.address = view.buf or 0
+        elif type(obj) is bytes:
             self.size = len(obj)
             # c_char_p points at the bytes object's own storage.
             self.address = ctypes.cast(ctypes.c_char_p(obj), _c_void_p).value or 0

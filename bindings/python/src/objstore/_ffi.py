@@ -152,6 +152,7 @@ _SIGNATURES = {
     "objstore_get": (c_int, [_P, c_char_p, POINTER(GetOptions), _PP, POINTER(POINTER(GetInfo)), _ERRPP]),
     "objstore_reader_read_all": (c_int, [_P, _PP, _PP, _SIZEP, _ERRPP]),
     "objstore_reader_read_chunk": (c_int, [_P, c_size_t, _PP, _PP, _SIZEP, _ERRPP]),
+    "objstore_reader_read_into": (c_int, [_P, c_void_p, c_size_t, _SIZEP, _ERRPP]),
     "objstore_reader_free": (c_int, [_P]),
     "objstore_get_small": (
         c_int,
@@ -179,6 +180,7 @@ _SIGNATURES = {
     "objstore_upload_free": (c_int, [_P]),
     "objstore_writer_new": (c_int, [_P, c_char_p, POINTER(WriterOptions), _PP, _ERRPP]),
     "objstore_writer_write": (c_int, [_P, c_void_p, c_size_t, _ERRPP]),
+    "objstore_writer_write_borrowed": (c_int, [_P, c_void_p, c_size_t, _ERRPP]),
     "objstore_writer_close": (c_int, [_P, _PP, _PP, _ERRPP]),
     "objstore_writer_abort": (c_int, [_P, _ERRPP]),
     "objstore_writer_free": (c_int, [_P]),

@@ -76,10 +76,12 @@ def new_writer(owner: _ffi.StoreHandle, path: bytes, options: _ffi.WriterOptions
     return _ffi.WriterHandle(out.value)
 
 
-def writer_write(writer: _ffi.WriterHandle, address: int, size: int) -> None:
-    """Hand size bytes at address to a writer (it copies them before returning)."""
+def writer_write(writer: _ffi.WriterHandle, address: int, size: int, borrowed: bool = False) -> None:
+    """Hand size bytes at address to a writer: copied before returning, or,
+    borrowed, read in place until the writer is closed, aborted or freed."""
     err = _ffi.new_err()
-    rc = _ffi.lib().objstore_writer_write(writer.handle, address, size, _byref(err))
+    write = _ffi.lib().objstore_writer_write_borrowed if borrowed else _ffi.lib().objstore_writer_write
+    rc = write(writer.handle, address, size, _byref(err))
     if rc:
         _ffi.raise_error(rc, err)
 
@@ -180,7 +182,8 @@ def put(
         try:
             owner = _args.store_handle(store)
             if a.multipart(buf.size):
-                return _put_chunks(owner, a, _counting(_slices(buf, a.chunk_size), buf.size, progress))
+                # buf outlives the writer: its chunks are uploaded in place.
+                return _put_chunks(owner, a, _counting(_slices(buf, a.chunk_size), buf.size, progress), borrowed=True)
             result = _put_single(owner, a, buf)
             if progress is not None:
                 progress(buf.size, buf.size)
@@ -221,16 +224,18 @@ def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutRes
     return put_result(t.str1, t.str2)
 
 
-def _put_chunks(owner: _ffi.StoreHandle, a: _Put, chunks) -> PutResult:
+def _put_chunks(owner: _ffi.StoreHandle, a: _Put, chunks, borrowed: bool = False) -> PutResult:
     """Write chunks (each bytes-like) through the library's writer: one put
-    if the total stays under chunk_size, else a parallel multipart upload."""
+    if the total stays under chunk_size, else a parallel multipart upload.
+    borrowed: the chunks' memory stays valid until this returns, so the
+    writer reads it in place instead of copying it."""
     writer = new_writer(owner, a.path, a.writer_options())
     try:
         for chunk in chunks:
             buf = _args.borrow_chunk(chunk)
             try:
                 if buf.size:
-                    writer_write(writer, buf.address, buf.size)
+                    writer_write(writer, buf.address, buf.size, borrowed)
             finally:
                 if buf is not chunk:
                     buf.release()

@@ -24,6 +24,9 @@ from ._defaults import STREAM_CHUNK_SIZE
 from ._types import ListChunkType, ObjectMeta, PutResult
 
 _c_void_p = ctypes.c_void_p
+_byref = ctypes.byref
+_memmove = ctypes.memmove
+_addressof = ctypes.addressof
 _c_size_t = ctypes.c_size_t
 _fromtimestamp = datetime.fromtimestamp
 _UTC = timezone.utc
@@ -204,6 +207,33 @@ class GetResult:
             reader.close()
 
     buffer = bytes
+
+    def readinto(self, buf: Any, /) -> int:
+        """Read the next bytes of the body straight into ``buf`` (writable and
+        C-contiguous: bytearray, memoryview, numpy array, mmap...): as many as
+        it holds, fewer only at the end of the body. Returns how many; 0 at
+        the end. Into a buffer the size of the body, the whole body is read
+        by the library directly into it (one copy, the kernel's); reusing one
+        buffer spares a new allocation per read. :meth:`bytes` and
+        :meth:`stream` go on from where it stopped."""
+        dst = _args.BorrowedBuffer(buf, writable=True)
+        try:
+            body = self._body
+            if body is not None:  # it came with the response
+                n = min(dst.size, len(body))
+                _memmove(dst.address, _addressof(body), n)
+                self._body = body[n:]
+                return n
+            reader = self._reader
+            if reader is None or not reader.handle:
+                raise _exc.GenericError("the body of this GetResult was already read")
+            n, err = _c_size_t(), _ffi.new_err()
+            rc = _ffi.lib().objstore_reader_read_into(reader.handle, dst.address, dst.size, _byref(n), _byref(err))
+            if rc:
+                _raise(rc, err)
+            return n.value
+        finally:
+            dst.release()
 
     async def bytes_async(self) -> Bytes:
         """The whole body, as zero-copy Bytes, read without blocking the loop."""
