@@ -247,6 +247,7 @@ class Scratch:
     __slots__ = (
         "out", "data", "size", "err", "str1", "str2", "items", "info", "reader", "meta", "strings",
         "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info", "r_reader", "r_meta",
+        "range", "r_range_options", "r_put_options",
     )
 
     def __init__(self):
@@ -271,6 +272,13 @@ class Scratch:
         self.r_info = byref(self.info)
         self.r_reader = byref(self.reader)
         self.r_meta = byref(self.meta)
+        # A bounded range's get options (get_range sets .range's start and
+        # end; building a GetOptions per call costs about 1 us) and a plain
+        # overwrite's put options: both read by the library during the call only.
+        range_options = GetOptions(GET_OPTIONS_VERSION, 0, None, None, 0, 0, Range(RANGE_BOUNDED, 0, 0, 0))
+        self.range = range_options.range  # a view into range_options (which it keeps alive)
+        self.r_range_options = byref(range_options)
+        self.r_put_options = byref(PutOptions(PUT_OPTIONS_VERSION, PUT_OVERWRITE))
 
 
 _tls = threading.local()
@@ -484,6 +492,16 @@ class NativeHandle:
 class BufferHandle(NativeHandle):
     __slots__ = ()
     free_name = "objstore_buffer_free"
+
+    # Every small get frees one buffer: the same checks as close(), without
+    # its bookkeeping (nothing can use a collected handle again).
+    def __del__(self):
+        h = self.handle
+        if h and not _exiting and not _forked:
+            try:
+                _lib.objstore_buffer_free(h)  # loaded: it made h
+            except Exception:  # interpreter shutdown: modules may be half torn down
+                pass
 
 
 class MetaListHandle(NativeHandle):

@@ -174,6 +174,28 @@ def put(
     (those need a single request, so the input is read whole first).
     ``progress(bytes_done, total)``, optional, is called on this thread as
     the data is handed over (total is None when unknown)."""
+    if (
+        type(file) is bytes
+        and attributes is None
+        and tags is None
+        and mode is None
+        and use_multipart is None
+        and progress is None
+        and type(chunk_size) is int
+        and 0 < chunk_size
+        and len(file) <= chunk_size
+        and type(max_concurrency) is int
+        and 0 < max_concurrency
+    ):
+        # The common small put, checked and sent without building _Put,
+        # options or a borrowed buffer: bytes are passed as const char *.
+        p = _args.path(path)
+        owner = _args.store_handle(store)
+        t = _scratch()
+        rc = _fast().put(owner.ref, p, file, _c_size_t(len(file)), t.r_put_options, t.r_str1, t.r_str2, t.r_err)
+        if rc:
+            _ffi.raise_error(rc, t.err)
+        return put_result(t.str1, t.str2)
     a = _Put(path, attributes, tags, mode, use_multipart, chunk_size, max_concurrency, progress)
     if _args.is_buffer(file):
         buf = BorrowedBuffer(file)

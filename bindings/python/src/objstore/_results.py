@@ -35,6 +35,7 @@ _BufferHandle = _ffi.BufferHandle
 _scratch = _ffi.scratch
 _fast = _ffi.fast
 _raise = _ffi.raise_error
+_new_object = object.__new__
 
 # ---- metadata, put results, listing levels ----------------------------------------------
 
@@ -140,6 +141,21 @@ class GetResult:
             self._decode(info)
         else:  # pragma: no cover - the library always returns info
             self._meta, self._range, self._attributes = None, None, {}
+
+    @classmethod
+    def _whole(cls, store_owner: _ffi.StoreHandle, info: _ffi.GetInfo, body: Bytes) -> GetResult:
+        """A result whose whole body came with the call, its info in the
+        body's buffer: __init__'s first case, without its branches (every
+        small sync get makes one)."""
+        r = _new_object(cls)
+        r._reader = None
+        r._store = store_owner
+        r._body = body
+        r._info = info
+        r._info_owner = body._owner
+        r._meta = r._range = None
+        r._attributes = {}
+        return r
 
     def _decode(self, info: _ffi.GetInfo) -> None:
         self._meta = meta(info.meta)
