@@ -22,7 +22,7 @@ from . import _args, _ffi
 from ._args import BorrowedBuffer, Piece
 from ._async import close_if_cancelled, submit
 from ._defaults import MAX_CONCURRENCY, PUT_CHUNK_SIZE
-from ._results import nothing, put_result, put_result_of
+from ._results import nothing, put_result, put_result_of, put_result_scratch
 from ._types import AsyncPutInput, ProgressCallback, PutInput, PutMode, PutResult, StoreLike
 
 _byref = ctypes.byref
@@ -195,7 +195,7 @@ def put(
         rc = _fast().put(owner.ref, p, file, _c_size_t(len(file)), t.r_put_options, t.r_str1, t.r_str2, t.r_err)
         if rc:
             _ffi.raise_error(rc, t.err)
-        return put_result(t.str1, t.str2)
+        return put_result_scratch(t)
     a = _Put(path, attributes, tags, mode, use_multipart, chunk_size, max_concurrency, progress)
     if _args.is_buffer(file):
         buf = BorrowedBuffer(file)
@@ -240,7 +240,7 @@ def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutRes
     rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), _byref(o), t.r_str1, t.r_str2, t.r_err)
     if rc:
         _ffi.raise_error(rc, t.err)
-    return put_result(t.str1, t.str2)
+    return put_result_scratch(t)
 
 
 def _put_chunks(owner: _ffi.StoreHandle, a: _Put, chunks) -> PutResult:

@@ -73,6 +73,13 @@ def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
     return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
 
 
+def put_result_scratch(t: _ffi.Scratch) -> PutResult:
+    """A write's result from the strings a sync call left in this thread's
+    scratch (str1: e_tag, str2: version; freed here)."""
+    e_tag, version = _ffi.take_scratch_strings(t)
+    return {"e_tag": e_tag, "version": version}
+
+
 # ---- the same, from async completions (each takes what the completion carries) ----------
 
 
