@@ -213,8 +213,12 @@ class GetResult:
 
     def bytes(self) -> Bytes:
         """The whole body, as zero-copy Bytes."""
-        body = self._take_body()
-        if body is not None:
+        body = self._body
+        if body is not None:  # _take_body, inlined (every small get ends here)
+            self._body = None
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                reader.close()
             return body
         reader = self._take_reader()
         try:
