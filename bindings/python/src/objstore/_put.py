@@ -235,9 +235,12 @@ def _put_iterable(owner: _ffi.StoreHandle, a: _Put, chunks) -> PutResult:
 
 
 def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutResult:
-    o = _args.put_options(a.mode, a.attrs, a.tags)
     t = _scratch()
-    rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), _byref(o), t.r_str1, t.r_str2, t.r_err)
+    if a.mode[0] == _ffi.PUT_OVERWRITE and a.attrs[1] == 0 and a.tags[1] == 0:
+        o = t.r_put_options  # this thread's plain overwrite options
+    else:
+        o = _byref(_args.put_options(a.mode, a.attrs, a.tags))
+    rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), o, t.r_str1, t.r_str2, t.r_err)
     if rc:
         _ffi.raise_error(rc, t.err)
     return put_result_scratch(t)
