@@ -81,10 +81,8 @@ def _bounded(start: int, end: int | None, length: int | None) -> _ffi.GetOptions
 def get_range(store: StoreLike, path: str, *, start: int, end: int | None = None, length: int | None = None) -> Bytes:
     """Bytes [start, end) (or [start, start+length)) of an object, zero-copy."""
     p = _args.path(path)
-    if type(start) is int and type(end) is int and 0 <= start and 0 <= end and length is None:  # the common case
-        pass
-    else:
-        start, end = _bounds(start, end, length)
+    if not (type(start) is int and type(end) is int and 0 <= start and 0 <= end and length is None):
+        start, end = _bounds(start, end, length)  # checked in full unless two plain ints
     owner = _args.store_handle(store)
     t = _scratch()
     r = t.range  # this thread's bounded get options, read by the call only
