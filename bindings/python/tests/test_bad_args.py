@@ -85,6 +85,14 @@ CASES = [
     ("put chunk_size 0", lambda s: objstore.put(s, "p", io.BytesIO(b"x"), chunk_size=0), ValueError, ["chunk_size"]),
     ("put chunk_size negative", lambda s: objstore.put(s, "p", io.BytesIO(b"x"), chunk_size=-5), ValueError, ["chunk_size"]),
     ("put max_concurrency 0", lambda s: objstore.put(s, "p", io.BytesIO(b"x"), max_concurrency=0), ValueError, ["max_concurrency"]),
+    # The same checks when the input is small bytes (put's fast path).
+    ("put bytes chunk_size 0", lambda s: objstore.put(s, "p", b"x", chunk_size=0), ValueError, ["chunk_size"]),
+    ("put bytes chunk_size bool", lambda s: objstore.put(s, "p", b"x", chunk_size=True), TypeError, ["chunk_size"]),
+    ("put bytes max_concurrency 0", lambda s: objstore.put(s, "p", b"x", max_concurrency=0), ValueError, ["max_concurrency"]),
+    ("put bytes max_concurrency float", lambda s: objstore.put(s, "p", b"x", max_concurrency=2.0), TypeError, ["max_concurrency"]),
+    ("put bytes use_multipart str", lambda s: objstore.put(s, "p", b"x", use_multipart="yes"), TypeError, ["use_multipart"]),
+    ("put bytes progress not callable", lambda s: objstore.put(s, "p", b"x", progress=5), TypeError, ["progress"]),
+    ("put bytes path NUL", lambda s: objstore.put(s, "a\x00b", b"x"), ValueError, ["NUL"]),
     ("put iterable of ints", lambda s: objstore.put(s, "p", iter([1, 2])), TypeError, ["int"]),
     # other ops
     ("sign expires int", lambda s: objstore.sign(s, "GET", "obj", 60), TypeError, ["expires_in"]),

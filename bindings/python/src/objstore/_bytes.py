@@ -442,6 +442,10 @@ _EMPTY_CLASS = _new_class(0)
 
 def _view(address: int, size: int, owner) -> Bytes:
     """A Bytes over [address, address+size) that keeps `owner` alive."""
-    obj = _class_for(size).from_address(address) if size else _EMPTY_CLASS.from_address(address or 0)
+    if size:
+        cls = _recent.get(size)  # _class_for, inlined: every get makes a view
+        obj = (cls or _remember(size)).from_address(address)
+    else:
+        obj = _EMPTY_CLASS.from_address(address or 0)
     obj._owner = owner
     return obj

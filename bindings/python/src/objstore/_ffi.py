@@ -249,6 +249,7 @@ class Scratch:
     __slots__ = (
         "out", "data", "size", "err", "str1", "str2", "items", "info", "reader", "meta", "strings",
         "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info", "r_reader", "r_meta",
+        "range", "r_range_options", "r_put_options", "str1_chars", "str2_chars",
     )
 
     def __init__(self):
@@ -273,6 +274,17 @@ class Scratch:
         self.r_info = byref(self.info)
         self.r_reader = byref(self.reader)
         self.r_meta = byref(self.meta)
+        # A bounded range's get options (get_range sets .range's start and
+        # end; building a GetOptions per call costs about 1 us) and a plain
+        # overwrite's put options: both read by the library during the call only.
+        range_options = GetOptions(GET_OPTIONS_VERSION, 0, None, None, 0, 0, Range(RANGE_BOUNDED, 0, 0, 0))
+        self.range = range_options.range  # a view into range_options (which it keeps alive)
+        self.r_range_options = byref(range_options)
+        self.r_put_options = byref(PutOptions(PUT_OPTIONS_VERSION, PUT_OVERWRITE))
+        # str1 and str2 read as C strings in place (ctypes.string_at is a
+        # foreign call of its own, ~0.4 us).
+        self.str1_chars = c_char_p.from_buffer(self.str1)
+        self.str2_chars = c_char_p.from_buffer(self.str2)
 
 
 _tls = threading.local()
@@ -447,6 +459,18 @@ def take_string(p: c_void_p) -> str | None:
         _lib.objstore_string_free(addr)
 
 
+def take_scratch_strings(t: Scratch) -> tuple[str | None, str | None]:
+    """Read and free the "caller frees" strings a call left in t.str1 and t.str2."""
+    one, two = t.str1_chars.value, t.str2_chars.value
+    if one is not None:
+        _lib.objstore_string_free(t.str1)
+        one = one.decode("utf-8", "replace")
+    if two is not None:
+        _lib.objstore_string_free(t.str2)
+        two = two.decode("utf-8", "replace")
+    return one, two
+
+
 def decode(b: bytes | None) -> str | None:
     return None if b is None else b.decode("utf-8", "surrogateescape")
 
@@ -486,6 +510,16 @@ class NativeHandle:
 class BufferHandle(NativeHandle):
     __slots__ = ()
     free_name = "objstore_buffer_free"
+
+    # Every small get frees one buffer: the same checks as close(), without
+    # its bookkeeping (nothing can use a collected handle again).
+    def __del__(self):
+        h = self.handle
+        if h and not _exiting and not _forked:
+            try:
+                _lib.objstore_buffer_free(h)  # loaded: it made h
+            except Exception:  # interpreter shutdown: modules may be half torn down
+                pass
 
 
 class MetaListHandle(NativeHandle):

@@ -24,6 +24,7 @@ _GetOptions = _ffi.GetOptions
 _Range = _ffi.Range
 _BufferHandle = _ffi.BufferHandle
 _PREFETCH_MAX = _c_size_t(PREFETCH_MAX)
+_whole = GetResult._whole
 _MAX_COALESCE = 2**64 - 2  # a gap past any object's size: everything in one read
 
 # ---- get ----------------------------------------------------------------------------------
@@ -32,20 +33,17 @@ _MAX_COALESCE = 2**64 - 2  # a gap past any object's size: everything in one rea
 def get(store: StoreLike, path: str, *, options: GetOptions | None = None) -> GetResult:
     """Start reading an object; see :class:`GetResult`."""
     p = _args.path(path)
-    opts = _args.get_options(options)
+    o = None if options is None else _byref(_args.get_options(options))
     owner = _args.store_handle(store)
     t = _scratch()
-    o = _byref(opts) if opts is not None else None
     rc = _fast().get_small(owner.ref, p, o, _PREFETCH_MAX, t.r_reader, t.r_out, t.r_data, t.r_size, t.r_info, t.r_err)
     if rc:
         _raise(rc, t.err)
-    info = t.info.contents
     reader = t.reader.value
     if reader:
-        return GetResult(_ffi.ReaderHandle(reader), owner, info)
+        return GetResult(_ffi.ReaderHandle(reader), owner, t.info.contents)
     # A small body, whole, in one call: no reader; its info lives in its buffer.
-    buf = _BufferHandle(t.out.value)
-    return GetResult(None, owner, info, _view(t.data.value or 0, t.size.value, buf), buf)
+    return _whole(owner, t.info.contents, _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value)))
 
 
 async def get_async(store: StoreLike, path: str, *, options: GetOptions | None = None) -> GetResult:
@@ -66,22 +64,31 @@ async def get_async(store: StoreLike, path: str, *, options: GetOptions | None =
 # ---- get_range --------------------------------------------------------------------------------
 
 
-def _bounded(start: int, end: int | None, length: int | None) -> _ffi.GetOptions:
-    """Get options for bytes [start, end) or [start, start+length)."""
+def _bounds(start: int, end: int | None, length: int | None) -> tuple[int, int]:
+    """(start, end) of bytes [start, end) or [start, start+length)."""
     start = _args.nonneg_int(start, "start")
     if (end is None) == (length is None):
         raise ValueError("get_range needs exactly one of end= or length=")
-    end = _args.nonneg_int(end, "end") if end is not None else start + _args.nonneg_int(length, "length")
+    return start, _args.nonneg_int(end, "end") if end is not None else start + _args.nonneg_int(length, "length")
+
+
+def _bounded(start: int, end: int | None, length: int | None) -> _ffi.GetOptions:
+    """Get options for bytes [start, end) or [start, start+length), of their own."""
+    start, end = _bounds(start, end, length)
     return _GetOptions(_ffi.GET_OPTIONS_VERSION, 0, None, None, 0, 0, _Range(_ffi.RANGE_BOUNDED, start, end, 0))
 
 
 def get_range(store: StoreLike, path: str, *, start: int, end: int | None = None, length: int | None = None) -> Bytes:
     """Bytes [start, end) (or [start, start+length)) of an object, zero-copy."""
     p = _args.path(path)
-    o = _bounded(start, end, length)
+    if not (type(start) is int and type(end) is int and 0 <= start and 0 <= end and length is None):
+        start, end = _bounds(start, end, length)  # checked in full unless two plain ints
     owner = _args.store_handle(store)
     t = _scratch()
-    rc = _fast().get_bytes(owner.ref, p, _byref(o), t.r_out, t.r_data, t.r_size, None, t.r_err)
+    r = t.range  # this thread's bounded get options, read by the call only
+    r.start = start
+    r.end = end
+    rc = _fast().get_bytes(owner.ref, p, t.r_range_options, t.r_out, t.r_data, t.r_size, None, t.r_err)
     if rc:
         _raise(rc, t.err)
     return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))

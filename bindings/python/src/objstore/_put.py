@@ -22,7 +22,7 @@ from . import _args, _ffi
 from ._args import BorrowedBuffer, Piece
 from ._async import close_if_cancelled, submit
 from ._defaults import MAX_CONCURRENCY, PUT_CHUNK_SIZE
-from ._results import nothing, put_result, put_result_of
+from ._results import nothing, put_result, put_result_of, put_result_scratch
 from ._types import AsyncPutInput, ProgressCallback, PutInput, PutMode, PutResult, StoreLike
 
 _byref = ctypes.byref
@@ -176,6 +176,28 @@ def put(
     (those need a single request, so the input is read whole first).
     ``progress(bytes_done, total)``, optional, is called on this thread as
     the data is handed over (total is None when unknown)."""
+    if (
+        type(file) is bytes
+        and attributes is None
+        and tags is None
+        and mode is None
+        and use_multipart is None
+        and progress is None
+        and type(chunk_size) is int
+        and 0 < chunk_size
+        and len(file) <= chunk_size
+        and type(max_concurrency) is int
+        and 0 < max_concurrency
+    ):
+        # The common small put, checked and sent without building _Put,
+        # options or a borrowed buffer: bytes are passed as const char *.
+        p = _args.path(path)
+        owner = _args.store_handle(store)
+        t = _scratch()
+        rc = _fast().put(owner.ref, p, file, _c_size_t(len(file)), t.r_put_options, t.r_str1, t.r_str2, t.r_err)
+        if rc:
+            _ffi.raise_error(rc, t.err)
+        return put_result_scratch(t)
     a = _Put(path, attributes, tags, mode, use_multipart, chunk_size, max_concurrency, progress)
     if _args.is_buffer(file):
         buf = BorrowedBuffer(file)
@@ -216,12 +238,15 @@ def _put_iterable(owner: _ffi.StoreHandle, a: _Put, chunks) -> PutResult:
 
 
 def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutResult:
-    o = _args.put_options(a.mode, a.attrs, a.tags)
     t = _scratch()
-    rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), _byref(o), t.r_str1, t.r_str2, t.r_err)
+    if a.mode[0] == _ffi.PUT_OVERWRITE and a.attrs[1] == 0 and a.tags[1] == 0:
+        o = t.r_put_options  # this thread's plain overwrite options
+    else:
+        o = _byref(_args.put_options(a.mode, a.attrs, a.tags))
+    rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), o, t.r_str1, t.r_str2, t.r_err)
     if rc:
         _ffi.raise_error(rc, t.err)
-    return put_result(t.str1, t.str2)
+    return put_result_scratch(t)
 
 
 def _put_chunks(owner: _ffi.StoreHandle, a: _Put, chunks, borrowed: bool = False) -> PutResult:

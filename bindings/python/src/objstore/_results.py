@@ -38,6 +38,7 @@ _BufferHandle = _ffi.BufferHandle
 _scratch = _ffi.scratch
 _fast = _ffi.fast
 _raise = _ffi.raise_error
+_new_object = object.__new__
 
 # ---- metadata, put results, listing levels ----------------------------------------------
 
@@ -73,6 +74,13 @@ def kv_dict(kvs, n: int) -> dict[str, str]:
 def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
     """A write's result from its two "caller frees" strings (freed here)."""
     return {"e_tag": _ffi.take_string(e_tag), "version": _ffi.take_string(version)}
+
+
+def put_result_scratch(t: _ffi.Scratch) -> PutResult:
+    """A write's result from the strings a sync call left in this thread's
+    scratch (str1: e_tag, str2: version; freed here)."""
+    e_tag, version = _ffi.take_scratch_strings(t)
+    return {"e_tag": e_tag, "version": version}
 
 
 # ---- the same, from async completions (each takes what the completion carries) ----------
@@ -144,6 +152,21 @@ class GetResult:
         else:  # pragma: no cover - the library always returns info
             self._meta, self._range, self._attributes = None, None, {}
 
+    @classmethod
+    def _whole(cls, store_owner: _ffi.StoreHandle, info: _ffi.GetInfo, body: Bytes) -> GetResult:
+        """A result whose whole body came with the call, its info in the
+        body's buffer: __init__'s first case, without its branches (every
+        small sync get makes one)."""
+        r = _new_object(cls)
+        r._reader = None
+        r._store = store_owner
+        r._body = body
+        r._info = info
+        r._info_owner = body._owner
+        r._meta = r._range = None
+        r._attributes = {}
+        return r
+
     def _decode(self, info: _ffi.GetInfo) -> None:
         self._meta = meta(info.meta)
         self._range = (info.range_start, info.range_end)
@@ -193,8 +216,12 @@ class GetResult:
 
     def bytes(self) -> Bytes:
         """The whole body, as zero-copy Bytes."""
-        body = self._take_body()
-        if body is not None:
+        body = self._body
+        if body is not None:  # _take_body, inlined (every small get ends here)
+            self._body = None
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                reader.close()
             return body
         reader = self._take_reader()
         try:
