@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 )
 
@@ -62,6 +63,8 @@ func (f *fastGetter) put(ctx context.Context, p putRequest) (etag, version strin
 	if err != nil {
 		return "", "", false
 	}
+	// Read what little the answer carries, so that its connection is reused.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) //nolint:errcheck // the status decides
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return "", "", false
