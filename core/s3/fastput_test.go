@@ -47,14 +47,11 @@ func TestLeanPutIsOneRequestAndKeepsEverything(t *testing.T) {
 			if !st.c.putsLean() {
 				t.Fatal("a path-style custom endpoint should use the lean PUT")
 			}
-			hc := st.c.fast.http
-			inner := hc.Transport
-			if inner == nil {
-				inner = http.DefaultTransport
-			}
-			rec := &putRecorder{inner: inner}
-			hc.Transport = rec
-			defer func() { hc.Transport = inner }()
+			var rec *putRecorder
+			wrapFastTransport(t, st, func(inner http.RoundTripper) http.RoundTripper {
+				rec = &putRecorder{inner: inner}
+				return rec
+			})
 
 			attrs := core.Attributes{core.AttrContentType: "text/x-test", core.AttrCacheControl: "no-cache", "owner": "me"}
 			res, err := st.Put(ctx, "dir/key with space+plus", []byte("lean body"), core.PutOptions{Attributes: attrs})
