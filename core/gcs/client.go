@@ -98,17 +98,23 @@ func retryOptions(p driver.Policy) []storage.RetryOption {
 // either way sizes and ranges would no longer match the object. The SDK's
 // own switch for this (ReadCompressed) is refused by the API client on JSON
 // reads ("custom Accept-Encoding headers not allowed"), so the header is set
-// here, below that check.
+// here, below that check. It also hands a media response's headers to the
+// read that asked for them (media.go).
 type storedBytesTransport struct {
 	base http.RoundTripper
 }
 
 func (t storedBytesTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodGet && r.URL.Query().Get("alt") == "media" && r.Header.Get("Accept-Encoding") == "" {
+	if r.Method != http.MethodGet || r.URL.Query().Get("alt") != "media" {
+		return t.base.RoundTrip(r)
+	}
+	if r.Header.Get("Accept-Encoding") == "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("Accept-Encoding", "gzip")
 	}
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	captureMedia(r, resp)
+	return resp, err
 }
 
 type userAgentTransport struct {

@@ -122,9 +122,11 @@ func TestGetSendsGenerationConditions(t *testing.T) {
 	if media.header.Get("Accept-Encoding") != "gzip" {
 		t.Fatalf("download must ask for stored bytes (Accept-Encoding: gzip), sent %q", media.header.Get("Accept-Encoding"))
 	}
-	meta := onlyOne(t, withoutMedia(rec.find("GET", "/o/c?")), "metadata read")
-	if got := meta.url.Query().Get("generation"); got != res.ETag {
-		t.Fatalf("metadata read not pinned to the served generation: generation=%q, want %q", got, res.ETag)
+	if extra := withoutMedia(rec.find("GET", "/o/c?")); len(extra) != 0 {
+		t.Fatalf("a read of an object without custom metadata sent %d more requests, want its metadata from the download's headers", len(extra))
+	}
+	if r.Meta.ETag != res.ETag || r.Meta.Version != res.ETag || r.Meta.Size != 7 || r.Meta.LastModified.IsZero() {
+		t.Fatalf("metadata from the download's headers: %+v, want etag and version %q, size 7", r.Meta, res.ETag)
 	}
 
 	rec.reset()
@@ -273,3 +275,79 @@ func TestCreateOnlyConflictIsAlreadyExists(t *testing.T) {
 		t.Fatalf("put with tags: %v, want NotSupported", err)
 	}
 }
+
+// Custom metadata comes back as x-goog-meta-* headers whose key case HTTP
+// does not keep: such a read takes the metadata of the served generation
+// from the metadata API, and its keys and attributes are exactly those
+// written.
+func TestGetWithCustomMetadataReadsTheServedGeneration(t *testing.T) {
+	ctx := context.Background()
+	s, rec := newRecordedStore(t)
+	attrs := core.Attributes{core.AttrContentType: "text/x-test", core.AttrContentLanguage: "de", "MixedCase": "Value"}
+	res, err := s.Put(ctx, "m", []byte("content"), core.PutOptions{Attributes: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.reset()
+	r, err := s.Get(ctx, "m", core.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	onlyOne(t, rec.find("GET", "alt=media"), "media download")
+	meta := onlyOne(t, withoutMedia(rec.find("GET", "/o/m?")), "metadata read")
+	if got := meta.url.Query().Get("generation"); got != res.ETag {
+		t.Fatalf("metadata read not pinned to the served generation: generation=%q, want %q", got, res.ETag)
+	}
+	for k, v := range attrs {
+		if r.Attributes[k] != v {
+			t.Fatalf("attribute %q = %q, want %q (all: %v)", k, r.Attributes[k], v, r.Attributes)
+		}
+	}
+}
+
+// The metadata a read takes from the download's headers is what the
+// metadata API says of the object, HTTP attributes and checksum included.
+func TestMetadataFromDownloadHeadersMatchesHead(t *testing.T) {
+	ctx := context.Background()
+	s, rec := newRecordedStore(t)
+	attrs := core.Attributes{core.AttrContentType: "text/x-test", core.AttrContentLanguage: "de",
+		core.AttrContentDisposition: "attachment", core.AttrCacheControl: "no-cache"}
+	if _, err := s.Put(ctx, "h", []byte("0123456789"), core.PutOptions{Attributes: attrs}); err != nil {
+		t.Fatal(err)
+	}
+	head, err := s.Head(ctx, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rg := range []*core.Range{nil, ptr(core.Bounded(2, 5))} {
+		rec.reset()
+		r, err := s.Get(ctx, "h", core.GetOptions{Range: rg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			t.Fatalf("range %v: %v", rg, err)
+		}
+		if n := len(withoutMedia(rec.find("GET", "/o/h?"))); n != 0 {
+			t.Fatalf("range %v: %d metadata requests, want none", rg, n)
+		}
+		m := r.Meta
+		if m.Location != head.Location || m.Size != head.Size || m.ETag != head.ETag || m.Version != head.Version ||
+			m.LastModified.Unix() != head.LastModified.Unix() {
+			t.Fatalf("range %v: get meta %+v, head %+v", rg, m, head)
+		}
+		for k, v := range attrs {
+			if r.Attributes[k] != v {
+				t.Fatalf("range %v: attribute %q = %q, want %q (all: %v)", rg, k, r.Attributes[k], v, r.Attributes)
+			}
+		}
+		if want := "0123456789"[r.Start:r.End]; string(body) != want {
+			t.Fatalf("range %v: body %q, want %q", rg, body, want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -199,8 +199,10 @@ func getConditions(opts core.GetOptions) (storage.Conditions, bool) {
 const staleReadRetries = 5
 
 // Get opens the content (with the conditions GCS evaluates natively and the
-// range in GCS's own form), then reads the metadata of exactly the
-// generation being served, checks every condition locally and returns both.
+// range in GCS's own form), takes the metadata of exactly the generation
+// being served from the response's headers (or, where they do not carry
+// all of it, from a second request for that generation), checks every
+// condition locally and returns both.
 // Metadata, attributes and bytes therefore always belong to one version of
 // the object. If that generation is gone by the time its metadata is read
 // (overwritten in a bucket without versioning), Get starts over.
@@ -307,7 +309,8 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 		}
 	}
 	rctx, attempt := s.timeouts.BeginRead(ctx)
-	rd, err := obj.NewRangeReader(rctx, offset, length)
+	headers := &mediaHeaders{}
+	rd, err := obj.NewRangeReader(withMediaHeaders(rctx, headers), offset, length)
 	if err != nil {
 		attempt.Abandon()
 		var ge *googleapi.Error
@@ -324,7 +327,10 @@ func (s *Store) get(ctx context.Context, path core.Path, opts core.GetOptions, v
 			body.Close()
 		}
 	}()
-	attrs, err := s.object(ctx, path).Generation(rd.Attrs.Generation).Attrs(ctx)
+	attrs, complete := attrsFromMedia(path, headers.load())
+	if !complete || attrs.Generation != rd.Attrs.Generation {
+		attrs, err = s.object(ctx, path).Generation(rd.Attrs.Generation).Attrs(ctx)
+	}
 	if err == nil && (attrs.Generation != rd.Attrs.Generation || version != 0 && rd.Attrs.Generation != version) {
 		// A server that ignored the generation asked for answered with
 		// another one: the object was replaced.

@@ -156,6 +156,12 @@ func (f *fastGetter) get(ctx context.Context, in *s3.GetObjectInput) (out *s3.Ge
 // prepare adds the headers every request of the fast path carries and
 // signs it; false when it cannot (the SDK then sends the request).
 func (f *fastGetter) prepare(ctx context.Context, req *http.Request) bool {
+	return f.preparePayload(ctx, req, emptyPayloadHash)
+}
+
+// preparePayload is prepare for a request whose body has the SigV4 payload
+// hash payloadHash.
+func (f *fastGetter) preparePayload(ctx context.Context, req *http.Request, payloadHash string) bool {
 	h := req.Header
 	if f.userAgent != "" {
 		h["User-Agent"] = []string{f.userAgent}
@@ -170,8 +176,8 @@ func (f *fastGetter) prepare(ctx context.Context, req *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	h["X-Amz-Content-Sha256"] = []string{emptyPayloadHash}
-	return f.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", f.region, time.Now()) == nil
+	h["X-Amz-Content-Sha256"] = []string{payloadHash}
+	return f.signer.SignHTTP(ctx, creds, req, payloadHash, "s3", f.region, time.Now()) == nil
 }
 
 // serviceError reads an S3 error document (<Error><Code>…</Code>…), or nil

@@ -38,14 +38,11 @@ func TestFastGetRefusalsAreOneRequest(t *testing.T) {
 			if _, err := st.Put(ctx, "small", []byte("0123456789"), core.PutOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			hc := st.c.fast.http
-			inner := hc.Transport
-			if inner == nil {
-				inner = http.DefaultTransport
-			}
-			counter := &countingTransport{inner: inner}
-			hc.Transport = counter
-			defer func() { hc.Transport = inner }()
+			var counter *countingTransport
+			wrapFastTransport(t, st, func(inner http.RoundTripper) http.RoundTripper {
+				counter = &countingTransport{inner: inner}
+				return counter
+			})
 
 			_, err := st.Get(ctx, "no/such/object", core.GetOptions{})
 			if !core.IsKind(err, core.NotFound) {
@@ -66,6 +63,18 @@ func TestFastGetRefusalsAreOneRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wrapFastTransport puts wrap(the transport) under the store's lean
+// requests for the rest of the test.
+func wrapFastTransport(t *testing.T, st *Store, wrap func(http.RoundTripper) http.RoundTripper) {
+	hc := st.c.fast.http
+	inner := hc.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	hc.Transport = wrap(inner)
+	t.Cleanup(func() { hc.Transport = inner })
 }
 
 // capturingTransport answers every request with an empty 200 and keeps the

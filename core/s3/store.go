@@ -354,6 +354,16 @@ func (s *Store) Put(ctx context.Context, path core.Path, data []byte, opts core.
 // conditions given (nil: none), and what every write carries: the body's
 // checksum and the encryption fields.
 func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h objectHeaders, ifNoneMatch, ifMatch *string, mode opKind) (core.PutResult, error) {
+	sum := s.c.checksumOf(data)
+	if s.c.putsLean() {
+		etag, version, handled := s.c.fast.put(ctx, putRequest{
+			key: string(path), data: data, h: h, ifNoneMatch: ifNoneMatch, ifMatch: ifMatch,
+			checksumHeader: checksumHeaderOf(s.c.s.checksumAlgorithm), sum: sum, signPayload: s.c.s.signPayload,
+		})
+		if handled {
+			return core.PutResult{ETag: etag, Version: version}, nil
+		}
+	}
 	in := &s3.PutObjectInput{
 		Bucket:             &s.c.bucket,
 		Key:                aws.String(string(path)),
@@ -369,7 +379,6 @@ func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h ob
 		IfNoneMatch:        ifNoneMatch,
 		IfMatch:            ifMatch,
 	}
-	sum := s.c.checksumOf(data)
 	sum.set(s.c.s.checksumAlgorithm, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 	s.c.encryption(&in.ServerSideEncryption, &in.SSEKMSKeyId, &in.BucketKeyEnabled)
 	s.c.customerKey(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)

@@ -575,8 +575,9 @@ func runCase(b backend, f fault, o op) (problems []string) {
 		}
 	case err == nil && other != nil && bytes.Equal(got, other):
 		// The store saw the replacement before it handed out a byte (GCS
-		// reads the metadata after the bytes began) and read the new
-		// object from its start: no splice either.
+		// where it reads an object's metadata in a second request, after
+		// the bytes began) and read the new object from its start: no
+		// splice either.
 	case err == nil:
 		problems = fail("want a %s error; got success with %d bytes (equal: %v)", strings.Join(wantKinds, " or "), len(got), bytes.Equal(got, want))
 	default:

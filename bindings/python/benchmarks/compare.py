@@ -499,8 +499,13 @@ NOTES = [
     " over the same https proxy\" pays the same TLS and proxy costs, so AWS-style ÷ that row is the addressing share,"
     " and that row ÷ plain path-style the TLS share. The Go CPU profile of the AWS-style get_many is at the end"
     " (`BENCH_PROFILE`).",
-    "- **GCS.** Our GCS read is two requests (the JSON API's media read, then the metadata of the generation being"
-    " served) where obstore sends one XML API GET.",
+    "- **GCS.** Our GCS read is one request, as obstore's: the JSON API's media read, whose headers carry the"
+    " metadata of the generation served (x-goog-generation, x-goog-hash, x-goog-stored-content-length, Last-Modified,"
+    " the HTTP attributes). Only an object with custom metadata (x-goog-meta-* headers lose their keys' case) or a"
+    " response missing one of those headers costs a second request, for the metadata of that generation. What"
+    " remains above obstore's CPU per request is the Go SDK's request path (the lean S3 GET has no GCS twin yet).",
+    "- **zarr write.** Each chunk is one PutObject; a single-request put is sent as one hand-signed request (as the"
+    " lean GET), the SDK's middleware only for what that request does not take (errors, refused conditions, SSE).",
     "- **zarr.** zarr reads an array's chunks through at most `async.concurrency` (10) concurrent `get` calls, each"
     " chunk passing through zarr's own tasks, semaphores, gathers and codec pipeline on one event-loop thread. Reading"
     " the benchmark's array (1,600 chunks of 16 KiB) from memory on this machine (best of 8): zarr with its own"

@@ -290,3 +290,54 @@ def test_put_buffer_stays_borrowed_until_the_request_ends():
         assert len(data) == 100_004
     finally:
         server.close()
+
+
+def test_reader_stays_between_waves_and_leaves_when_idle(filled_store):
+    """The fd's reader is added once for many waves of requests on a loop
+    (not added and removed per wave), and removed when it fires on a loop
+    with nothing in flight; a closed loop is forgotten."""
+    calls = {"add": 0, "remove": 0}
+
+    class CountingLoop(asyncio.SelectorEventLoop):
+        def add_reader(self, fd, cb, *args):
+            calls["add"] += 1
+            return super().add_reader(fd, cb, *args)
+
+        def remove_reader(self, fd):
+            calls["remove"] += 1
+            return super().remove_reader(fd)
+
+    def registered(loop) -> bool:
+        try:
+            loop._selector.get_key(_async.queue_fd())
+        except KeyError:
+            return False
+        return True
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        for wave in range(20):
+            got = await objstore.get_range_async(filled_store, f"obj/{wave:05d}", start=0, end=8)
+            assert bytes(got) == _body(wave)[:8]
+        assert calls == {"add": 1, "remove": 0}
+        assert registered(loop) and _async._watches[loop].count == 0
+        _async._drain()  # what the reader runs when another loop's completions wake it
+        assert calls == {"add": 1, "remove": 1}
+        assert not registered(loop) and loop not in _async._watches
+        assert bytes(await objstore.get_range_async(filled_store, "obj/00001", start=0, end=8)) == _body(1)[:8]
+        assert calls == {"add": 2, "remove": 1}
+        return loop
+
+    loop = CountingLoop()
+    try:
+        first = loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert first in _async._watches  # its reader outlived its requests
+
+    async def another():
+        return await objstore.get_range_async(filled_store, "obj/00002", start=0, end=8)
+
+    assert bytes(asyncio.run(another())) == _body(2)[:8]
+    assert first not in _async._watches
+    assert _async.in_flight() == 0

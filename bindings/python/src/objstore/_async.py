@@ -207,10 +207,11 @@ def queue_fd() -> int:
 class _Watch:
     """How one event loop watches the queue's fd."""
 
-    __slots__ = ("count", "thread", "drained", "stop")
+    __slots__ = ("count", "reading", "thread", "drained", "stop")
 
     def __init__(self):
         self.count = 0  # requests of this loop in flight
+        self.reading = False  # the fd is registered with loop.add_reader
         self.thread: threading.Thread | None = None
         self.drained = threading.Event()
         self.stop = False
@@ -220,20 +221,29 @@ _watches: dict[Any, _Watch] = {}
 _watches_lock = threading.Lock()
 
 
+def _new_watch(loop) -> _Watch:
+    """The watch of a loop seen for the first time; forgets closed loops
+    (a loop's reader outlives its requests, see _unwatch)."""
+    with _watches_lock:
+        for old in [lp for lp in _watches if lp is not loop and lp.is_closed()]:
+            del _watches[old]
+        return _watches.setdefault(loop, _Watch())
+
+
 def _watch(loop) -> None:
     """Count one more request of `loop` (on its thread); watch the fd while
     it has any."""
     w = _watches.get(loop)
     if w is None:
-        with _watches_lock:
-            w = _watches.setdefault(loop, _Watch())
+        w = _new_watch(loop)
     w.count += 1
-    if w.count != 1:
+    if w.count != 1 or w.reading:
         return
     fd = queue_fd()
     if not FORCE_WAITER_THREAD:
         try:
             loop.add_reader(fd, _drain)
+            w.reading = True
             return
         except NotImplementedError:
             pass
@@ -241,18 +251,39 @@ def _watch(loop) -> None:
 
 
 def _unwatch(loop) -> None:
+    """Count one request of `loop` less. A reader stays registered when the
+    count drops to zero: requests usually come in waves (zarr's batches,
+    gather after gather), and adding and removing it for every wave cost
+    two epoll_ctl calls and a selector key each time. An idle loop whose
+    reader fires anyway (completions of another loop) removes it then
+    (_drain)."""
     w = _watches.get(loop)
     if w is None:
         return
     w.count -= 1
-    if w.count > 0:
+    if w.count > 0 or w.reading:
         return
     if w.thread is not None:
         w.stop = True
         w.drained.set()
         w.thread = None
-    else:
-        loop.remove_reader(queue_fd())
+    with _watches_lock:
+        if w.count == 0 and _watches.get(loop) is w:
+            del _watches[loop]
+
+
+def _stop_reading_if_idle() -> None:
+    """In a reader callback: remove the reader of the running loop if it has
+    no request in flight (it woke for another loop's completions)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    w = _watches.get(loop)
+    if w is None or w.count or not w.reading:
+        return
+    w.reading = False
+    loop.remove_reader(queue_fd())
     with _watches_lock:
         if w.count == 0 and _watches.get(loop) is w:
             del _watches[loop]
@@ -304,6 +335,7 @@ def _completions():
 def _drain() -> None:
     """Take every waiting completion and resolve its future (runs on an event
     loop's thread)."""
+    _stop_reading_if_idle()
     arr = _completions()
     poll = lib().objstore_cq_poll
     r_n = _tls.r_n
