@@ -86,17 +86,42 @@ func (w writeChecksum) set(algorithm string, crc32, crc32c, crc64nvme, sha1, sha
 	}
 }
 
-// payloadHash is the call option that gives SigV4 its payload hash without
-// hashing the body again: UNSIGNED-PAYLOAD when a checksum header covers
-// the body, or the checksum's own SHA-256.
-func (c *client) payloadHash(w writeChecksum) func(*s3.Options) {
-	hash := ""
+// signingHash is the SigV4 payload hash of a body with this checksum, found
+// without hashing the body again: the checksum's own SHA-256, or
+// UNSIGNED-PAYLOAD when a checksum header covers the body (unless
+// unsigned_payload is false); "" when the body itself must be hashed.
+func (w writeChecksum) signingHash(signPayload bool) string {
 	switch {
 	case w.payloadHex != "":
-		hash = w.payloadHex
-	case w.value != "" && !c.s.signPayload:
-		hash = "UNSIGNED-PAYLOAD"
-	default:
+		return w.payloadHex
+	case w.value != "" && !signPayload:
+		return "UNSIGNED-PAYLOAD"
+	}
+	return ""
+}
+
+// checksumHeader is the x-amz-checksum-* header of a checksum algorithm.
+func checksumHeader(algorithm string) string {
+	switch algorithm {
+	case "CRC32":
+		return "X-Amz-Checksum-Crc32"
+	case "CRC32C":
+		return "X-Amz-Checksum-Crc32c"
+	case "CRC64NVME":
+		return "X-Amz-Checksum-Crc64nvme"
+	case "SHA1":
+		return "X-Amz-Checksum-Sha1"
+	case "SHA256":
+		return "X-Amz-Checksum-Sha256"
+	}
+	return ""
+}
+
+// payloadHash is the call option that gives the SDK's SigV4 signer the
+// payload hash (see signingHash) instead of letting it hash the body.
+func (c *client) payloadHash(w writeChecksum) func(*s3.Options) {
+	hash := w.signingHash(c.s.signPayload)
+	if hash == "" {
 		return func(*s3.Options) {}
 	}
 	return func(o *s3.Options) {

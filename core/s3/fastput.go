@@ -73,34 +73,13 @@ func (f *fastGetter) put(ctx context.Context, p putRequest) (etag, version strin
 }
 
 // payloadHashOf is the SigV4 payload hash putObject's request is signed
-// with (see payloadHash): the checksum's own SHA-256, UNSIGNED-PAYLOAD
-// where a checksum header covers the body, else the body's SHA-256.
+// with: as the SDK path's (signingHash), else the body's SHA-256.
 func payloadHashOf(p putRequest) string {
-	switch {
-	case p.sum.payloadHex != "":
-		return p.sum.payloadHex
-	case p.sum.value != "" && !p.signPayload:
-		return "UNSIGNED-PAYLOAD"
+	if hash := p.sum.signingHash(p.signPayload); hash != "" {
+		return hash
 	}
 	d := sha256.Sum256(p.data)
 	return hex.EncodeToString(d[:])
-}
-
-// checksumHeaderOf is the x-amz-checksum-* header of a checksum algorithm.
-func checksumHeaderOf(algorithm string) string {
-	switch algorithm {
-	case "CRC32":
-		return "X-Amz-Checksum-Crc32"
-	case "CRC32C":
-		return "X-Amz-Checksum-Crc32c"
-	case "CRC64NVME":
-		return "X-Amz-Checksum-Crc64nvme"
-	case "SHA1":
-		return "X-Amz-Checksum-Sha1"
-	case "SHA256":
-		return "X-Amz-Checksum-Sha256"
-	}
-	return ""
 }
 
 // putsLean says whether putObject may try the lean PUT.

@@ -358,7 +358,7 @@ func (s *Store) putObject(ctx context.Context, path core.Path, data []byte, h ob
 	if s.c.putsLean() {
 		etag, version, handled := s.c.fast.put(ctx, putRequest{
 			key: string(path), data: data, h: h, ifNoneMatch: ifNoneMatch, ifMatch: ifMatch,
-			checksumHeader: checksumHeaderOf(s.c.s.checksumAlgorithm), sum: sum, signPayload: s.c.s.signPayload,
+			checksumHeader: checksumHeader(s.c.s.checksumAlgorithm), sum: sum, signPayload: s.c.s.signPayload,
 		})
 		if handled {
 			return core.PutResult{ETag: etag, Version: version}, nil
