@@ -227,8 +227,10 @@ func TestOverwriteByAnotherProcessIsSeenAfterTTL(t *testing.T) {
 	}
 }
 
-// requests_per_second as MinIO sees it: within 10 % of the limit, over
-// the requests after the first burst.
+// requests_per_second as MinIO sees it: never above the limit by more than
+// 10 %, over the requests after the first burst, and not far below it (a
+// loaded machine may not answer 40 HEADs a second through 8 callers, so
+// below is held to 80 %: what it catches is a limiter that over-throttles).
 func TestLimitHoldsRequestsPerSecond(t *testing.T) {
 	const rate = 40.0
 	m := minioServer(t)
@@ -261,7 +263,7 @@ func TestLimitHoldsRequestsPerSecond(t *testing.T) {
 	steady := arrivals[burst:]
 	got := float64(len(steady)-1) / steady[len(steady)-1].Sub(steady[0]).Seconds()
 	t.Logf("%d requests, %.1f a second after the first %d (limit %.0f)", len(arrivals), got, burst, rate)
-	if got < rate*0.9 || got > rate*1.1 {
+	if got < rate*0.8 || got > rate*1.1 {
 		t.Fatalf("MinIO saw %.1f requests a second under a limit of %.0f", got, rate)
 	}
 }
@@ -294,7 +296,8 @@ func TestLimitHoldsMaxInFlight(t *testing.T) {
 	}
 }
 
-// bytes_per_second: a read streams at the limit, within 10 %.
+// bytes_per_second: a read streams at the limit: at most 10 % above it,
+// at least 80 % of it (below, a loaded machine; above, a broken limiter).
 func TestLimitHoldsBytesPerSecond(t *testing.T) {
 	m := minioServer(t)
 	h := open(t, wrapped("limit", core.Options{"bytes_per_second": "4MiB"}, m.s3Doc(m.Endpoint, m.newBucket(t))))
@@ -308,7 +311,7 @@ func TestLimitHoldsBytesPerSecond(t *testing.T) {
 	}
 	rate := float64(len(data)) / time.Since(start).Seconds() / (1 << 20)
 	t.Logf("10 MiB read at %.2f MiB/s (limit 4)", rate)
-	if rate < 3.6 || rate > 4.4 {
+	if rate < 3.2 || rate > 4.4 {
 		t.Fatalf("read at %.2f MiB/s under a limit of 4 MiB/s", rate)
 	}
 }
