@@ -216,6 +216,28 @@ func objstoreGo_buffer_free(buf unsafe.Pointer) C.int {
 	return freeExport(buf, kindBuffer)
 }
 
+// objstoreGo_buffers_free frees n buffers in one crossing: a binding that
+// drops many small bodies (a Python program doing small gets) pays one call
+// for a batch instead of one each. Every entry is tried; the first error's
+// code is returned.
+//
+//export objstoreGo_buffers_free
+func objstoreGo_buffers_free(bufs *unsafe.Pointer, n C.size_t) C.int {
+	if n == 0 {
+		return C.OBJSTORE_OK
+	}
+	if bufs == nil {
+		return C.OBJSTORE_E_INVALID_ARGUMENT
+	}
+	first := C.int(C.OBJSTORE_OK)
+	for _, p := range unsafe.Slice(bufs, int(n)) {
+		if rc := freeExport(p, kindBuffer); rc != C.OBJSTORE_OK && first == C.OBJSTORE_OK {
+			first = rc
+		}
+	}
+	return first
+}
+
 // metaList is the value of an objstore_meta_list: C arrays of metadata and
 // their strings, all in one arena.
 type metaList struct {

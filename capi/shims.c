@@ -146,6 +146,11 @@ int objstore_buffer_free(objstore_buffer *buf) {
     return objstoreGo_buffer_free(buf);
 }
 
+int objstore_buffers_free(objstore_buffer *const *bufs, size_t n) {
+    REFUSE_IF_FORKED();
+    return objstoreGo_buffers_free((void **)bufs, n);
+}
+
 int objstore_meta_list_free(objstore_meta_list *list) {
     REFUSE_IF_FORKED();
     return objstoreGo_meta_list_free(list);

@@ -64,6 +64,7 @@ static void every_function_rejects(void *h) {
     if (h == NULL) return;
     EXPECT(objstore_store_free(s), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_buffer_free((objstore_buffer *)h), OBJSTORE_E_BAD_HANDLE);
+    EXPECT(objstore_buffers_free((objstore_buffer *const *)&h, 1), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_reader_free((objstore_reader *)h), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_meta_list_free((objstore_meta_list *)h), OBJSTORE_E_BAD_HANDLE);
     EXPECT(objstore_list_free((objstore_list *)h), OBJSTORE_E_BAD_HANDLE);
@@ -171,6 +172,33 @@ static void test_wrong_kind_handles(void) {
     EXPECT(objstore_buffer_free(buf), OBJSTORE_OK);
     EXPECT(objstore_meta_list_free(ml), OBJSTORE_OK);
     EXPECT(objstore_store_free(s), OBJSTORE_OK);
+}
+
+/* A batch free frees every good entry, skips NULLs, and reports (without
+ * stopping at) a freed or foreign one. */
+static void test_buffers_freed_in_a_batch(void) {
+    objstore_store *s = NULL;
+    OK(objstore_store_new("{\"kind\":\"memory\"}", NULL, &s, &err));
+    OK(objstore_put(s, "x", (const uint8_t *)"x", 1, NULL, NULL, NULL, &err));
+    objstore_stats before = OBJSTORE_STATS_INIT, during = OBJSTORE_STATS_INIT, after = OBJSTORE_STATS_INIT;
+    OK(objstore_debug_stats(&before));
+    objstore_buffer *bufs[5] = {0};
+    const uint8_t *data;
+    size_t len;
+    OK(objstore_get_bytes(s, "x", NULL, &bufs[0], &data, &len, NULL, &err));
+    OK(objstore_get_bytes(s, "x", NULL, &bufs[2], &data, &len, NULL, &err));
+    OK(objstore_get_bytes(s, "x", NULL, &bufs[4], &data, &len, NULL, &err));
+    OK(objstore_debug_stats(&during));
+    CHECK(during.buffers == before.buffers + 3);
+    bufs[1] = (objstore_buffer *)s; /* not a buffer: refused, the rest still freed */
+    EXPECT(objstore_buffers_free(bufs, 5), OBJSTORE_E_BAD_HANDLE);
+    OK(objstore_debug_stats(&after));
+    CHECK(after.buffers == before.buffers);
+    bufs[1] = NULL;
+    EXPECT(objstore_buffers_free(bufs, 5), OBJSTORE_E_BAD_HANDLE); /* freed already */
+    EXPECT(objstore_buffers_free(NULL, 0), OBJSTORE_OK);
+    EXPECT(objstore_buffers_free(NULL, 3), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_store_free(s), OBJSTORE_OK); /* the store survived being named in a buffer batch */
 }
 
 static void test_errors_freed_twice(void) {
@@ -361,6 +389,7 @@ static void test_fork(void) {
         CHILD_CHECK(objstore_get_bytes(s, "x", NULL, &buf, &data, &len, NULL, NULL) == OBJSTORE_E_FORKED);
         CHILD_CHECK(objstore_buffer_data(buf, &data, &len) == OBJSTORE_E_FORKED);
         CHILD_CHECK(objstore_buffer_free(buf) == OBJSTORE_E_FORKED);
+        CHILD_CHECK(objstore_buffers_free(&buf, 1) == OBJSTORE_E_FORKED);
         CHILD_CHECK(objstore_list_new(s, NULL, NULL, &l, NULL) == OBJSTORE_E_FORKED);
         CHILD_CHECK(objstore_config_normalize("{\"kind\":\"memory\"}", &str, NULL) == OBJSTORE_E_FORKED);
         CHILD_CHECK(objstore_store_free(s) == OBJSTORE_E_FORKED);
@@ -416,6 +445,7 @@ void run_misuse_tests(void) {
     RUN(test_unknown_handles);
     RUN(test_freed_handles);
     RUN(test_wrong_kind_handles);
+    RUN(test_buffers_freed_in_a_batch);
     RUN(test_errors_freed_twice);
     RUN(test_null_out_pointers);
     RUN(test_null_and_bad_arguments);

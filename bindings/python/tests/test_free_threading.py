@@ -390,6 +390,44 @@ def test_a_handle_closed_by_many_threads_at_once_is_freed_once():
     assert _async.debug_stats()["stores"] == before
 
 
+def test_small_buffers_dropped_by_many_threads_are_each_freed_once(monkeypatch):
+    from objstore import _ffi
+
+    store = MemoryStore()
+    objstore.put(store, "k", b"x" * 100)
+    before = objstore.debug_stats()["buffers"]  # nothing waits for a batch from here on
+    free_many = _ffi._lib.objstore_buffers_free
+    codes: list[int] = []
+    freed: list[int] = []
+
+    def checked(bufs, n):
+        rc = free_many(bufs, n)
+        codes.append(rc)  # a buffer freed twice would be refused: rc != 0
+        freed.append(n)
+        return rc
+
+    monkeypatch.setattr(_ffi._lib, "objstore_buffers_free", checked)
+    barrier = threading.Barrier(8)
+    errors: list[str] = []
+
+    def get_and_drop() -> None:
+        try:
+            barrier.wait()
+            for _ in range(2_000):
+                assert bytes(objstore.get(store, "k").bytes()[:1]) == b"x"
+        except BaseException as e:  # noqa: BLE001
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=get_and_drop) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and not any(t.is_alive() for t in threads), errors
+    assert objstore.debug_stats()["buffers"] == before  # the waiting ones are freed first
+    assert sum(freed) == 8 * 2_000 and set(codes) == {0}
+
+
 _MADE: list = []
 
 

@@ -530,6 +530,7 @@ def debug_stats() -> dict[str, int]:
     for leak checks. ``shared_stores`` counts the clients open in this
     process: store handles of equal documents share one."""
     L = lib()
+    _ffi.free_unfreed()  # small buffers waiting for their batch are garbage already
     st = Stats()
     st.version = STATS_VERSION
     rc = L.objstore_debug_stats(_byref(st))

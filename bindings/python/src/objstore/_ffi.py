@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from array import array
 import threading
 from pathlib import Path
 
@@ -148,6 +149,7 @@ _SIGNATURES = {
     "objstore_metrics_prometheus": (c_int, [_P, _PP, _ERRPP]),
     "objstore_buffer_data": (c_int, [_P, _PP, _SIZEP]),
     "objstore_buffer_free": (c_int, [_P]),
+    "objstore_buffers_free": (c_int, [c_void_p, c_size_t]),
     "objstore_meta_list_free": (c_int, [_P]),
     "objstore_get": (c_int, [_P, c_char_p, POINTER(GetOptions), _PP, POINTER(POINTER(GetInfo)), _ERRPP]),
     "objstore_reader_read_all": (c_int, [_P, _PP, _PP, _SIZEP, _ERRPP]),
@@ -520,6 +522,55 @@ class BufferHandle(NativeHandle):
                 _lib.objstore_buffer_free(h)  # loaded: it made h
             except Exception:  # interpreter shutdown: modules may be half torn down
                 pass
+
+
+class SmallBufferHandle(NativeHandle):
+    """The buffer of one small body (at most SMALL_BUFFER bytes): freed in
+    batches. A program doing small gets drops one buffer per call, and a
+    crossing into the library per buffer costs more than a fifth of such a
+    call; so a collected small buffer waits in a list and every
+    FREE_BATCH-th is freed with the rest in one objstore_buffers_free. At
+    most FREE_BATCH * SMALL_BUFFER bytes (1 MiB) wait; debug_stats() frees
+    them first, so its counts stay exact."""
+
+    __slots__ = ()
+    free_name = "objstore_buffer_free"
+
+    def __del__(self):
+        h = self.handle
+        if h and not _exiting and not _forked:
+            _unfreed.append(h)  # atomic, also without the GIL
+            if len(_unfreed) >= FREE_BATCH:
+                try:
+                    free_unfreed()
+                except Exception:  # interpreter shutdown: modules may be half torn down
+                    pass
+
+
+SMALL_BUFFER = 16 * 1024
+FREE_BATCH = 64
+_unfreed: list[int] = []
+
+
+def buffer_owner(handle: int, size: int) -> NativeHandle:
+    """The owner of a buffer holding size bytes of body: small ones are
+    freed in batches (SmallBufferHandle), others at once."""
+    return SmallBufferHandle(handle) if size <= SMALL_BUFFER else BufferHandle(handle)
+
+
+def free_unfreed() -> None:
+    """Free the small buffers waiting in _unfreed, in one call. Each pop is
+    atomic, so threads flushing at once split the list, never free one
+    twice."""
+    batch = array("Q")
+    pop = _unfreed.pop
+    while True:
+        try:
+            batch.append(pop())
+        except IndexError:
+            break
+    if batch and not _exiting and not _forked and _lib is not None:
+        _lib.objstore_buffers_free(batch.buffer_info()[0], len(batch))
 
 
 class MetaListHandle(NativeHandle):

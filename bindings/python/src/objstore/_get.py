@@ -23,6 +23,7 @@ _raise = _ffi.raise_error
 _GetOptions = _ffi.GetOptions
 _Range = _ffi.Range
 _BufferHandle = _ffi.BufferHandle
+_buffer_owner = _ffi.buffer_owner
 _PREFETCH_MAX = _c_size_t(PREFETCH_MAX)
 _whole = GetResult._whole
 _MAX_COALESCE = 2**64 - 2  # a gap past any object's size: everything in one read
@@ -43,7 +44,8 @@ def get(store: StoreLike, path: str, *, options: GetOptions | None = None) -> Ge
     if reader:
         return GetResult(_ffi.ReaderHandle(reader), owner, t.info.contents)
     # A small body, whole, in one call: no reader; its info lives in its buffer.
-    return _whole(owner, t.info.contents, _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value)))
+    size = t.size.value
+    return _whole(owner, t.info.contents, _view(t.data.value or 0, size, _buffer_owner(t.out.value, size)))
 
 
 async def get_async(store: StoreLike, path: str, *, options: GetOptions | None = None) -> GetResult:
@@ -91,7 +93,8 @@ def get_range(store: StoreLike, path: str, *, start: int, end: int | None = None
     rc = _fast().get_bytes(owner.ref, p, t.r_range_options, t.r_out, t.r_data, t.r_size, None, t.r_err)
     if rc:
         _raise(rc, t.err)
-    return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))
+    size = t.size.value
+    return _view(t.data.value or 0, size, _buffer_owner(t.out.value, size))
 
 
 async def get_range_async(

@@ -63,7 +63,8 @@ class _Batch:
         for i in range(self.n):
             b = self.buffers[i]
             if b:
-                out.append(_view(self.datas[i] or 0, self.lens[i], _ffi.BufferHandle(b)))
+                n = self.lens[i]
+                out.append(_view(self.datas[i] or 0, n, _ffi.buffer_owner(b, n)))
             else:
                 out.append(_ffi.make_error(self.codes[i], self.errors[i]))
         return out
