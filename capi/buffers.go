@@ -223,11 +223,8 @@ func objstoreGo_buffer_free(buf unsafe.Pointer) C.int {
 //
 //export objstoreGo_buffers_free
 func objstoreGo_buffers_free(bufs *unsafe.Pointer, n C.size_t) C.int {
-	if n == 0 {
+	if bufs == nil || n == 0 {
 		return C.OBJSTORE_OK
-	}
-	if bufs == nil {
-		return C.OBJSTORE_E_INVALID_ARGUMENT
 	}
 	first := C.int(C.OBJSTORE_OK)
 	for _, p := range unsafe.Slice(bufs, int(n)) {

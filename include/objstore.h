@@ -291,8 +291,8 @@ int objstore_buffer_free(objstore_buffer *buf);
  * small bodies pays one crossing per batch); NULL entries are skipped. Every
  * entry is freed even when one is refused; returns OBJSTORE_OK or the first
  * refusal's code (OBJSTORE_E_BAD_HANDLE for a freed or foreign handle).
- * n == 0 is a no-op; NULL bufs with n > 0 is OBJSTORE_E_INVALID_ARGUMENT.
- * The array itself stays the caller's. */
+ * NULL is a no-op returning OBJSTORE_OK (as is n == 0). The array itself
+ * stays the caller's. */
 int objstore_buffers_free(objstore_buffer *const *bufs, size_t n);
 
 /* ---- Metadata ----------------------------------------------------------- */

@@ -82,6 +82,7 @@ static void test_free_null(void) {
     EXPECT(objstore_debug_stats(&before), OBJSTORE_OK);
     EXPECT(objstore_store_free(NULL), OBJSTORE_OK);
     EXPECT(objstore_buffer_free(NULL), OBJSTORE_OK);
+    EXPECT(objstore_buffers_free(NULL, 4), OBJSTORE_OK);
     EXPECT(objstore_reader_free(NULL), OBJSTORE_OK);
     EXPECT(objstore_meta_list_free(NULL), OBJSTORE_OK);
     EXPECT(objstore_list_free(NULL), OBJSTORE_OK);
@@ -197,7 +198,7 @@ static void test_buffers_freed_in_a_batch(void) {
     bufs[1] = NULL;
     EXPECT(objstore_buffers_free(bufs, 5), OBJSTORE_E_BAD_HANDLE); /* freed already */
     EXPECT(objstore_buffers_free(NULL, 0), OBJSTORE_OK);
-    EXPECT(objstore_buffers_free(NULL, 3), OBJSTORE_E_INVALID_ARGUMENT);
+    EXPECT(objstore_buffers_free(NULL, 3), OBJSTORE_OK);
     EXPECT(objstore_store_free(s), OBJSTORE_OK); /* the store survived being named in a buffer batch */
 }
 
