@@ -266,6 +266,7 @@ def _export_page(store) -> _arrow.Exported:
     exported = _arrow.Exported()
     t = objstore._ffi.scratch()
     assert _arrow.lib().objstore_list_next_arrow(handle.ref, _arrow.ALL, exported.address, t.r_size, t.r_err) == 0
+    t.taken = False
     handle.close()
     return exported
 

@@ -199,7 +199,8 @@ def queue_fd() -> int:
         t = _ffi.scratch()
         rc = L.objstore_cq_fd(_byref(out), t.r_err)
         if rc:
-            _ffi.raise_error(rc, t.err)
+            _ffi.fail(rc, t)
+        t.taken = False
         fd = _fd = out.value
     return fd
 
@@ -476,7 +477,8 @@ def submit(
     if rc:
         _pending.pop(rid, None)
         _unwatch(loop)
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
+    t.taken = False
     return Pending(fut, rid)
 
 

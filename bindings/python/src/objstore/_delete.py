@@ -22,7 +22,8 @@ def delete(store: StoreLike, paths: str | Sequence[str]) -> None:
     t = _ffi.scratch()
     rc = _ffi.fast().delete_many(owner.ref, arr, ctypes.c_size_t(n), None, t.r_err)
     if rc:
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
+    t.taken = False
 
 
 async def delete_async(store: StoreLike, paths: str | Sequence[str]) -> None:

@@ -15,6 +15,7 @@ import os
 from array import array
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 from . import exceptions as _exc
 
@@ -244,17 +245,18 @@ HEAD_STRINGS_CAP = c_size_t(HEAD_STRINGS)
 
 
 class Scratch:
-    """Per-thread out-parameters, reused across calls (allocating and
-    byref()-ing them costs about 1 us per call). Read them right after the
-    call that filled them."""
+    """Out-parameters and per-call options, reused across calls (allocating
+    and byref()-ing them costs about 1 us per call): taken with scratch()
+    for one call and given back (taken = False) once its outputs are read."""
 
     __slots__ = (
         "out", "data", "size", "err", "str1", "str2", "items", "info", "reader", "meta", "strings",
         "r_out", "r_data", "r_size", "r_err", "r_str1", "r_str2", "r_items", "r_info", "r_reader", "r_meta",
-        "range", "r_range_options", "r_put_options", "str1_chars", "str2_chars",
+        "range", "r_range_options", "r_put_options", "str1_chars", "str2_chars", "taken",
     )
 
     def __init__(self):
+        self.taken = False
         self.out = c_void_p()
         self.data = c_void_p()
         self.size = c_size_t()
@@ -293,11 +295,28 @@ _tls = threading.local()
 
 
 def scratch() -> Scratch:
+    """This thread's scratch, taken for one call: the caller gives it back
+    (``t.taken = False``) once the call's outputs are read. A call that
+    starts on this thread meanwhile -- a signal handler, or a finalizer the
+    collector runs at an allocation between our steps -- finds it taken and
+    makes the thread a new one, so it cannot overwrite the options or the
+    outputs of the call it interrupted. One left taken by an exception on
+    the way is replaced the same way, once."""
     try:
-        return _tls.scratch
-    except AttributeError:
-        s = _tls.scratch = Scratch()
-        return s
+        t = _tls.scratch
+    except AttributeError:  # this thread's first call
+        t = None
+    if t is None or t.taken:
+        t = _tls.scratch = Scratch()
+    t.taken = True
+    return t
+
+
+def fail(rc: int, t: Scratch) -> NoReturn:
+    """Raise the error a failed call left in t, giving t back."""
+    e = make_error(rc, t.err)
+    t.taken = False
+    raise e
 
 
 # ---- Loading ---------------------------------------------------------------

@@ -18,6 +18,7 @@ _byref = ctypes.byref
 _c_void_p = ctypes.c_void_p
 _c_size_t = ctypes.c_size_t
 _scratch = _ffi.scratch
+_fail = _ffi.fail
 _fast = _ffi.fast
 _raise = _ffi.raise_error
 _GetOptions = _ffi.GetOptions
@@ -39,13 +40,13 @@ def get(store: StoreLike, path: str, *, options: GetOptions | None = None) -> Ge
     t = _scratch()
     rc = _fast().get_small(owner.ref, p, o, _PREFETCH_MAX, t.r_reader, t.r_out, t.r_data, t.r_size, t.r_info, t.r_err)
     if rc:
-        _raise(rc, t.err)
-    reader = t.reader.value
+        _fail(rc, t)
+    reader, out, data, size, info = t.reader.value, t.out.value, t.data.value, t.size.value, t.info.contents
+    t.taken = False
     if reader:
-        return GetResult(_ffi.ReaderHandle(reader), owner, t.info.contents)
+        return GetResult(_ffi.ReaderHandle(reader), owner, info)
     # A small body, whole, in one call: no reader; its info lives in its buffer.
-    size = t.size.value
-    return _whole(owner, t.info.contents, _view(t.data.value or 0, size, _buffer_owner(t.out.value, size)))
+    return _whole(owner, info, _view(data or 0, size, _buffer_owner(out, size)))
 
 
 async def get_async(store: StoreLike, path: str, *, options: GetOptions | None = None) -> GetResult:
@@ -92,9 +93,10 @@ def get_range(store: StoreLike, path: str, *, start: int, end: int | None = None
     r.end = end
     rc = _fast().get_bytes(owner.ref, p, t.r_range_options, t.r_out, t.r_data, t.r_size, None, t.r_err)
     if rc:
-        _raise(rc, t.err)
-    size = t.size.value
-    return _view(t.data.value or 0, size, _buffer_owner(t.out.value, size))
+        _fail(rc, t)
+    out, data, size = t.out.value, t.data.value, t.size.value
+    t.taken = False
+    return _view(data or 0, size, _buffer_owner(out, size))
 
 
 async def get_range_async(

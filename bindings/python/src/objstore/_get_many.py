@@ -96,7 +96,8 @@ def get_many(
     rc = _async.lib().objstore_get_many(owner.ref, *batch.args(conc, raise_on_error), t.r_err)
     if rc:
         batch.results()  # frees the per-item errors
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
+    t.taken = False
     return batch.results()
 
 

@@ -19,15 +19,18 @@ def head(store: StoreLike, path: str) -> ObjectMeta:
     F = _fast()
     rc = F.head_into(owner.ref, p, t.r_meta, t.strings, _ffi.HEAD_STRINGS_CAP, t.r_size, t.r_err)
     if rc:
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
     if t.size.value <= _ffi.HEAD_STRINGS:  # filled in place: no handle to free
-        return meta(t.meta)
+        m = meta(t.meta)
+        t.taken = False
+        return m
     rc = F.head(owner.ref, p, t.r_out, t.r_items, t.r_err)
     if rc:
-        _ffi.raise_error(rc, t.err)
-    page = t.out.value
+        _ffi.fail(rc, t)
+    page, first = t.out.value, t.items[0]
+    t.taken = False
     try:
-        return meta(t.items[0])
+        return meta(first)  # first lives in the page
     finally:
         _ffi._lib.objstore_meta_list_free(page)  # loaded: the call above ran
 

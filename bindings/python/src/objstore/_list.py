@@ -66,7 +66,8 @@ def list_with_delimiter(store: StoreLike, prefix: str | None = None, *, return_a
     if rc:
         objects.close()
         prefixes.close()
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
+    t.taken = False
     return _level(objects, prefixes, arrow)
 
 

@@ -196,7 +196,7 @@ def put(
         t = _scratch()
         rc = _fast().put(owner.ref, p, file, _c_size_t(len(file)), t.r_put_options, t.r_str1, t.r_str2, t.r_err)
         if rc:
-            _ffi.raise_error(rc, t.err)
+            _ffi.fail(rc, t)
         return put_result_scratch(t)
     a = _Put(path, attributes, tags, mode, use_multipart, chunk_size, max_concurrency, progress)
     if _args.is_buffer(file):
@@ -245,7 +245,7 @@ def _put_single(owner: _ffi.StoreHandle, a: _Put, buf: BorrowedBuffer) -> PutRes
         o = _byref(_args.put_options(a.mode, a.attrs, a.tags))
     rc = _fast().put(owner.ref, a.path, buf.c_data(), _c_size_t(buf.size), o, t.r_str1, t.r_str2, t.r_err)
     if rc:
-        _ffi.raise_error(rc, t.err)
+        _ffi.fail(rc, t)
     return put_result_scratch(t)
 
 

@@ -77,9 +77,10 @@ def put_result(e_tag: _c_void_p, version: _c_void_p) -> PutResult:
 
 
 def put_result_scratch(t: _ffi.Scratch) -> PutResult:
-    """A write's result from the strings a sync call left in this thread's
-    scratch (str1: e_tag, str2: version; freed here)."""
+    """A write's result from the strings a sync call left in scratch t
+    (str1: e_tag, str2: version; freed here), giving t back."""
     e_tag, version = _ffi.take_scratch_strings(t)
+    t.taken = False
     return {"e_tag": e_tag, "version": version}
 
 
@@ -228,8 +229,10 @@ class GetResult:
             t = _scratch()
             rc = _fast().reader_read_all(reader.ref, t.r_out, t.r_data, t.r_size, t.r_err)
             if rc:
-                _raise(rc, t.err)
-            return _view(t.data.value or 0, t.size.value, _BufferHandle(t.out.value))
+                _ffi.fail(rc, t)
+            out, data, size = t.out.value, t.data.value, t.size.value
+            t.taken = False
+            return _view(data or 0, size, _BufferHandle(out))
         finally:
             reader.close()
 
@@ -341,13 +344,14 @@ class BytesStream:
         if rc:
             self._reader = None
             reader.close()
-            _raise(rc, t.err)
-        out, n = t.out.value, t.size.value
+            _ffi.fail(rc, t)
+        out, data, n = t.out.value, t.data.value, t.size.value
+        t.taken = False
         if not out and n == 0:
             self._reader = None
             reader.close()
             raise StopIteration
-        return _view(t.data.value or 0, n, _BufferHandle(out))
+        return _view(data or 0, n, _BufferHandle(out))
 
     def __aiter__(self) -> BytesStream:
         return self
@@ -442,8 +446,10 @@ class ListStream(Generic[ListChunkType]):
         if rc:
             exported.close()
             self._finish()
-            _raise(rc, t.err)
-        return self._convert(exported, t.size.value)
+            _ffi.fail(rc, t)
+        n = t.size.value
+        t.taken = False
+        return self._convert(exported, n)
 
     async def _fetch_async(self, want: int) -> Any:
         if self._done:
