@@ -337,30 +337,39 @@ def test_first_use_from_many_threads_at_once_loads_and_opens_once():
         assert out["stores"] == 1 and out["read"] == [f"v{i}" for i in range(8)], out
 
 
+def _at_once(work, threads: int = 8, timeout: float = 120) -> None:
+    """Run work(i) on `threads` threads released together; fail with what
+    any of them raised, or if one is still running after `timeout`."""
+    barrier = threading.Barrier(threads)
+    errors: list[str] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            work(i)
+        except BaseException as e:  # noqa: BLE001
+            errors.append(f"{i}: {e!r}")
+
+    started = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(timeout)
+    assert not errors and not any(t.is_alive() for t in started), errors
+
+
 def test_bytes_class_cache_under_threads():
     from objstore import _bytes
 
-    errors: list[str] = []
-    barrier = threading.Barrier(8)
-
     def churn(seed: int) -> None:
         rng = random.Random(seed)
-        try:
-            barrier.wait()
-            for _ in range(3_000):
-                n = rng.randrange(1, 3 * _bytes._MAX_CLASSES)  # more lengths than the cache keeps
-                data = bytes([seed]) * n
-                b = objstore.Bytes(data)
-                assert b == data and len(memoryview(b)) == n and bytes(b[1:]) == data[1:]
-        except BaseException as e:  # noqa: BLE001
-            errors.append(f"{seed}: {e!r}")
+        for _ in range(3_000):
+            n = rng.randrange(1, 3 * _bytes._MAX_CLASSES)  # more lengths than the cache keeps
+            data = bytes([seed]) * n
+            b = objstore.Bytes(data)
+            assert b == data and len(memoryview(b)) == n and bytes(b[1:]) == data[1:]
 
-    threads = [threading.Thread(target=churn, args=(s,)) for s in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors and not any(t.is_alive() for t in threads), errors
+    _at_once(churn)
     assert 0 < _bytes.cached_lengths() <= _bytes._MAX_CLASSES
 
 
@@ -370,23 +379,13 @@ def test_a_handle_closed_by_many_threads_at_once_is_freed_once():
     before = _async.debug_stats()["stores"]
     handles = [MemoryStore()._handle() for _ in range(20)]
     assert _async.debug_stats()["stores"] == before + 20
-    barrier = threading.Barrier(8)
-    errors: list[str] = []
 
-    def close_all() -> None:
-        try:
-            barrier.wait()
-            for h in handles:
-                h.close()
-        except BaseException as e:  # noqa: BLE001
-            errors.append(repr(e))
+    def close_all(_: int) -> None:
+        for h in handles:
+            h.close()
 
-    threads = [threading.Thread(target=close_all) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors and all(h.handle is None for h in handles), errors
+    _at_once(close_all, timeout=60)
+    assert all(h.handle is None for h in handles)
     assert _async.debug_stats()["stores"] == before
 
 
@@ -407,23 +406,12 @@ def test_small_buffers_dropped_by_many_threads_are_each_freed_once(monkeypatch):
         return rc
 
     monkeypatch.setattr(_ffi._lib, "objstore_buffers_free", checked)
-    barrier = threading.Barrier(8)
-    errors: list[str] = []
 
-    def get_and_drop() -> None:
-        try:
-            barrier.wait()
-            for _ in range(2_000):
-                assert bytes(objstore.get(store, "k").bytes()[:1]) == b"x"
-        except BaseException as e:  # noqa: BLE001
-            errors.append(repr(e))
+    def get_and_drop(_: int) -> None:
+        for _ in range(2_000):
+            assert bytes(objstore.get(store, "k").bytes()[:1]) == b"x"
 
-    threads = [threading.Thread(target=get_and_drop) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors and not any(t.is_alive() for t in threads), errors
+    _at_once(get_and_drop)
     assert objstore.debug_stats()["buffers"] == before  # the waiting ones are freed first
     assert sum(freed) == 8 * 2_000 and set(codes) == {0}
 
@@ -442,13 +430,8 @@ def test_a_provider_session_is_made_once_by_racing_asks():
 
     _MADE.clear()
     sessions = PicklableSession(None, _slow_session)
-    barrier = threading.Barrier(8)
     got = []
-    threads = [threading.Thread(target=lambda: (barrier.wait(), got.append(sessions.get()))) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _at_once(lambda _: got.append(sessions.get()), timeout=30)
     assert len(_MADE) == 1 and len(got) == 8 and all(s is _MADE[0] for s in got)
     copy = pickle.loads(pickle.dumps(sessions))  # the lock is not pickled; the copy makes its own
     assert copy.get() is _MADE[1] and copy.reset() is _MADE[1] and copy.get() is _MADE[2]
