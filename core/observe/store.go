@@ -53,7 +53,7 @@ type op struct {
 	store   *Observed
 	m       *Metrics
 	kind    Op
-	start   time.Time
+	start   time.Duration // monotonic (see now)
 	ttfb    time.Duration
 	pathLen int
 	// Reported by core/driver from the HTTP attempts of the operation.
@@ -75,14 +75,26 @@ func (p *op) Value(key any) any {
 	return p.Context.Value(key)
 }
 
+// epoch is what operations' times are measured from: time.Since(epoch)
+// reads the monotonic clock alone (one vDSO call, ~30 ns here), where
+// time.Now reads the wall clock too (~50 ns). Only a span needs its start
+// on the wall clock.
+var epoch = time.Now()
+
+// now is the monotonic time since epoch.
+func now() time.Duration { return time.Since(epoch) }
+
 func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
-	p := &op{Context: ctx, store: o, m: &o.metrics, kind: kind, start: time.Now(), pathLen: len(path)}
+	p := &op{Context: ctx, store: o, m: &o.metrics, kind: kind, pathLen: len(path)}
 	p.m.inFlight.Add(1)
 	if o.tracer != nil {
 		// The span's context holds the operation (Value reaches p).
-		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, p.start)
+		start := time.Now()
+		p.start = start.Sub(epoch)
+		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, start)
 		return ctx, p
 	}
+	p.start = now()
 	return p, p
 }
 
@@ -92,7 +104,7 @@ func (p *op) end(err error) {
 	if !p.done.CompareAndSwap(false, true) {
 		return
 	}
-	total := time.Since(p.start)
+	total := now() - p.start
 	read := p.kind == OpGet || p.kind == OpGetRange
 	if !read || p.ttfb == 0 {
 		p.ttfb = total
@@ -140,7 +152,7 @@ func (o *Observed) Get(ctx context.Context, path core.Path, opts core.GetOptions
 		p.end(err)
 		return res, err
 	}
-	p.ttfb = time.Since(p.start)
+	p.ttfb = now() - p.start
 	if res.Body == nil || res.Len() == 0 {
 		p.end(nil)
 		return res, nil
