@@ -10,8 +10,9 @@ import (
 )
 
 // BenchmarkSmallOps is the wrapper's cost on a small get, get_range, head
-// and put of a MemoryStore: each operation on the bare store and on the
-// store counted as core/stores opens it.
+// and put of a MemoryStore: each operation on the bare store, on the store
+// counted as core/stores opens it (in_process), and counted as a store
+// that sends HTTP requests is (each operation its calls' context).
 func BenchmarkSmallOps(b *testing.B) {
 	ctx := context.Background()
 	data := make([]byte, 1024)
@@ -39,6 +40,7 @@ func BenchmarkSmallOps(b *testing.B) {
 		open func() core.Store
 	}{
 		{"bare", func() core.Store { return memory.New() }},
+		{"in_process", func() core.Store { return observe.Store(memory.New(), "memory-bench", "").InProcess() }},
 		{"observed", func() core.Store { return observe.Store(memory.New(), "memory-bench", "") }},
 	}
 	for _, name := range []string{"get", "get_range", "head", "put"} {

@@ -21,6 +21,9 @@ type Observed struct {
 	metrics Metrics
 	hook    atomic.Pointer[Hook]
 	tracer  Tracer // nil: not traced (see Traced)
+	// inProcess: nothing below an operation looks for it in its context
+	// (see InProcess).
+	inProcess bool
 }
 
 var (
@@ -38,6 +41,19 @@ func Store(s core.Store, kind, bucket string) *Observed {
 	return o
 }
 
+// InProcess says the store it counts does its work in this process
+// (memory, local files): it sends no HTTP request, so nothing below its
+// operations reports into them (AttemptStarting, Resumed), and an
+// operation need not be the context of its calls. Its calls then get the
+// caller's context as it is, and an operation that ends when its call
+// returns (all but a read with a body, and a listing) is not allocated.
+// A traced store's operations are contexts all the same: a span holds its
+// operation. Set before the store is handed out.
+func (o *Observed) InProcess() *Observed {
+	o.inProcess = true
+	return o
+}
+
 // Metrics are the store's own counters (not its kind's totals).
 func (o *Observed) Metrics() *Metrics { return &o.metrics }
 
@@ -47,7 +63,9 @@ func (o *Observed) Inner() core.Store { return o.inner }
 // op is one operation in progress: what its attempts report into (it is
 // the context of the operation's calls, see opOf) and what its event says.
 // One allocation per operation: it is its own context and holds its
-// body's counter.
+// body's counter. An in-process store's operation is no context (its
+// Context is nil, and opOf never finds it), and lives on the stack when
+// its call is all of it (run).
 type op struct {
 	context.Context
 	store   *Observed
@@ -84,26 +102,52 @@ var epoch = time.Now()
 // now is the monotonic time since epoch.
 func now() time.Duration { return time.Since(epoch) }
 
+// begin starts an operation on the heap; the context its calls get is the
+// operation itself (or the span's holding it), or for an in-process store
+// ctx as it is.
 func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
-	p := &op{Context: ctx, store: o, m: &o.metrics, kind: kind, pathLen: len(path)}
+	p := &op{store: o, m: &o.metrics, kind: kind, pathLen: len(path)}
 	p.m.inFlight.Add(1)
 	if o.tracer != nil {
 		// The span's context holds the operation (Value reaches p).
 		start := time.Now()
 		p.start = start.Sub(epoch)
+		p.Context = ctx
 		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, start)
 		return ctx, p
 	}
 	p.start = now()
+	if o.inProcess {
+		return ctx, p
+	}
+	p.Context = ctx
 	return p, p
 }
 
+// contextFree says the store's operations are never contexts: an
+// in-process store not traced.
+func (o *Observed) contextFree() bool { return o.inProcess && o.tracer == nil }
+
+// beginHere starts p, an operation that is no context: one on the caller's
+// stack, which nothing keeps past its end (see contextFree).
+func (o *Observed) beginHere(p *op, kind Op, path core.Path) {
+	p.store, p.m, p.kind, p.pathLen = o, &o.metrics, kind, len(path)
+	p.m.inFlight.Add(1)
+	p.start = now()
+}
+
 // end counts the finished operation once, and sends its event when the
-// store has a hook.
+// store has a hook. A body's operation may end more than once (at its end,
+// then at its Close): the first counts.
 func (p *op) end(err error) {
-	if !p.done.CompareAndSwap(false, true) {
+	if p.done.Load() || !p.done.CompareAndSwap(false, true) {
 		return
 	}
+	p.finish(err)
+}
+
+// finish counts the operation, which ends this once.
+func (p *op) finish(err error) {
 	total := now() - p.start
 	read := p.kind == OpGet || p.kind == OpGetRange
 	if !read || p.ttfb == 0 {
@@ -132,8 +176,26 @@ func (p *op) end(err error) {
 
 // run counts one operation that is done when f returns.
 func run[T any](o *Observed, ctx context.Context, kind Op, path core.Path, f func(context.Context) (T, error)) (T, error) {
+	return runWriting(o, ctx, kind, path, 0, f)
+}
+
+// runWriting is run for an operation that writes n bytes when it succeeds.
+func runWriting[T any](o *Observed, ctx context.Context, kind Op, path core.Path, n int, f func(context.Context) (T, error)) (T, error) {
+	if o.contextFree() {
+		var p op // nothing below finds it: it stays on the stack
+		o.beginHere(&p, kind, path)
+		v, err := f(ctx)
+		if err == nil {
+			p.wrote(n)
+		}
+		p.finish(err)
+		return v, err
+	}
 	ctx, p := o.begin(ctx, kind, path)
 	v, err := f(ctx)
+	if err == nil {
+		p.wrote(n)
+	}
 	p.end(err)
 	return v, err
 }
@@ -198,20 +260,17 @@ func (o *Observed) Head(ctx context.Context, path core.Path) (core.ObjectMeta, e
 }
 
 func (o *Observed) Put(ctx context.Context, path core.Path, data []byte, opts core.PutOptions) (core.PutResult, error) {
-	return run(o, ctx, OpPut, path, func(ctx context.Context) (core.PutResult, error) {
-		r, err := o.inner.Put(ctx, path, data, opts)
-		if err == nil {
-			o.wrote(ctx, len(data))
-		}
-		return r, err
+	return runWriting(o, ctx, OpPut, path, len(data), func(ctx context.Context) (core.PutResult, error) {
+		return o.inner.Put(ctx, path, data, opts)
 	})
 }
 
-// wrote counts bytes an operation wrote.
-func (o *Observed) wrote(ctx context.Context, n int) {
-	p := ctx.Value(opKey{}).(*op)
-	p.m.bytesOut.Add(int64(n))
-	p.bytes.Add(int64(n))
+// wrote counts bytes the operation wrote.
+func (p *op) wrote(n int) {
+	if n > 0 {
+		p.m.bytesOut.Add(int64(n))
+		p.bytes.Add(int64(n))
+	}
 }
 
 func (o *Observed) PutMultipart(ctx context.Context, path core.Path, opts core.MultipartOptions) (core.MultipartUpload, error) {
@@ -231,12 +290,8 @@ type countedUpload struct {
 }
 
 func (u *countedUpload) PutPart(ctx context.Context, index int, data []byte) error {
-	_, err := run(u.o, ctx, OpPutPart, u.path, func(ctx context.Context) (struct{}, error) {
-		err := u.u.PutPart(ctx, index, data)
-		if err == nil {
-			u.o.wrote(ctx, len(data))
-		}
-		return struct{}{}, err
+	_, err := runWriting(u.o, ctx, OpPutPart, u.path, len(data), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, u.u.PutPart(ctx, index, data)
 	})
 	return err
 }
