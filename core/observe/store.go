@@ -60,38 +60,46 @@ func (o *Observed) Metrics() *Metrics { return &o.metrics }
 // Inner is the store it counts the operations of.
 func (o *Observed) Inner() core.Store { return o.inner }
 
-// op is one operation in progress: what its attempts report into (it is
-// the context of the operation's calls, see opOf) and what its event says.
-// One allocation per operation: it is its own context and holds its
-// body's counter. An in-process store's operation is no context (its
-// Context is nil, and opOf never finds it), and lives on the stack when
-// its call is all of it (run).
+// op is one operation in progress: what its event says. One allocation
+// per operation at most: it holds its body's counter, and is part of its
+// opContext when it has one. An in-process store's operation has none
+// (nothing looks for it), and lives on the stack when its call is all of
+// it (runWriting).
 type op struct {
-	context.Context
 	store   *Observed
-	m       *Metrics
-	kind    Op
+	ctx     *opContext    // the context it is part of; nil for none
 	start   time.Duration // monotonic (see now)
 	ttfb    time.Duration
 	pathLen int
+	bytes   atomic.Int64 // body bytes in or out
+	kind    Op
+	done    atomic.Bool
+	body    countedBody
+}
+
+// opContext is an operation that is the context of its calls: what its
+// HTTP attempts report into (see opOf).
+type opContext struct {
+	context.Context
+	op
 	// Reported by core/driver from the HTTP attempts of the operation.
 	attempts, retries atomic.Int32
 	failed            atomic.Pointer[string] // the last retryable attempt that failed (method, URL)
-	bytes             atomic.Int64           // body bytes in or out
-	done              atomic.Bool
-	body              countedBody
-	traced            func(Event) // ends the operation's span, when traced
+	traced            func(Event)            // ends the operation's span, when traced
 }
 
 type opKey struct{}
 
 // Value makes the operation findable from its context (and any derived).
-func (p *op) Value(key any) any {
+func (c *opContext) Value(key any) any {
 	if key == (opKey{}) {
-		return p
+		return c
 	}
-	return p.Context.Value(key)
+	return c.Context.Value(key)
 }
+
+// metrics are the counters of the operation's store.
+func (p *op) metrics() *Metrics { return &p.store.metrics }
 
 // epoch is what operations' times are measured from: time.Since(epoch)
 // reads the monotonic clock alone (one vDSO call, ~30 ns here), where
@@ -106,22 +114,24 @@ func now() time.Duration { return time.Since(epoch) }
 // operation itself (or the span's holding it), or for an in-process store
 // ctx as it is.
 func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.Context, *op) {
-	p := &op{store: o, m: &o.metrics, kind: kind, pathLen: len(path)}
-	p.m.inFlight.Add(1)
+	if o.contextFree() {
+		p := &op{}
+		o.beginHere(p, kind, path)
+		return ctx, p
+	}
+	c := &opContext{Context: ctx}
+	p := &c.op
+	p.store, p.ctx, p.kind, p.pathLen = o, c, kind, len(path)
+	o.metrics.inFlight.Add(1)
 	if o.tracer != nil {
-		// The span's context holds the operation (Value reaches p).
+		// The span's context holds the operation (Value reaches c).
 		start := time.Now()
 		p.start = start.Sub(epoch)
-		p.Context = ctx
-		ctx, p.traced = o.tracer.Begin(p, kind.String(), path, start)
+		ctx, c.traced = o.tracer.Begin(c, kind.String(), path, start)
 		return ctx, p
 	}
 	p.start = now()
-	if o.inProcess {
-		return ctx, p
-	}
-	p.Context = ctx
-	return p, p
+	return c, p
 }
 
 // contextFree says the store's operations are never contexts: an
@@ -131,8 +141,8 @@ func (o *Observed) contextFree() bool { return o.inProcess && o.tracer == nil }
 // beginHere starts p, an operation that is no context: one on the caller's
 // stack, which nothing keeps past its end (see contextFree).
 func (o *Observed) beginHere(p *op, kind Op, path core.Path) {
-	p.store, p.m, p.kind, p.pathLen = o, &o.metrics, kind, len(path)
-	p.m.inFlight.Add(1)
+	p.store, p.kind, p.pathLen = o, kind, len(path)
+	o.metrics.inFlight.Add(1)
 	p.start = now()
 }
 
@@ -153,18 +163,23 @@ func (p *op) finish(err error) {
 	if !read || p.ttfb == 0 {
 		p.ttfb = total
 	}
-	p.m.inFlight.Add(-1)
-	p.m.request(p.kind, err, p.ttfb, total, read)
+	m := p.metrics()
+	m.inFlight.Add(-1)
+	m.request(p.kind, err, p.ttfb, total, read)
 	if err != nil && read && core.KindOf(err) == core.Integrity {
-		p.m.checksumFailures.Add(1)
+		m.checksumFailures.Add(1)
+	}
+	var traced func(Event)
+	if p.ctx != nil {
+		traced = p.ctx.traced
 	}
 	h, ph := p.store.hook.Load(), processHook.Load()
-	if h == nil && ph == nil && p.traced == nil {
+	if h == nil && ph == nil && traced == nil {
 		return
 	}
 	e := p.event(err, total)
-	if p.traced != nil {
-		p.traced(e)
+	if traced != nil {
+		traced(e)
 	}
 	if h != nil {
 		(*h)(e)
@@ -196,7 +211,7 @@ func runWriting[T any](o *Observed, ctx context.Context, kind Op, path core.Path
 	if err == nil {
 		p.wrote(n)
 	}
-	p.end(err)
+	p.finish(err)
 	return v, err
 }
 
@@ -234,7 +249,7 @@ type countedBody struct {
 func (b *countedBody) Read(buf []byte) (int, error) {
 	n, err := b.r.Read(buf)
 	if n > 0 {
-		b.p.m.bytesIn.Add(int64(n))
+		b.p.metrics().bytesIn.Add(int64(n))
 		b.p.bytes.Add(int64(n))
 	}
 	switch {
@@ -268,7 +283,7 @@ func (o *Observed) Put(ctx context.Context, path core.Path, data []byte, opts co
 // wrote counts bytes the operation wrote.
 func (p *op) wrote(n int) {
 	if n > 0 {
-		p.m.bytesOut.Add(int64(n))
+		p.metrics().bytesOut.Add(int64(n))
 		p.bytes.Add(int64(n))
 	}
 }
