@@ -37,6 +37,11 @@ type Backend struct {
 	// Shared says equal documents may share one opened store (and so one
 	// client and connection pool). False for memory: each is its own store.
 	Shared bool
+	// InProcess says its stores do their work in this process (memory,
+	// local files): they send no HTTP request, so no attempt, retry or
+	// resume is reported into their operations (see core/observe), which
+	// then need not be their calls' context (observe.Observed.InProcess).
+	InProcess bool
 	// Environment names every environment variable Open reads from its env
 	// argument. core/stores hands Open only these, and bindings forward
 	// exactly these from their process (objstore_store_env_names), so a

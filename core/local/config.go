@@ -39,6 +39,7 @@ var Backend = driver.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    true,
+	InProcess: true,
 	// The document's prefix is the root directory, not a path in the store.
 	RootPrefix: true,
 	// Environment: none; a LocalStore is its document alone.

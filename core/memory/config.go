@@ -17,6 +17,7 @@ var Backend = driver.Backend{
 	Normalize: normalize,
 	Open:      open,
 	Shared:    false,
+	InProcess: true,
 	// Environment: none; a memory store reads no variable.
 }
 

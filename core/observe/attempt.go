@@ -10,8 +10,8 @@ import (
 // reports nothing itself, and a request outside any operation counts
 // nowhere.
 
-func opOf(ctx context.Context) *op {
-	p, _ := ctx.Value(opKey{}).(*op)
+func opOf(ctx context.Context) *opContext {
+	p, _ := ctx.Value(opKey{}).(*opContext)
 	return p
 }
 
@@ -22,10 +22,10 @@ func AttemptStarting(req *http.Request) {
 	if p == nil {
 		return
 	}
-	p.m.attempts.Add(1)
+	p.store.metrics.attempts.Add(1)
 	p.attempts.Add(1)
 	if f := p.failed.Load(); f != nil && *f == attemptName(req) && p.failed.CompareAndSwap(f, nil) {
-		p.m.retries.Add(1)
+		p.store.metrics.retries.Add(1)
 		p.retries.Add(1)
 	}
 }
@@ -39,7 +39,7 @@ func AttemptAnswered(req *http.Request, status int, err error) {
 		return
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		p.m.throttled.Add(1)
+		p.store.metrics.throttled.Add(1)
 	}
 	if err != nil || status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout {
 		name := attemptName(req)
@@ -56,6 +56,6 @@ func attemptName(req *http.Request) string { return req.Method + " " + req.URL.H
 // Resumed counts a broken or stalled body read on from where it stopped.
 func Resumed(ctx context.Context) {
 	if p := opOf(ctx); p != nil {
-		p.m.resumes.Add(1)
+		p.store.metrics.resumes.Add(1)
 	}
 }

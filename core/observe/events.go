@@ -57,8 +57,10 @@ func (p *op) event(err error, total time.Duration) Event {
 	e := Event{
 		Operation: p.kind.String(), Kind: p.store.Kind, Bucket: p.store.Bucket, PathLen: p.pathLen,
 		Status: outcomeName(outcomeOf(err)), Bytes: p.bytes.Load(), TTFB: p.ttfb, Duration: total,
-		Attempts: int(p.attempts.Load()), Retries: int(p.retries.Load()),
 		TTFBSeconds: p.ttfb.Seconds(), DurationSeconds: total.Seconds(),
+	}
+	if p.ctx != nil {
+		e.Attempts, e.Retries = int(p.ctx.attempts.Load()), int(p.ctx.retries.Load())
 	}
 	if err != nil {
 		e.Error = err.Error()

@@ -253,20 +253,26 @@ func openBackend(ctx context.Context, b driver.Backend, c core.Config, env map[s
 	if err != nil {
 		return nil, err
 	}
-	return newShared(driver.Front(b, c, s), s, c, key, cmp.Or(identity, uniqueIdentity()), tr)
+	return newShared(driver.Front(b, c, s), s, c, key, cmp.Or(identity, uniqueIdentity()), tr, b.InProcess)
 }
 
 // observed puts the operation counter on an opened store (see
 // core/observe), unless the process switched metrics off and the store is
-// not traced; a traced store's operations become spans too.
-func observed(s core.Store, c core.Config, tracer *tracing.Tracer) core.Store {
-	if tracer != nil {
-		return observe.Store(s, c.Kind, c.Bucket).Traced(tracer)
-	}
-	if !observe.Enabled() {
+// not traced; a traced store's operations become spans too. inProcess is
+// the backend's InProcess (false for a wrapping kind: its store may pass
+// its context to one that sends requests).
+func observed(s core.Store, c core.Config, tracer *tracing.Tracer, inProcess bool) core.Store {
+	if tracer == nil && !observe.Enabled() {
 		return s
 	}
-	return observe.Store(s, c.Kind, c.Bucket)
+	o := observe.Store(s, c.Kind, c.Bucket)
+	if inProcess {
+		o.InProcess()
+	}
+	if tracer != nil {
+		o.Traced(tracer)
+	}
+	return o
 }
 
 // Observed is the store's operation counter, or nil when metrics are off.
@@ -415,7 +421,7 @@ func wrap(ctx context.Context, b driver.Backend, c core.Config, inner *Handle) (
 		inner.Close()
 		return nil, err
 	}
-	e, err := newShared(driver.Front(b, c, s), s, c, key, string(c.JSON())+"\x00"+inner.shared.identity, tr)
+	e, err := newShared(driver.Front(b, c, s), s, c, key, string(c.JSON())+"\x00"+inner.shared.identity, tr, false)
 	if err != nil {
 		registry.Unlock()
 		return nil, err // newShared closed the store, and so inner

@@ -246,3 +246,17 @@ func TestOpenPassesDeclaredEnvironmentOnly(t *testing.T) {
 		t.Fatalf("GCS store with an empty HOME: %v, want Unauthenticated", err)
 	}
 }
+
+// Only the backends that send no HTTP request (memory, local files) are
+// counted as in-process (core/observe): a store that sends requests must
+// get each operation as its calls' context, or its attempts, retries and
+// resumes count nowhere. A wrapping kind never is (its store passes its
+// context on to the inner store's).
+func TestInProcessBackends(t *testing.T) {
+	for _, b := range slices.Concat(backends, wrappers) {
+		want := b.Kind == "memory" || b.Kind == "local"
+		if b.InProcess != want {
+			t.Errorf("%s: InProcess %v, want %v", b.Kind, b.InProcess, want)
+		}
+	}
+}

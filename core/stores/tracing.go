@@ -28,9 +28,9 @@ func traceSetupOf(c core.Config, env map[string]string) (traceSetup, error) {
 
 // newShared is the shared entry of an opened store: front, the store as
 // users get it, counted (core/observe) and traced as tr says; backend, the
-// backend's or wrapping kind's own store under it. On failure it closes
-// front.
-func newShared(front, backend core.Store, c core.Config, key, identity string, tr traceSetup) (*sharedStore, error) {
+// backend's or wrapping kind's own store under it; inProcess, the
+// backend's InProcess. On failure it closes front.
+func newShared(front, backend core.Store, c core.Config, key, identity string, tr traceSetup, inProcess bool) (*sharedStore, error) {
 	innermost := c
 	for innermost.Inner != nil {
 		innermost = *innermost.Inner
@@ -40,5 +40,5 @@ func newShared(front, backend core.Store, c core.Config, key, identity string, t
 		front.Close()
 		return nil, err
 	}
-	return &sharedStore{store: observed(front, c, tracer), backend: backend, key: key, identity: identity, tracing: tr, tracer: tracer}, nil
+	return &sharedStore{store: observed(front, c, tracer, inProcess), backend: backend, key: key, identity: identity, tracing: tr, tracer: tracer}, nil
 }

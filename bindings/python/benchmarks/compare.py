@@ -524,9 +524,10 @@ NOTES = [
     " building the result objects. A compiled extension calling the same C functions was measured and not shipped: it"
     " saves only the ctypes share (0.6–0.9 µs per get on 3.11, 1.2–1.5 µs on 3.14); reaching ≤ 2× obstore needs"
     " `get()`, its result and `bytes()` themselves in compiled code.",
-    "- **Metrics on vs off.** The counting wrapper costs ~0.3 µs per operation in Go (one 144-byte operation"
-    " record, the garbage collector's share of it, three clock reads, two histogram updates): ~1% of a small sync get"
-    " before this call got lean, 7–12% of it now; invisible on network rows.",
+    "- **Metrics on vs off.** On a MemoryStore the counting wrapper costs ~0.2 µs per small get in Go (an 80-byte"
+    " operation record its body holds, three monotonic clock reads, two histogram updates) and ~0.12–0.17 µs per"
+    " head or put (a memory or local store's operation that ends with its call is not allocated); a store that"
+    " sends requests pays one 128-byte record per operation, its calls' context. Invisible on network rows.",
     "- **Large transfers, LocalStore.** A whole body is read into one buffer of the library's; one of 8 MiB or more"
     " is a mapping of its own, populated on another thread a step (8 MiB) ahead of the read, since the kernel's work"
     " per fresh 4 KiB page (~1 µs: memory-cgroup charge, LRU, zeroing) costs as much as copying the bytes (perf, 256"
