@@ -202,13 +202,10 @@ func (r *requester) Put(ctx context.Context, path core.Path, data []byte, opts c
 	return r.Store.Put(ctx, path, data, opts)
 }
 
-// A store that sends requests gets each operation as its calls' context:
-// the attempts, retries, throttling answers and resumes reported from
-// there are the operation's (its event's) and the store's.
-func TestAttemptsReachTheOperation(t *testing.T) {
-	ctx := context.Background()
-	r := &requester{Store: memory.New()}
-	s := observe.Store(r, "requester", "bkt")
+// putGetHead puts "k", reads it back and heads it through s, returning
+// the events of the three operations.
+func putGetHead(t *testing.T, ctx context.Context, s *observe.Observed) []observe.Event {
+	t.Helper()
 	var events []observe.Event
 	s.SetHook(func(e observe.Event) { events = append(events, e) })
 	if _, err := s.Put(ctx, "k", []byte("hello"), core.PutOptions{}); err != nil {
@@ -220,6 +217,17 @@ func TestAttemptsReachTheOperation(t *testing.T) {
 	if _, err := s.Head(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
+	return events
+}
+
+// A store that sends requests gets each operation as its calls' context:
+// the attempts, retries, throttling answers and resumes reported from
+// there are the operation's (its event's) and the store's.
+func TestAttemptsReachTheOperation(t *testing.T) {
+	ctx := context.Background()
+	r := &requester{Store: memory.New()}
+	s := observe.Store(r, "requester", "bkt")
+	events := putGetHead(t, ctx, s)
 	if len(events) != 3 {
 		t.Fatalf("%d events, want 3", len(events))
 	}
@@ -248,17 +256,7 @@ func TestInProcessPassesTheContext(t *testing.T) {
 	ctx := context.WithValue(context.Background(), key{}, "caller's")
 	r := &requester{Store: memory.New()}
 	s := observe.Store(r, "requester-in-process", "").InProcess()
-	var events []observe.Event
-	s.SetHook(func(e observe.Event) { events = append(events, e) })
-	if _, err := s.Put(ctx, "k", []byte("hello"), core.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := core.ReadAll(must(s.Get(ctx, "k", core.GetOptions{})), nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Head(ctx, "k"); err != nil {
-		t.Fatal(err)
-	}
+	events := putGetHead(t, ctx, s)
 	for _, c := range r.ctxs {
 		if c != ctx {
 			t.Errorf("a call got context %v, want the caller's", c)
