@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -84,17 +85,22 @@ def create_container(endpoint: str, name: str) -> None:
     req.add_header("x-ms-date", date)
     req.add_header("x-ms-version", version)
     req.add_header("Authorization", f"SharedKey {ACCOUNT}:{sig}")
-    # Azurite now and then leaves a request unanswered on a loaded machine:
-    # ask again (a container the lost request made answers 409).
-    for attempt in range(3):
+    # Azurite now and then leaves requests unanswered on a loaded machine,
+    # once for a whole minute (right after the suite's heaviest MinIO test,
+    # then it answered again): ask again until it answers, for up to three
+    # minutes (a container the lost request made answers 409).
+    deadline = time.monotonic() + 180
+    first = True
+    while True:
         try:
             with urllib.request.urlopen(req, timeout=20) as resp:
                 assert resp.status == 201
             return
         except TimeoutError:
-            if attempt == 2:
+            if time.monotonic() > deadline:
                 raise
         except urllib.error.HTTPError as e:
-            if e.code != 409 or attempt == 0:
+            if e.code != 409 or first:
                 raise
             return
+        first = False
