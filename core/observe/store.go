@@ -121,16 +121,16 @@ func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.
 	}
 	c := &opContext{Context: ctx}
 	p := &c.op
-	p.store, p.ctx, p.kind, p.pathLen = o, c, kind, len(path)
-	o.metrics.inFlight.Add(1)
+	p.ctx = c
+	o.beginHere(p, kind, path)
 	if o.tracer != nil {
-		// The span's context holds the operation (Value reaches c).
+		// The span's context holds the operation (Value reaches c); a span
+		// starts on the wall clock.
 		start := time.Now()
 		p.start = start.Sub(epoch)
 		ctx, c.traced = o.tracer.Begin(c, kind.String(), path, start)
 		return ctx, p
 	}
-	p.start = now()
 	return c, p
 }
 
@@ -138,8 +138,8 @@ func (o *Observed) begin(ctx context.Context, kind Op, path core.Path) (context.
 // in-process store not traced.
 func (o *Observed) contextFree() bool { return o.inProcess && o.tracer == nil }
 
-// beginHere starts p, an operation that is no context: one on the caller's
-// stack, which nothing keeps past its end (see contextFree).
+// beginHere starts p: what every operation sets at its start (begin adds
+// the context, when the operation is one).
 func (o *Observed) beginHere(p *op, kind Op, path core.Path) {
 	p.store, p.kind, p.pathLen = o, kind, len(path)
 	o.metrics.inFlight.Add(1)

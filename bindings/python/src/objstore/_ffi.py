@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import os
-from array import array
 import threading
+from array import array
 from pathlib import Path
 from typing import NoReturn
 
